@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, problem responses, middleware, health and router registration."""

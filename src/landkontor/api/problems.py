@@ -1,0 +1,173 @@
+"""RFC 9457 problem responses for every error the API returns.
+
+Nothing here ever puts a stack trace or an exception text of an unexpected error into a
+response; those are logged server-side with the request id, which the response names.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from landkontor.errors import DomainError
+from landkontor.logconfig import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+
+def problem_response(
+    status: int,
+    *,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    request: Request | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    body["request_id"] = request_id_var.get()
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> tuple[str, str]:
+    """('body', 'lines', 0, 'quantity') -> ('lines[0].quantity', 'body')."""
+    where = str(loc[0]) if loc else "body"
+    parts: list[str] = []
+    for part in loc[1:]:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or where, where
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        field, where = _field_name(tuple(error.get("loc", ())))
+        errors.append(
+            {
+                "field": field,
+                "in": where,
+                "message": error.get("msg", "invalid"),
+                "type": error.get("type", "invalid"),
+            }
+        )
+    return errors
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(
+        exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        request=request,
+        errors=exc.errors or None,
+        headers=exc.headers or None,
+        **exc.extra,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem_response(
+            400,
+            code="malformed-json",
+            title="Malformed JSON",
+            detail="The request body is not valid JSON.",
+            request=request,
+            errors=errors,
+        )
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return problem_response(
+        422,
+        code="validation-error",
+        title="Invalid request",
+        detail=f"The request has invalid or missing values: {fields}.",
+        request=request,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = {404: "not-found", 405: "method-not-allowed"}.get(status, f"http-{status}")
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 404 and detail == "Not Found":
+        detail = f"There is no resource at {request.url.path}."
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        status, code=code, detail=detail, request=request, headers=dict(exc.headers or {})
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("integrity error: %s", exc.__class__.__name__, exc_info=exc)
+    return problem_response(
+        409,
+        code="conflict",
+        title="Conflict",
+        detail="The change conflicts with existing data (a duplicate or a missing reference).",
+        request=request,
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable", exc_info=exc)
+    return problem_response(
+        503,
+        code="database-unavailable",
+        detail="The database is not reachable or busy; try again shortly.",
+        request=request,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        code="internal-error",
+        detail="An unexpected error occurred. It has been logged; quote the request id.",
+        request=request,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected_error)

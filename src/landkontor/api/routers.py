@@ -1,0 +1,28 @@
+"""Every business router, mounted under /api/v1.
+
+Login needs no token; the own-account routes need any valid token; everything else needs
+a valid token and, for writes, at least the clerk role (further role checks per route).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from landkontor.auth import api as auth_api
+from landkontor.auth.deps import current_user, writes_need_clerk
+
+API_PREFIX = "/api/v1"
+
+# Domain routers in registration order. A domain adds its router here.
+DOMAIN_ROUTERS: list[APIRouter] = [
+    auth_api.router,
+]
+
+
+def build_api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_api.login_router)
+    api.include_router(auth_api.self_router, dependencies=[Depends(current_user)])
+    for router in DOMAIN_ROUTERS:
+        api.include_router(router, dependencies=[Depends(writes_need_clerk)])
+    return api

@@ -1,0 +1,1 @@
+"""Users, roles, password hashing, tokens, login throttling and the FastAPI auth dependencies."""

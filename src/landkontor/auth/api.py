@@ -1,0 +1,72 @@
+"""Routes: log in, who am I, change my password, and user management (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from landkontor.auth import service
+from landkontor.auth.deps import Admin, CurrentUser
+from landkontor.auth.schemas import PasswordChange, TokenOut, UserCreate, UserOut, UserUpdate
+from landkontor.common.deps import SessionDep, SettingsDep
+
+# No token needed here: this is where tokens come from.
+login_router = APIRouter(prefix="/auth", tags=["auth"])
+# Any authenticated user, viewers included, may manage their own account.
+self_router = APIRouter(prefix="/users/me", tags=["users"])
+# User management: admins only (writes also need clerk via the v1 router rule).
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@login_router.post("/token", response_model=TokenOut, summary="Log in (OAuth2 password flow)")
+def login(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    issued = service.authenticate(
+        session,
+        form.username,
+        form.password,
+        settings=settings,
+        key=request.app.state.secret_key,
+    )
+    request.state.user = issued.user.username
+    return TokenOut(
+        access_token=issued.token,
+        expires_at=issued.expires_at,
+        expires_in=settings.token_expire_minutes * 60,
+    )
+
+
+@self_router.get("", response_model=UserOut, summary="The user the token belongs to")
+def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@self_router.post("/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+    service.change_own_password(session, user, body.current_password, body.new_password)
+
+
+@router.get("", response_model=list[UserOut], summary="List users")
+def list_users(_: Admin, session: SessionDep) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in service.list_users(session)]
+
+
+@router.post("", response_model=UserOut, status_code=201, summary="Create a user")
+def create_user(body: UserCreate, _: Admin, session: SessionDep) -> UserOut:
+    return UserOut.model_validate(service.create_user(session, body))
+
+
+@router.get("/{user_id}", response_model=UserOut, summary="One user")
+def get_user(user_id: int, _: Admin, session: SessionDep) -> UserOut:
+    return UserOut.model_validate(service.get_user(session, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserOut, summary="Change a user")
+def update_user(user_id: int, body: UserUpdate, actor: Admin, session: SessionDep) -> UserOut:
+    return UserOut.model_validate(service.update_user(session, user_id, body, actor=actor))

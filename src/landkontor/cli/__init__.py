@@ -1,0 +1,1 @@
+"""The `landkontor` command line (Typer + Rich). Commands are thin: they call services."""

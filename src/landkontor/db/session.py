@@ -1,0 +1,140 @@
+"""Engines, sessions and the one-transaction-per-use-case rule.
+
+SQLite is configured for a single server: WAL, foreign keys on, a busy timeout, and
+``BEGIN IMMEDIATE`` so that concurrent writers queue up instead of failing on lock upgrade.
+PostgreSQL uses READ COMMITTED with explicit row locks in the services.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from landkontor.settings import Settings, get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_IN_USE_CASE = "landkontor.in_use_case"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` with the settings this project relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that is closed (and rolled back if uncommitted) at the end."""
+        with self.sessionmaker() as session:
+            yield session
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+
+
+def get_database(settings: Settings | None = None) -> Database:
+    """The process-wide database for the given (or the global) settings."""
+    settings = settings or get_settings()
+    database = _databases.get(settings.database_url)
+    if database is None:
+        database = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+        )
+        _databases[settings.database_url] = database
+    return database
+
+
+def reset_databases() -> None:
+    """Dispose every cached engine (tests, forked worker processes)."""
+    for database in _databases.values():
+        database.dispose()
+    _databases.clear()
+
+
+def use_case(
+    fn: Callable[Concatenate[Session, P], R],
+) -> Callable[Concatenate[Session, P], R]:
+    """Run a service function as one transaction: commit on success, roll back on error.
+
+    A use case called from inside another use case joins the outer transaction, so
+    composed operations (a delivery posting stock issues) commit or fail as one.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+        if session.info.get(_IN_USE_CASE):
+            return fn(session, *args, **kwargs)
+        session.info[_IN_USE_CASE] = True
+        try:
+            result = fn(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.pop(_IN_USE_CASE, None)
+
+    return wrapper

@@ -1,0 +1,5 @@
+"""Imports every domain's ORM models so that Base.metadata knows all tables (Alembic, tests)."""
+
+from landkontor.auth import models as auth_models
+
+__all__ = ["auth_models"]
