@@ -17,6 +17,8 @@ app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.command("api")(server.api)
+# Until the supervisor lands, `up` runs what exists on embedded defaults: the API on SQLite.
+app.command("up")(server.api)
 
 
 @app.command("version")
