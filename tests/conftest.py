@@ -80,6 +80,18 @@ def _truncate_all(database: Database) -> None:
         else:
             for table in reversed(tables):
                 connection.exec_driver_sql(f'DELETE FROM "{table}"')
+        _seed_reference_data(connection)
+
+
+def _seed_reference_data(connection) -> None:
+    """What the migrations insert and the truncation removed: the standard units."""
+    from landkontor.catalog.models import Unit
+    from landkontor.catalog.service import STANDARD_UNITS
+
+    connection.execute(
+        Unit.__table__.insert(),
+        [{"code": c, "name": n, "dimension": d, "factor": f} for c, n, d, f in STANDARD_UNITS],
+    )
 
 
 @pytest.fixture

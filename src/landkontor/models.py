@@ -1,5 +1,6 @@
 """Imports every domain's ORM models so that Base.metadata knows all tables (Alembic, tests)."""
 
 from landkontor.auth import models as auth_models
+from landkontor.catalog import models as catalog_models
 
-__all__ = ["auth_models"]
+__all__ = ["auth_models", "catalog_models"]

@@ -10,12 +10,15 @@ from fastapi import APIRouter, Depends
 
 from landkontor.auth import api as auth_api
 from landkontor.auth.deps import current_user, writes_need_clerk
+from landkontor.catalog import api as catalog_api
 
 API_PREFIX = "/api/v1"
 
 # Domain routers in registration order. A domain adds its router here.
 DOMAIN_ROUTERS: list[APIRouter] = [
     auth_api.router,
+    catalog_api.units_router,
+    catalog_api.items_router,
 ]
 
 

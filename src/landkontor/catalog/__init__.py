@@ -1,0 +1,1 @@
+"""Units of measure and items (Artikel) with pack units (Gebinde)."""

@@ -1,0 +1,72 @@
+"""Routes for units and items."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from landkontor.auth.deps import Manager
+from landkontor.catalog import service
+from landkontor.catalog.schemas import (
+    ItemCreate,
+    ItemOut,
+    ItemUpdate,
+    PackUnitIn,
+    UnitCreate,
+    UnitOut,
+)
+from landkontor.common.deps import SessionDep
+from landkontor.common.pagination import Page, PageDep
+
+units_router = APIRouter(prefix="/units", tags=["catalog"])
+items_router = APIRouter(prefix="/items", tags=["catalog"])
+
+
+@units_router.get("", response_model=list[UnitOut], summary="Units of measure")
+def list_units(session: SessionDep) -> list[UnitOut]:
+    return [UnitOut.model_validate(u) for u in service.list_units(session)]
+
+
+@units_router.post("", response_model=UnitOut, status_code=201, summary="Create a unit")
+def create_unit(body: UnitCreate, _: Manager, session: SessionDep) -> UnitOut:
+    return UnitOut.model_validate(service.create_unit(session, body))
+
+
+@items_router.get("", response_model=Page[ItemOut], summary="Items (search, group, active)")
+def list_items(
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=100, description="Part of number or name")] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    active: bool | None = None,
+) -> Page[ItemOut]:
+    items, total = service.list_items(session, page, search=q, group=group, active=active)
+    return Page(
+        items=[ItemOut.model_validate(i) for i in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@items_router.post("", response_model=ItemOut, status_code=201, summary="Create an item")
+def create_item(body: ItemCreate, _: Manager, session: SessionDep) -> ItemOut:
+    return ItemOut.model_validate(service.create_item(session, body))
+
+
+@items_router.get("/{item_id}", response_model=ItemOut, summary="One item")
+def get_item(item_id: int, session: SessionDep) -> ItemOut:
+    return ItemOut.model_validate(service.get_item(session, item_id))
+
+
+@items_router.patch("/{item_id}", response_model=ItemOut, summary="Change an item")
+def update_item(item_id: int, body: ItemUpdate, _: Manager, session: SessionDep) -> ItemOut:
+    return ItemOut.model_validate(service.update_item(session, item_id, body))
+
+
+@items_router.post(
+    "/{item_id}/units", response_model=ItemOut, status_code=201, summary="Add a pack unit"
+)
+def add_pack_unit(item_id: int, body: PackUnitIn, _: Manager, session: SessionDep) -> ItemOut:
+    return ItemOut.model_validate(service.add_pack_unit(session, item_id, body))

@@ -1,0 +1,89 @@
+"""Request and response models of units and items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from landkontor.common.schemas import Code, InputModel, Name, NonNegativeDecimal, OutputModel
+from landkontor.common.schemas import PositiveDecimal as Positive
+
+UnitCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][\w.%-]*$")]
+
+
+class UnitCreate(InputModel):
+    code: UnitCode
+    name: Name
+    dimension: Annotated[str, Field(min_length=1, max_length=20)]
+    factor: Positive = Field(description="Amount of the dimension's reference unit (kg, l, Stk).")
+
+
+class UnitOut(OutputModel):
+    id: int
+    code: str
+    name: str
+    dimension: str
+    factor: Decimal
+
+
+class PackUnitIn(InputModel):
+    code: UnitCode
+    name: Name
+    factor: Positive = Field(description="Base units in one pack unit (Sack 25 kg: 25).")
+
+
+class PackUnitOut(OutputModel):
+    id: int
+    code: str
+    name: str
+    factor: Decimal
+
+
+class ItemCreate(InputModel):
+    item_no: Code
+    name: Name
+    base_unit: UnitCode = Field(description="Code of the base unit, e.g. kg.")
+    item_group: str = Field("", max_length=64)
+    batch_managed: bool = False
+    shelf_life_days: int | None = Field(None, ge=0, le=36500)
+    active: bool = True
+    allow_negative_stock: bool = False
+    reorder_point: NonNegativeDecimal | None = None
+    reorder_quantity: Positive | None = None
+    pack_units: list[PackUnitIn] = Field(default_factory=list)
+
+
+class ItemUpdate(InputModel):
+    """Item number, base unit and batch management are fixed once an item exists."""
+
+    name: Name | None = None
+    item_group: str | None = Field(None, max_length=64)
+    shelf_life_days: int | None = Field(None, ge=0, le=36500)
+    active: bool | None = None
+    allow_negative_stock: bool | None = None
+    reorder_point: NonNegativeDecimal | None = None
+    reorder_quantity: Positive | None = None
+
+
+class ItemOut(OutputModel):
+    id: int
+    item_no: str
+    name: str
+    base_unit: str
+    item_group: str
+    batch_managed: bool
+    shelf_life_days: int | None
+    active: bool
+    allow_negative_stock: bool
+    reorder_point: Decimal | None
+    reorder_quantity: Decimal | None
+    pack_units: list[PackUnitOut]
+    created_at: datetime
+
+    @field_validator("base_unit", mode="before")
+    @classmethod
+    def _unit_code(cls, value: Any) -> Any:
+        return getattr(value, "code", value)

@@ -1,0 +1,189 @@
+"""Units and items: master data and exact quantity conversion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from landkontor.catalog.models import Item, ItemUnit, Unit
+from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
+from landkontor.catalog.units import convert, exact_quantity
+from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.session import use_case
+from landkontor.errors import AlreadyExists, InvalidInput, not_found
+
+# Units every installation starts with (created by the migration).
+STANDARD_UNITS = [
+    ("kg", "Kilogramm", "mass", Decimal(1)),
+    ("g", "Gramm", "mass", Decimal("0.001")),
+    ("dt", "Doppelzentner", "mass", Decimal(100)),
+    ("t", "Tonne", "mass", Decimal(1000)),
+    ("l", "Liter", "volume", Decimal(1)),
+    ("m3", "Kubikmeter", "volume", Decimal(1000)),
+    ("Stk", "Stück", "count", Decimal(1)),
+]
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.dimension, Unit.factor)))
+
+
+def unit_by_code(session: Session, code: str, *, field: str = "unit") -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise InvalidInput(f"unknown unit {code!r}", field=field)
+    return unit
+
+
+@use_case
+def create_unit(session: Session, data: UnitCreate) -> Unit:
+    if session.scalar(select(Unit.id).where(Unit.code == data.code)) is not None:
+        raise AlreadyExists(f"unit {data.code} already exists", field="code")
+    unit = Unit(code=data.code, name=data.name, dimension=data.dimension, factor=data.factor)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def get_item(session: Session, item_id: int, *, field: str | None = None) -> Item:
+    """The item with this id. NotFound, or InvalidInput naming ``field`` when given."""
+    item = session.get(Item, item_id)
+    if item is None:
+        if field is not None:
+            raise InvalidInput(f"item {item_id} does not exist", field=field)
+        raise not_found("item", item_id)
+    return item
+
+
+def item_by_number(session: Session, item_no: str) -> Item | None:
+    return session.scalar(select(Item).where(Item.item_no == item_no))
+
+
+def item_query(
+    *, search: str | None = None, group: str | None = None, active: bool | None = None
+) -> Select[tuple[Item]]:
+    stmt = select(Item).order_by(Item.item_no)
+    if search:
+        pattern = f"%{search.lower()}%"
+        stmt = stmt.where(
+            or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern))  # type: ignore[arg-type]
+        )
+    if group:
+        stmt = stmt.where(Item.item_group == group)
+    if active is not None:
+        stmt = stmt.where(Item.active.is_(active))
+    return stmt
+
+
+def list_items(
+    session: Session,
+    params: PageParams,
+    *,
+    search: str | None = None,
+    group: str | None = None,
+    active: bool | None = None,
+) -> tuple[list[Item], int]:
+    return paginate(session, item_query(search=search, group=group, active=active), params)
+
+
+def _check_pack_units(units: list[PackUnitIn], base: Unit) -> None:
+    codes = [u.code for u in units]
+    duplicates = {c for c in codes if codes.count(c) > 1}
+    if duplicates:
+        raise InvalidInput(f"pack unit codes repeat: {sorted(duplicates)}", field="pack_units")
+    if base.code in codes:
+        raise InvalidInput(f"{base.code} is the base unit already", field="pack_units")
+
+
+@use_case
+def create_item(session: Session, data: ItemCreate) -> Item:
+    """Create an item. AlreadyExists for a taken item number; InvalidInput for an unknown unit."""
+    if item_by_number(session, data.item_no) is not None:
+        raise AlreadyExists(f"item {data.item_no} already exists", field="item_no")
+    base = unit_by_code(session, data.base_unit, field="base_unit")
+    _check_pack_units(data.pack_units, base)
+    item = Item(
+        item_no=data.item_no,
+        name=data.name,
+        base_unit=base,
+        item_group=data.item_group,
+        batch_managed=data.batch_managed,
+        shelf_life_days=data.shelf_life_days,
+        active=data.active,
+        allow_negative_stock=data.allow_negative_stock,
+        reorder_point=data.reorder_point,
+        reorder_quantity=data.reorder_quantity,
+        pack_units=[
+            ItemUnit(code=u.code, name=u.name, factor=exact_quantity(u.factor, field="factor"))
+            for u in data.pack_units
+        ],
+    )
+    session.add(item)
+    session.flush()
+    session.refresh(item)
+    return item
+
+
+@use_case
+def update_item(session: Session, item_id: int, data: ItemUpdate) -> Item:
+    item = get_item(session, item_id)
+    for field in data.model_fields_set:
+        value = getattr(data, field)
+        if value is None and field in ("name", "item_group", "active", "allow_negative_stock"):
+            raise InvalidInput(f"{field} cannot be empty", field=field)
+        setattr(item, field, value)
+    session.flush()
+    return item
+
+
+@use_case
+def add_pack_unit(session: Session, item_id: int, data: PackUnitIn) -> Item:
+    item = get_item(session, item_id)
+    _check_pack_units([*map(_as_input, item.pack_units), data], item.base_unit)
+    item.pack_units.append(
+        ItemUnit(code=data.code, name=data.name, factor=exact_quantity(data.factor, field="factor"))
+    )
+    session.flush()
+    session.refresh(item)
+    return item
+
+
+def _as_input(unit: ItemUnit) -> PackUnitIn:
+    return PackUnitIn(code=unit.code, name=unit.name, factor=unit.factor)
+
+
+@dataclass(frozen=True)
+class Converted:
+    quantity: Decimal  # in the item's base unit
+    unit: str  # the unit it was given in
+
+
+def to_base_quantity(
+    session: Session, item: Item, quantity: Decimal, unit: str | None, *, field: str = "quantity"
+) -> Converted:
+    """Convert ``quantity`` given in ``unit`` (None = base unit) into the item's base unit.
+
+    Accepted: the base unit, the item's pack units, and units of the same dimension as the
+    base unit (t for an item kept in kg). The result must be exact at 4 decimals.
+    Raises InvalidInput naming ``field`` (or its ``unit`` sibling) otherwise.
+    """
+    base = item.base_unit
+    if unit is None or unit == base.code:
+        return Converted(exact_quantity(quantity, field=field), base.code)
+    for pack in item.pack_units:
+        if pack.code == unit:
+            return Converted(convert(quantity, pack.factor, Decimal(1), field=field), unit)
+    unit_field = field.rsplit(".", 1)[0] + ".unit" if "." in field else "unit"
+    other = session.scalar(select(Unit).where(Unit.code == unit))
+    if other is None:
+        raise InvalidInput(f"unknown unit {unit!r}", field=unit_field)
+    if other.dimension != base.dimension:
+        raise InvalidInput(
+            f"item {item.item_no} is kept in {base.code}; {unit} ({other.dimension}) "
+            f"does not convert to {base.dimension}",
+            field=unit_field,
+        )
+    return Converted(convert(quantity, other.factor, base.factor, field=field), unit)
