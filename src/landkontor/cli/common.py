@@ -14,8 +14,8 @@ from landkontor.errors import DomainError
 from landkontor.logconfig import configure_logging
 from landkontor.settings import Settings, get_settings
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:
