@@ -78,8 +78,16 @@ def _truncate_all(database: Database) -> None:
             quoted = ", ".join(f'"{t}"' for t in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
+            # The append-only triggers refuse DELETE; lift them for the clean-up only.
+            triggers = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            ).all()
+            for name, _sql in triggers:
+                connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for table in reversed(tables):
                 connection.exec_driver_sql(f'DELETE FROM "{table}"')
+            for _name, sql in triggers:
+                connection.exec_driver_sql(sql)
         _seed_reference_data(connection)
 
 
@@ -171,3 +179,10 @@ def clerk(users: Users) -> dict[str, str]:
 @pytest.fixture
 def viewer(users: Users) -> dict[str, str]:
     return users.headers("viewer")
+
+
+@pytest.fixture
+def stock(client, manager):
+    from tests.factories import Stock
+
+    return Stock(client, manager)

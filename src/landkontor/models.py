@@ -2,5 +2,6 @@
 
 from landkontor.auth import models as auth_models
 from landkontor.catalog import models as catalog_models
+from landkontor.inventory import models as inventory_models
 
-__all__ = ["auth_models", "catalog_models"]
+__all__ = ["auth_models", "catalog_models", "inventory_models"]

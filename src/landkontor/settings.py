@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         30, ge=1, description="First lockout; doubles with each further failure (max 15 min)."
     )
 
+    # --- business -------------------------------------------------------------
+    timezone: str = Field(
+        "Europe/Berlin", description="Time zone of business dates (best-before, invoice year)."
+    )
+
     # --- logging ----------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of all processes."
@@ -91,6 +96,14 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="'json' writes one JSON object per line."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

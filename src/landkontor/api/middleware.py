@@ -35,15 +35,25 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Last line of defence: log with the request id, answer a problem, never a trace.
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if started_response:
+                raise
+            status = 500
+            await _send_internal_error(send_with_id, scope)
         finally:
             state = scope.get("state") or {}
             log.info(
@@ -57,3 +67,19 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+async def _send_internal_error(send: Send, scope: Scope) -> None:
+    from landkontor.api.problems import problem_response
+
+    response = problem_response(
+        500,
+        code="internal-error",
+        detail="An unexpected error occurred. It has been logged; quote the request id.",
+        instance=scope["path"],
+    )
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

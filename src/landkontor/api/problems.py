@@ -33,6 +33,7 @@ def problem_response(
     detail: str,
     title: str | None = None,
     request: Request | None = None,
+    instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
@@ -44,8 +45,8 @@ def problem_response(
         "detail": detail,
         "code": code,
     }
-    if request is not None:
-        body["instance"] = request.url.path
+    if request is not None or instance is not None:
+        body["instance"] = instance or request.url.path  # type: ignore[union-attr]
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})

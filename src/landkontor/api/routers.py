@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends
 from landkontor.auth import api as auth_api
 from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
+from landkontor.inventory import api as inventory_api
+from landkontor.inventory import stock_api
 
 API_PREFIX = "/api/v1"
 
@@ -19,6 +21,11 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     auth_api.router,
     catalog_api.units_router,
     catalog_api.items_router,
+    inventory_api.warehouses_router,
+    inventory_api.locations_router,
+    inventory_api.batches_router,
+    stock_api.router,
+    stock_api.stocktakes_router,
 ]
 
 

@@ -23,7 +23,7 @@ from landkontor.auth.security import (
     verify_password,
     write_private_file,
 )
-from landkontor.db.session import use_case
+from landkontor.db.session import begin_write, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import (
     AlreadyExists,
@@ -179,6 +179,7 @@ def authenticate(
     is committed even though the login fails, so the throttle counts it.
     """
     username = normalize_username(username)[:150]
+    begin_write(session)
     try:
         throttle = _check_throttle(session, username)
         user = find_user(session, username)
@@ -220,7 +221,9 @@ def ensure_initial_admin(session: Session, settings: Settings) -> str | None:
     <var_dir>/initial-admin-password (mode 0600) and returned so the caller can print it once.
     Returns None when nothing was created. Safe when several processes start at once.
     """
+    begin_write(session)
     if session.scalar(select(func.count()).select_from(User)):
+        session.rollback()
         return None
     configured = settings.admin_password.get_secret_value() if settings.admin_password else ""
     password = configured or secrets.token_urlsafe(12)

@@ -41,7 +41,7 @@ class Item(IdMixin, TimestampMixin, Base):
     reorder_point: Mapped[Decimal | None] = mapped_column(Quantity())
     reorder_quantity: Mapped[Decimal | None] = mapped_column(Quantity())
 
-    base_unit: Mapped[Unit] = relationship(lazy="joined")
+    base_unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     pack_units: Mapped[list[ItemUnit]] = relationship(
         back_populates="item",
         lazy="selectin",

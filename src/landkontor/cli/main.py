@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landkontor import __version__
-from landkontor.cli import config, db, server, users
+from landkontor.cli import config, db, server, stock, users
 
 app = typer.Typer(
     name="landkontor",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
+app.add_typer(stock.app, name="stock")
 app.command("api")(server.api)
 # Until the supervisor lands, `up` runs what exists on embedded defaults: the API on SQLite.
 app.command("up")(server.api)

@@ -43,3 +43,10 @@ def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[l
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)))
     return rows, total
+
+
+def paginate_rows(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+    """Like :func:`paginate` for multi-column selects: returns Row objects."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.execute(stmt.limit(params.limit).offset(params.offset)).all())
+    return rows, total

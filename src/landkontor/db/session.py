@@ -1,8 +1,9 @@
 """Engines, sessions and the one-transaction-per-use-case rule.
 
-SQLite is configured for a single server: WAL, foreign keys on, a busy timeout, and
-``BEGIN IMMEDIATE`` so that concurrent writers queue up instead of failing on lock upgrade.
-PostgreSQL uses READ COMMITTED with explicit row locks in the services.
+SQLite is configured for a single server: WAL (readers never block writers), foreign keys on,
+a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions (use cases), so concurrent
+writers queue up instead of failing when a read lock cannot be upgraded. PostgreSQL uses
+READ COMMITTED with explicit row locks in the services.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _IN_USE_CASE = "landkontor.in_use_case"
+_WRITE_OPTION = "landkontor_write"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -39,7 +41,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get(_WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -113,6 +116,23 @@ def reset_databases() -> None:
     _databases.clear()
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write transaction.
+
+    On SQLite a transaction that has only read so far is ended first (committing a read is
+    harmless; loaded objects stay usable) and the new one takes the write lock at once.
+    Elsewhere this does nothing: PostgreSQL locks rows as they are written.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.info.get(_WRITE_OPTION) is session.get_transaction():
+            return  # already writing
+        session.commit()
+    session.connection(execution_options={_WRITE_OPTION: True})
+    session.info[_WRITE_OPTION] = session.get_transaction()
+
+
 def use_case(
     fn: Callable[Concatenate[Session, P], R],
 ) -> Callable[Concatenate[Session, P], R]:
@@ -128,6 +148,7 @@ def use_case(
             return fn(session, *args, **kwargs)
         session.info[_IN_USE_CASE] = True
         try:
+            begin_write(session)
             result = fn(session, *args, **kwargs)
             session.commit()
             return result

@@ -13,6 +13,15 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our shared JSON type by name instead of its JSON/JSONB variant internals."""
+    from landkontor.db.types import JSONType
+
+    if type_ == "type" and obj is JSONType:
+        return "landkontor.db.types.JSONType"
+    return False
+
+
 def run_migrations_online() -> None:
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
@@ -28,6 +37,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,0 +1,164 @@
+"""Batches (Chargen): creation with best-before defaults, status changes with an audit trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from landkontor.catalog.models import Item
+from landkontor.catalog.service import get_item
+from landkontor.common.clock import business_today
+from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.session import use_case
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.inventory.models import Batch, BatchOrigin, BatchStatus, BatchStatusChange
+from landkontor.inventory.rules import default_best_before, is_expired
+from landkontor.inventory.schemas import BatchCreate, BatchOut, BatchUpdate, NewBatch
+
+
+def get_batch(session: Session, batch_id: int, *, field: str | None = None) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        if field:
+            raise InvalidInput(f"batch {batch_id} does not exist", field=field)
+        raise not_found("batch", batch_id)
+    return batch
+
+
+def batch_out(batch: Batch) -> BatchOut:
+    out = BatchOut.model_validate(batch)
+    out.expired = is_expired(batch.best_before, business_today())
+    return out
+
+
+def find_batch(session: Session, item_id: int, batch_no: str) -> Batch | None:
+    return session.scalar(select(Batch).where(Batch.item_id == item_id, Batch.batch_no == batch_no))
+
+
+def batch_query(
+    *,
+    item_id: int | None = None,
+    status: BatchStatus | None = None,
+    batch_no: str | None = None,
+    expired: bool | None = None,
+) -> Select[tuple[Batch]]:
+    stmt = select(Batch).order_by(Batch.item_id, Batch.best_before, Batch.batch_no)
+    if item_id is not None:
+        stmt = stmt.where(Batch.item_id == item_id)
+    if status is not None:
+        stmt = stmt.where(Batch.status == status)
+    if batch_no:
+        stmt = stmt.where(Batch.batch_no.ilike(f"%{batch_no}%"))
+    if expired is not None:
+        today = business_today()
+        stmt = stmt.where(
+            Batch.best_before < today
+            if expired
+            else (Batch.best_before.is_(None) | (Batch.best_before >= today))
+        )
+    return stmt
+
+
+def list_batches(session: Session, params: PageParams, **filters: object) -> tuple[list, int]:
+    return paginate(session, batch_query(**filters), params)  # type: ignore[arg-type]
+
+
+def new_batch(
+    session: Session,
+    item: Item,
+    spec: NewBatch | BatchCreate,
+    *,
+    origin: BatchOrigin,
+    field: str = "batch_no",
+) -> Batch:
+    """Add a batch of ``item`` (flushes). Best-before defaults to production date (or today)
+    plus the item's shelf life. AlreadyExists if the number is taken for this item."""
+    if not item.batch_managed:
+        raise InvalidInput(f"item {item.item_no} is not batch-managed", field=field)
+    if find_batch(session, item.id, spec.batch_no) is not None:
+        raise AlreadyExists(
+            f"batch {spec.batch_no} of item {item.item_no} already exists", field=field
+        )
+    best_before = spec.best_before or default_best_before(
+        spec.production_date or business_today(), item.shelf_life_days
+    )
+    batch = Batch(
+        item_id=item.id,
+        batch_no=spec.batch_no,
+        origin=origin,
+        supplier_id=spec.supplier_id,
+        supplier_batch_no=spec.supplier_batch_no,
+        production_date=spec.production_date,
+        best_before=best_before,
+        status=BatchStatus.released,
+        attributes=spec.attributes,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+@use_case
+def create_batch(session: Session, data: BatchCreate) -> Batch:
+    """Register a batch ahead of its first receipt (or from a certificate)."""
+    item = get_item(session, data.item_id, field="item_id")
+    return new_batch(session, item, data, origin=data.origin)
+
+
+@use_case
+def update_batch(session: Session, batch_id: int, data: BatchUpdate) -> Batch:
+    batch = get_batch(session, batch_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if field == "attributes" and value is None:
+            raise InvalidInput("attributes cannot be empty; send {}", field=field)
+        setattr(batch, field, value)
+    session.flush()
+    return batch
+
+
+def record_status(
+    session: Session, batch: Batch, status: BatchStatus, reason: str, actor: str
+) -> bool:
+    """Set a batch's status and record who/when/why. False if it already had that status.
+
+    A recalled batch stays recalled (InvalidState).
+    """
+    if batch.status == status:
+        return False
+    if batch.status == BatchStatus.recalled:
+        raise InvalidState(f"batch {batch.batch_no} is recalled; a recall cannot be undone")
+    session.add(
+        BatchStatusChange(
+            batch_id=batch.id,
+            from_status=batch.status,
+            to_status=status,
+            reason=reason,
+            changed_by=actor,
+        )
+    )
+    batch.status = status
+    return True
+
+
+@use_case
+def change_status(
+    session: Session, batch_id: int, status: BatchStatus, reason: str, *, actor: str
+) -> Batch:
+    """Release, block or recall one batch (no effect if it already has the status)."""
+    batch = session.get(Batch, batch_id, with_for_update=True)
+    if batch is None:
+        raise not_found("batch", batch_id)
+    record_status(session, batch, status, reason, actor)
+    session.flush()
+    return batch
+
+
+def status_history(session: Session, batch_id: int) -> list[BatchStatusChange]:
+    get_batch(session, batch_id)
+    return list(
+        session.scalars(
+            select(BatchStatusChange)
+            .where(BatchStatusChange.batch_id == batch_id)
+            .order_by(BatchStatusChange.id)
+        )
+    )

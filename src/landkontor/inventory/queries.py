@@ -1,0 +1,278 @@
+"""Reading stock: levels, the ledger, valuation and the FEFO picking proposal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from landkontor.catalog.models import Item, Unit
+from landkontor.catalog.service import get_item, to_base_quantity
+from landkontor.common.clock import business_today
+from landkontor.common.pagination import PageParams, paginate_rows
+from landkontor.inventory.locations import get_location
+from landkontor.inventory.models import (
+    Batch,
+    BatchStatus,
+    ItemCost,
+    LedgerEntry,
+    Location,
+    MovementType,
+    StockLevel,
+    StockMovement,
+    StocktakeLocation,
+)
+from landkontor.inventory.rules import fefo_key, round_cost
+from landkontor.inventory.schemas import (
+    PickLine,
+    PickProposalOut,
+    StockLevelOut,
+    ValuationOut,
+    ValuationRow,
+)
+
+ZERO = Decimal(0)
+
+
+def _within(session: Session, location_id: int, column: Any = Location.path) -> Any:
+    root = get_location(session, location_id, field="location_id")
+    return column.startswith(root.path)
+
+
+def levels(
+    session: Session,
+    params: PageParams,
+    *,
+    item_id: int | None = None,
+    location_id: int | None = None,
+    batch_id: int | None = None,
+    warehouse_id: int | None = None,
+    include_zero: bool = False,
+) -> tuple[list[StockLevelOut], int]:
+    """Stock levels; ``location_id`` includes all its sub-locations."""
+    stmt: Select[Any] = (
+        select(
+            StockLevel.item_id,
+            Item.item_no,
+            StockLevel.location_id,
+            Location.code.label("location_code"),
+            Location.warehouse_id,
+            StockLevel.batch_id,
+            Batch.batch_no,
+            Batch.best_before,
+            Batch.status.label("batch_status"),
+            StockLevel.quantity,
+            Unit.code.label("unit"),
+        )
+        .join(Item, Item.id == StockLevel.item_id)
+        .join(Unit, Unit.id == Item.base_unit_id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .outerjoin(Batch, Batch.id == StockLevel.batch_id)
+        .order_by(Item.item_no, Location.path, Batch.best_before, StockLevel.id)
+    )
+    if not include_zero:
+        stmt = stmt.where(StockLevel.quantity != 0)
+    if item_id is not None:
+        stmt = stmt.where(StockLevel.item_id == item_id)
+    if batch_id is not None:
+        stmt = stmt.where(StockLevel.batch_id == batch_id)
+    if warehouse_id is not None:
+        stmt = stmt.where(Location.warehouse_id == warehouse_id)
+    if location_id is not None:
+        stmt = stmt.where(_within(session, location_id))
+    rows, total = paginate_rows(session, stmt, params)
+    return [StockLevelOut.model_validate(row._mapping) for row in rows], total
+
+
+def ledger(
+    session: Session,
+    params: PageParams,
+    *,
+    item_id: int | None = None,
+    location_id: int | None = None,
+    batch_id: int | None = None,
+    movement_id: int | None = None,
+    movement_type: MovementType | None = None,
+    reference: str | None = None,
+    posted_from: datetime | None = None,
+    posted_to: datetime | None = None,
+) -> tuple[list[Any], int]:
+    """Ledger lines with their movement, newest first."""
+    stmt: Select[Any] = (
+        select(
+            LedgerEntry,
+            StockMovement.movement_type,
+            StockMovement.reference,
+            StockMovement.document_type,
+            StockMovement.document_id,
+            StockMovement.posted_by,
+        )
+        .join(StockMovement, StockMovement.id == LedgerEntry.movement_id)
+        .order_by(LedgerEntry.posted_at.desc(), LedgerEntry.id.desc())
+    )
+    if item_id is not None:
+        stmt = stmt.where(LedgerEntry.item_id == item_id)
+    if batch_id is not None:
+        stmt = stmt.where(LedgerEntry.batch_id == batch_id)
+    if movement_id is not None:
+        stmt = stmt.where(LedgerEntry.movement_id == movement_id)
+    if movement_type is not None:
+        stmt = stmt.where(StockMovement.movement_type == movement_type)
+    if reference:
+        stmt = stmt.where(StockMovement.reference == reference)
+    if posted_from is not None:
+        stmt = stmt.where(LedgerEntry.posted_at >= posted_from)
+    if posted_to is not None:
+        stmt = stmt.where(LedgerEntry.posted_at <= posted_to)
+    if location_id is not None:
+        loc = aliased(Location)
+        stmt = stmt.join(loc, loc.id == LedgerEntry.location_id).where(
+            _within(session, location_id, loc.path)
+        )
+    return paginate_rows(session, stmt, params)
+
+
+def valuation(
+    session: Session,
+    *,
+    as_of: datetime | None = None,
+    by_warehouse: bool = False,
+    item_id: int | None = None,
+    warehouse_id: int | None = None,
+) -> ValuationOut:
+    """Quantity and value per item (and per warehouse), now or as of a moment.
+
+    The current figures per item come from the moving-average rows; per warehouse or as of
+    a past moment they are the sums of the ledger's quantities and values.
+    """
+    rows: list[ValuationRow] = []
+    if as_of is None and not by_warehouse and warehouse_id is None:
+        stmt = (
+            select(ItemCost.item_id, Item.item_no, ItemCost.quantity, ItemCost.value)
+            .join(Item, Item.id == ItemCost.item_id)
+            .where((ItemCost.quantity != 0) | (ItemCost.value != 0))
+            .order_by(Item.item_no)
+        )
+        if item_id is not None:
+            stmt = stmt.where(ItemCost.item_id == item_id)
+        for row in session.execute(stmt):
+            rows.append(_valuation_row(row.item_id, row.item_no, None, row.quantity, row.value))
+    else:
+        quantity = func.sum(LedgerEntry.quantity)
+        value = func.sum(LedgerEntry.value)
+        group = [LedgerEntry.item_id, Item.item_no]
+        if by_warehouse:
+            group.append(Location.warehouse_id)
+        stmt = (
+            select(*group, quantity.label("quantity"), value.label("value"))
+            .join(Item, Item.id == LedgerEntry.item_id)
+            .join(Location, Location.id == LedgerEntry.location_id)
+            .group_by(*group)
+            .having((quantity != 0) | (value != 0))
+            .order_by(Item.item_no)
+        )
+        if as_of is not None:
+            stmt = stmt.where(LedgerEntry.posted_at <= as_of)
+        if item_id is not None:
+            stmt = stmt.where(LedgerEntry.item_id == item_id)
+        if warehouse_id is not None:
+            stmt = stmt.where(Location.warehouse_id == warehouse_id)
+        for row in session.execute(stmt):
+            warehouse = row.warehouse_id if by_warehouse else warehouse_id
+            rows.append(
+                _valuation_row(row.item_id, row.item_no, warehouse, row.quantity, row.value)
+            )
+    total = sum((r.value for r in rows), ZERO)
+    return ValuationOut(as_of=as_of, by_warehouse=by_warehouse, rows=rows, total_value=total)
+
+
+def _valuation_row(
+    item_id: int, item_no: str, warehouse_id: int | None, quantity: Decimal, value: Decimal
+) -> ValuationRow:
+    quantity, value = Decimal(quantity), Decimal(value)
+    average = round_cost(value / quantity) if quantity else None
+    return ValuationRow(
+        item_id=item_id,
+        item_no=item_no,
+        warehouse_id=warehouse_id,
+        quantity=quantity,
+        value=value,
+        average_cost=average,
+    )
+
+
+def pickable_stock(
+    session: Session, item_id: int, warehouse_id: int | None = None, today: date | None = None
+) -> list[Any]:
+    """Positive levels an issue may take, FEFO-ordered: released, unexpired batches on
+    unblocked locations that are not being counted."""
+    today = today or business_today()
+    counting = select(StocktakeLocation.location_id).where(StocktakeLocation.open_lock.is_not(None))
+    stmt = (
+        select(
+            StockLevel.location_id,
+            Location.code.label("location_code"),
+            StockLevel.batch_id,
+            Batch.batch_no,
+            Batch.best_before,
+            StockLevel.quantity,
+        )
+        .join(Location, Location.id == StockLevel.location_id)
+        .outerjoin(Batch, Batch.id == StockLevel.batch_id)
+        .where(
+            StockLevel.item_id == item_id,
+            StockLevel.quantity > 0,
+            Location.blocked.is_(False),
+            Location.id.not_in(counting),
+            (Batch.id.is_(None))
+            | (
+                (Batch.status == BatchStatus.released)
+                & (Batch.best_before.is_(None) | (Batch.best_before >= today))
+            ),
+        )
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(Location.warehouse_id == warehouse_id)
+    rows = session.execute(stmt).all()
+    return sorted(rows, key=lambda r: fefo_key(r.best_before, r.batch_no, r.location_code))
+
+
+def pick_proposal(
+    session: Session,
+    item_id: int,
+    quantity: Decimal,
+    *,
+    unit: str | None = None,
+    warehouse_id: int | None = None,
+) -> PickProposalOut:
+    """Which batches and locations to take ``quantity`` from, first expired first out."""
+    item = get_item(session, item_id, field="item_id")
+    needed = to_base_quantity(session, item, quantity, unit).quantity
+    lines: list[PickLine] = []
+    remaining = needed
+    for row in pickable_stock(session, item_id, warehouse_id):
+        if remaining <= 0:
+            break
+        take = min(remaining, row.quantity)
+        lines.append(
+            PickLine(
+                location_id=row.location_id,
+                location_code=row.location_code,
+                batch_id=row.batch_id,
+                batch_no=row.batch_no,
+                best_before=row.best_before,
+                quantity=take,
+            )
+        )
+        remaining -= take
+    return PickProposalOut(
+        item_id=item_id,
+        requested=needed,
+        unit=item.base_unit.code,
+        proposed=needed - remaining,
+        shortage=remaining,
+        lines=lines,
+    )

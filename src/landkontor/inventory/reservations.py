@@ -1,0 +1,191 @@
+"""Reservations and availability: on hand - unusable - reserved = available.
+
+Reservations belong to a document line (sales order line, production order component) and
+a warehouse; they reduce what is available, not what is on hand. Checks and changes lock
+the item's cost row, the same lock postings take, so availability cannot be promised twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from landkontor.catalog.models import Item
+from landkontor.common.clock import business_today
+from landkontor.db.upsert import insert_for
+from landkontor.inventory.errors import InsufficientStock
+from landkontor.inventory.models import (
+    Batch,
+    BatchStatus,
+    ItemCost,
+    Location,
+    Reservation,
+    StockLevel,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Availability:
+    item_id: int
+    warehouse_id: int | None
+    on_hand: Decimal
+    unusable: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.unusable - self.reserved
+
+
+def _unusable_condition():
+    today = business_today()
+    return or_(
+        Location.blocked.is_(True),
+        and_(
+            Batch.id.is_not(None),
+            or_(Batch.status != BatchStatus.released, Batch.best_before < today),
+        ),
+    )
+
+
+def availability(session: Session, item_id: int, warehouse_id: int | None = None) -> Availability:
+    """Stock of an item (in one warehouse or all): on hand, unusable, reserved, available."""
+    stmt = (
+        select(
+            func.coalesce(func.sum(StockLevel.quantity), ZERO),
+            func.coalesce(
+                func.sum(case((_unusable_condition(), StockLevel.quantity), else_=ZERO)), ZERO
+            ),
+        )
+        .join(Location, Location.id == StockLevel.location_id)
+        .outerjoin(Batch, Batch.id == StockLevel.batch_id)
+        .where(StockLevel.item_id == item_id)
+    )
+    reserved = select(func.coalesce(func.sum(Reservation.quantity), ZERO)).where(
+        Reservation.item_id == item_id
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(Location.warehouse_id == warehouse_id)
+        reserved = reserved.where(Reservation.warehouse_id == warehouse_id)
+    on_hand, unusable = session.execute(stmt).one()
+    # Negative stock (where allowed) never counts as unusable.
+    unusable = max(Decimal(unusable), ZERO)
+    return Availability(
+        item_id=item_id,
+        warehouse_id=warehouse_id,
+        on_hand=Decimal(on_hand),
+        unusable=unusable,
+        reserved=Decimal(session.scalar(reserved) or ZERO),
+    )
+
+
+def lock_item(session: Session, item_id: int) -> None:
+    """Take the per-item lock that postings take (creating the cost row if needed)."""
+    stmt = insert_for(session, ItemCost).values(
+        item_id=item_id, quantity=ZERO, value=ZERO, average_cost=ZERO
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ItemCost.item_id], set_={"item_id": stmt.excluded.item_id}
+    )
+    session.execute(stmt)
+
+
+def reserve(
+    session: Session,
+    *,
+    item_id: int,
+    warehouse_id: int,
+    quantity: Decimal,
+    document_type: str,
+    document_id: int,
+    document_line_id: int,
+    strict: bool = True,
+) -> Reservation:
+    """Reserve ``quantity`` (base unit) of an item in a warehouse for a document line.
+
+    With ``strict`` raises InsufficientStock when less is available. Adds to an existing
+    reservation of the same line. Joins the caller's transaction.
+    """
+    lock_item(session, item_id)
+    if strict:
+        free = availability(session, item_id, warehouse_id).available
+        if free < quantity:
+            item = session.get(Item, item_id)
+            raise InsufficientStock(
+                f"only {free.normalize():f} {item.base_unit.code if item else ''} of item "
+                f"{item.item_no if item else item_id} available in warehouse {warehouse_id}; "
+                f"{quantity.normalize():f} requested",
+                item_id=item_id,
+                available=str(free),
+                requested=str(quantity),
+            )
+    reservation = session.scalar(
+        select(Reservation).where(
+            Reservation.document_type == document_type,
+            Reservation.document_id == document_id,
+            Reservation.document_line_id == document_line_id,
+        )
+    )
+    if reservation is None:
+        reservation = Reservation(
+            item_id=item_id,
+            warehouse_id=warehouse_id,
+            quantity=quantity,
+            document_type=document_type,
+            document_id=document_id,
+            document_line_id=document_line_id,
+        )
+        session.add(reservation)
+    else:
+        reservation.quantity += quantity
+    session.flush()
+    return reservation
+
+
+def release(
+    session: Session,
+    *,
+    document_type: str,
+    document_id: int,
+    document_line_id: int | None = None,
+    quantity: Decimal | None = None,
+) -> Decimal:
+    """Reduce (by ``quantity``) or drop (None) the reservations of a document or one line.
+
+    Returns the quantity released. Never goes below zero.
+    """
+    stmt = select(Reservation).where(
+        Reservation.document_type == document_type, Reservation.document_id == document_id
+    )
+    if document_line_id is not None:
+        stmt = stmt.where(Reservation.document_line_id == document_line_id)
+    released = ZERO
+    for reservation in session.scalars(stmt.with_for_update()):
+        take = (
+            reservation.quantity
+            if quantity is None
+            else min(quantity - released, reservation.quantity)
+        )
+        reservation.quantity -= take
+        released += take
+        if reservation.quantity == 0:
+            session.delete(reservation)
+        if quantity is not None and released >= quantity:
+            break
+    session.flush()
+    return released
+
+
+def reserved_for(session: Session, document_type: str, document_id: int) -> dict[int, Decimal]:
+    """Open reservations of a document by line id."""
+    rows = session.execute(
+        select(Reservation.document_line_id, Reservation.quantity).where(
+            Reservation.document_type == document_type, Reservation.document_id == document_id
+        )
+    )
+    return dict(rows.tuples().all())

@@ -1,0 +1,95 @@
+"""Rules of stock as plain functions: batch usability, best-before, FEFO, moving average.
+
+No database here; the services feed these with loaded rows, and unit tests check them
+directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from landkontor.db.types import MONEY_SCALE, UNIT_COST_SCALE
+from landkontor.inventory.models import BatchStatus
+
+_MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)
+_COST_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
+ZERO = Decimal(0)
+
+
+def round_money(value: Decimal) -> Decimal:
+    return value.quantize(_MONEY_STEP, rounding=ROUND_HALF_UP)
+
+
+def round_cost(value: Decimal) -> Decimal:
+    return value.quantize(_COST_STEP, rounding=ROUND_HALF_UP)
+
+
+def is_expired(best_before: date | None, today: date) -> bool:
+    """Best-before means good through that day; expired from the day after."""
+    return best_before is not None and today > best_before
+
+
+def default_best_before(start: date | None, shelf_life_days: int | None) -> date | None:
+    if start is None or shelf_life_days is None:
+        return None
+    return start + timedelta(days=shelf_life_days)
+
+
+def unusable_reason(status: BatchStatus, best_before: date | None, today: date) -> str | None:
+    """Why stock of a batch must not be issued or delivered, or None if it may."""
+    if status == BatchStatus.recalled:
+        return "recalled"
+    if status == BatchStatus.blocked:
+        return "blocked"
+    if is_expired(best_before, today):
+        return f"expired on {best_before.isoformat()}"  # type: ignore[union-attr]
+    return None
+
+
+def fefo_key(best_before: date | None, batch_no: str | None, location_code: str) -> tuple:
+    """First expired, first out: earliest best-before first, batches without a date last."""
+    return (best_before is None, best_before or date.max, batch_no or "", location_code)
+
+
+@dataclass
+class CostState:
+    """Moving-average state of one item: quantity and value on hand (all warehouses)."""
+
+    quantity: Decimal
+    value: Decimal
+    average_cost: Decimal
+
+    def inflow(self, quantity: Decimal, unit_cost: Decimal | None) -> tuple[Decimal, Decimal]:
+        """Stock comes in at ``unit_cost`` (None: at the current average).
+
+        Returns (unit cost used, line value) and moves the average.
+        """
+        cost = self.average_cost if unit_cost is None else unit_cost
+        if self.quantity + quantity == 0:
+            value = -self.value  # back to zero from negative stock: nothing may remain
+        else:
+            value = round_money(quantity * cost)
+        self._apply(quantity, value)
+        if unit_cost is not None and self.quantity > 0 and self.quantity == quantity:
+            # First stock after being empty: the average is exactly this receipt's cost.
+            self.average_cost = round_cost(unit_cost)
+        return cost, value
+
+    def outflow(self, quantity: Decimal) -> tuple[Decimal, Decimal]:
+        """Stock goes out at the current average. The last unit takes the remaining value,
+        so no value is left behind on zero quantity. Returns (unit cost, negative value)."""
+        cost = self.average_cost
+        if self.quantity == quantity:
+            value = -self.value
+        else:
+            value = -round_money(quantity * cost)
+        self._apply(-quantity, value)
+        return cost, value
+
+    def _apply(self, quantity: Decimal, value: Decimal) -> None:
+        self.quantity += quantity
+        self.value += value
+        if self.quantity > 0:
+            self.average_cost = round_cost(self.value / self.quantity)

@@ -1,0 +1,331 @@
+"""Request and response models of the inventory domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from landkontor.common.schemas import (
+    AnyDecimal,
+    Code,
+    InputModel,
+    Name,
+    NonNegativeDecimal,
+    OutputModel,
+    PositiveDecimal,
+)
+from landkontor.inventory.models import (
+    BatchOrigin,
+    BatchStatus,
+    LocationKind,
+    MovementType,
+    StocktakeStatus,
+)
+
+Reference = Annotated[str, Field(max_length=100)]
+BatchNo = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
+
+
+# --- warehouses and locations --------------------------------------------------------
+class WarehouseCreate(InputModel):
+    code: Code
+    name: Name
+    address: str = Field("", max_length=500)
+    active: bool = True
+
+
+class WarehouseUpdate(InputModel):
+    name: Name | None = None
+    address: str | None = Field(None, max_length=500)
+    active: bool | None = None
+
+
+class WarehouseOut(OutputModel):
+    id: int
+    code: str
+    name: str
+    address: str
+    active: bool
+
+
+class LocationCreate(InputModel):
+    warehouse_id: int
+    parent_id: int | None = None
+    code: Code
+    name: Name
+    kind: LocationKind = LocationKind.bin
+    capacity: PositiveDecimal | None = None
+    capacity_item_id: int | None = Field(
+        None, description="Capacity is in this item's base unit; without it a plain number."
+    )
+    blocked: bool = False
+    allow_negative_stock: bool = False
+
+
+class LocationUpdate(InputModel):
+    name: Name | None = None
+    kind: LocationKind | None = None
+    capacity: PositiveDecimal | None = None
+    capacity_item_id: int | None = None
+    blocked: bool | None = None
+    allow_negative_stock: bool | None = None
+
+
+class LocationOut(OutputModel):
+    id: int
+    warehouse_id: int
+    parent_id: int | None
+    code: str
+    name: str
+    kind: LocationKind
+    path: str
+    capacity: Decimal | None
+    capacity_item_id: int | None
+    blocked: bool
+    allow_negative_stock: bool
+
+
+# --- batches ---------------------------------------------------------------------------
+class BatchCreate(InputModel):
+    item_id: int
+    batch_no: BatchNo
+    origin: BatchOrigin = BatchOrigin.manual
+    supplier_id: int | None = None
+    supplier_batch_no: str | None = Field(None, max_length=64)
+    production_date: date | None = None
+    best_before: date | None = Field(
+        None, description="MHD; default: production date + the item's shelf life."
+    )
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class BatchUpdate(InputModel):
+    best_before: date | None = None
+    supplier_batch_no: str | None = Field(None, max_length=64)
+    attributes: dict[str, Any] | None = None
+
+
+class BatchStatusIn(InputModel):
+    status: BatchStatus
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class BatchStatusChangeOut(OutputModel):
+    from_status: BatchStatus | None
+    to_status: BatchStatus
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
+class BatchOut(OutputModel):
+    id: int
+    item_id: int
+    batch_no: str
+    origin: BatchOrigin
+    supplier_id: int | None
+    supplier_batch_no: str | None
+    production_date: date | None
+    best_before: date | None
+    status: BatchStatus
+    expired: bool = False
+    attributes: dict[str, Any]
+    created_at: datetime
+
+
+class NewBatch(InputModel):
+    """A batch created by a receipt line."""
+
+    batch_no: BatchNo
+    supplier_batch_no: str | None = Field(None, max_length=64)
+    supplier_id: int | None = None
+    production_date: date | None = None
+    best_before: date | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- movements -------------------------------------------------------------------------
+class MovementLineIn(InputModel):
+    item_id: int
+    quantity: AnyDecimal = Field(
+        description="In `unit`; positive, except adjustments (signed, not zero)."
+    )
+    unit: str | None = Field(None, max_length=20, description="Default: the item's base unit.")
+    location_id: int = Field(description="Where stock is (transfers: from here).")
+    to_location_id: int | None = Field(None, description="Transfers: to here.")
+    batch_id: int | None = None
+    batch: NewBatch | None = Field(None, description="Receipts: create this batch.")
+    unit_cost: NonNegativeDecimal | None = Field(
+        None, description="Receipts and positive adjustments: cost per entered unit."
+    )
+
+
+class MovementIn(InputModel):
+    type: MovementType
+    reference: Reference = ""
+    reason: str = Field("", max_length=2000)
+    lines: list[MovementLineIn] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _type_rules(self) -> MovementIn:
+        if self.type == MovementType.reversal:
+            raise ValueError("post reversals with POST /stock/movements/{id}/reverse")
+        if self.type == MovementType.adjustment and not self.reason.strip():
+            raise ValueError("an adjustment needs a reason")
+        return self
+
+
+class ReverseIn(InputModel):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class LedgerEntryOut(OutputModel):
+    id: int
+    movement_id: int
+    line_no: int
+    item_id: int
+    location_id: int
+    batch_id: int | None
+    quantity: Decimal
+    unit_cost: Decimal
+    value: Decimal
+    entered_quantity: Decimal
+    entered_unit: str
+    posted_at: datetime
+
+
+class LedgerLineOut(LedgerEntryOut):
+    movement_type: MovementType
+    reference: str
+    document_type: str | None
+    document_id: int | None
+    posted_by: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> LedgerLineOut:
+        entry = LedgerEntryOut.model_validate(row[0]).model_dump()
+        return cls(
+            **entry,
+            movement_type=row.movement_type,
+            reference=row.reference,
+            document_type=row.document_type,
+            document_id=row.document_id,
+            posted_by=row.posted_by,
+        )
+
+
+class MovementOut(OutputModel):
+    id: int
+    movement_type: MovementType
+    reference: str
+    reason: str
+    document_type: str | None
+    document_id: int | None
+    reverses_id: int | None
+    posted_by: str
+    posted_at: datetime
+    lines: list[LedgerEntryOut]
+
+
+# --- reading stock ---------------------------------------------------------------------
+class StockLevelOut(OutputModel):
+    item_id: int
+    item_no: str
+    location_id: int
+    location_code: str
+    warehouse_id: int
+    batch_id: int | None
+    batch_no: str | None
+    best_before: date | None
+    batch_status: BatchStatus | None
+    quantity: Decimal
+    unit: str
+
+
+class AvailabilityOut(OutputModel):
+    item_id: int
+    warehouse_id: int | None
+    unit: str
+    on_hand: Decimal
+    unusable: Decimal = Field(description="On blocked/recalled/expired batches or locations.")
+    reserved: Decimal
+    available: Decimal
+
+
+class ValuationRow(OutputModel):
+    item_id: int
+    item_no: str
+    warehouse_id: int | None = None
+    quantity: Decimal
+    value: Decimal
+    average_cost: Decimal | None
+
+
+class ValuationOut(OutputModel):
+    as_of: datetime | None
+    by_warehouse: bool
+    rows: list[ValuationRow]
+    total_value: Decimal
+
+
+class PickLine(OutputModel):
+    location_id: int
+    location_code: str
+    batch_id: int | None
+    batch_no: str | None
+    best_before: date | None
+    quantity: Decimal
+
+
+class PickProposalOut(OutputModel):
+    item_id: int
+    requested: Decimal
+    unit: str
+    proposed: Decimal
+    shortage: Decimal
+    lines: list[PickLine]
+
+
+# --- stocktaking -----------------------------------------------------------------------
+class StocktakeCreate(InputModel):
+    location_ids: list[int] = Field(min_length=1, max_length=5000)
+    note: str = Field("", max_length=2000)
+
+
+class CountIn(InputModel):
+    item_id: int
+    location_id: int
+    batch_id: int | None = None
+    counted_quantity: NonNegativeDecimal
+    unit: str | None = Field(None, max_length=20)
+
+
+class CountsIn(InputModel):
+    counts: list[CountIn] = Field(min_length=1, max_length=5000)
+
+
+class StocktakeLineOut(OutputModel):
+    id: int
+    item_id: int
+    location_id: int
+    batch_id: int | None
+    expected_quantity: Decimal
+    counted_quantity: Decimal | None
+    difference: Decimal | None = None
+
+
+class StocktakeOut(OutputModel):
+    id: int
+    warehouse_id: int
+    status: StocktakeStatus
+    note: str
+    opened_by: str
+    created_at: datetime
+    posted_by: str | None
+    posted_at: datetime | None
+    movement_id: int | None
+    location_ids: list[int]
+    lines: list[StocktakeLineOut]

@@ -1,0 +1,203 @@
+"""Routes: stock movements, levels, ledger, availability, valuation, picking, stocktaking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from landkontor.auth.deps import Clerk, Manager
+from landkontor.catalog.service import get_item
+from landkontor.common.deps import SessionDep
+from landkontor.common.pagination import Page, PageDep
+from landkontor.inventory import posting, queries, reservations, stocktake
+from landkontor.inventory.models import MovementType
+from landkontor.inventory.requests import post_request
+from landkontor.inventory.schemas import (
+    AvailabilityOut,
+    CountsIn,
+    LedgerLineOut,
+    MovementIn,
+    MovementOut,
+    PickProposalOut,
+    ReverseIn,
+    StockLevelOut,
+    StocktakeCreate,
+    StocktakeOut,
+    ValuationOut,
+)
+
+router = APIRouter(prefix="/stock", tags=["stock"])
+stocktakes_router = APIRouter(prefix="/stocktakes", tags=["stocktaking"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Same key twice: posted once, the same result returned.",
+    ),
+]
+
+
+@router.post("/movements", response_model=MovementOut, status_code=201, summary="Post stock")
+def post_movement(
+    body: MovementIn,
+    user: Clerk,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> MovementOut:
+    movement, replayed = post_request(session, body, actor=user.username, key=idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return MovementOut.model_validate(movement)
+
+
+@router.get("/movements/{movement_id}", response_model=MovementOut, summary="One movement")
+def get_movement(movement_id: int, session: SessionDep) -> MovementOut:
+    return MovementOut.model_validate(posting.get_movement(session, movement_id))
+
+
+@router.post(
+    "/movements/{movement_id}/reverse",
+    response_model=MovementOut,
+    status_code=201,
+    summary="Post the exact opposite of a movement",
+)
+def reverse_movement(
+    movement_id: int, body: ReverseIn, user: Manager, session: SessionDep
+) -> MovementOut:
+    movement = posting.reverse_movement(
+        session, movement_id, reason=body.reason, actor=user.username
+    )
+    return MovementOut.model_validate(movement)
+
+
+@router.get("/levels", response_model=Page[StockLevelOut], summary="Stock levels")
+def stock_levels(
+    session: SessionDep,
+    page: PageDep,
+    item_id: int | None = None,
+    location_id: Annotated[int | None, Query(description="Includes its sub-locations")] = None,
+    batch_id: int | None = None,
+    warehouse_id: int | None = None,
+    include_zero: bool = False,
+) -> Page[StockLevelOut]:
+    rows, total = queries.levels(
+        session,
+        page,
+        item_id=item_id,
+        location_id=location_id,
+        batch_id=batch_id,
+        warehouse_id=warehouse_id,
+        include_zero=include_zero,
+    )
+    return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/ledger", response_model=Page[LedgerLineOut], summary="Ledger lines, newest first")
+def stock_ledger(
+    session: SessionDep,
+    page: PageDep,
+    item_id: int | None = None,
+    location_id: Annotated[int | None, Query(description="Includes its sub-locations")] = None,
+    batch_id: int | None = None,
+    movement_id: int | None = None,
+    movement_type: MovementType | None = None,
+    reference: Annotated[str | None, Query(max_length=100)] = None,
+    posted_from: datetime | None = None,
+    posted_to: datetime | None = None,
+) -> Page[LedgerLineOut]:
+    rows, total = queries.ledger(
+        session,
+        page,
+        item_id=item_id,
+        location_id=location_id,
+        batch_id=batch_id,
+        movement_id=movement_id,
+        movement_type=movement_type,
+        reference=reference,
+        posted_from=posted_from,
+        posted_to=posted_to,
+    )
+    items = [LedgerLineOut.from_row(row) for row in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/availability/{item_id}", response_model=AvailabilityOut, summary="On hand, reserved, free"
+)
+def availability(
+    item_id: int, session: SessionDep, warehouse_id: int | None = None
+) -> AvailabilityOut:
+    item = get_item(session, item_id)
+    stock = reservations.availability(session, item_id, warehouse_id)
+    return AvailabilityOut(
+        item_id=item_id,
+        warehouse_id=warehouse_id,
+        unit=item.base_unit.code,
+        on_hand=stock.on_hand,
+        unusable=stock.unusable,
+        reserved=stock.reserved,
+        available=stock.available,
+    )
+
+
+@router.get("/valuation", response_model=ValuationOut, summary="Stock value (moving average)")
+def valuation(
+    session: SessionDep,
+    as_of: Annotated[datetime | None, Query(description="Default: now")] = None,
+    by_warehouse: bool = False,
+    item_id: int | None = None,
+    warehouse_id: int | None = None,
+) -> ValuationOut:
+    return queries.valuation(
+        session, as_of=as_of, by_warehouse=by_warehouse, item_id=item_id, warehouse_id=warehouse_id
+    )
+
+
+@router.get("/pick-proposal", response_model=PickProposalOut, summary="FEFO picking proposal")
+def pick_proposal(
+    session: SessionDep,
+    item_id: int,
+    quantity: Annotated[Decimal, Query(gt=0)],
+    unit: Annotated[str | None, Query(max_length=20)] = None,
+    warehouse_id: int | None = None,
+) -> PickProposalOut:
+    return queries.pick_proposal(session, item_id, quantity, unit=unit, warehouse_id=warehouse_id)
+
+
+@stocktakes_router.post("", response_model=StocktakeOut, status_code=201, summary="Open a count")
+def open_stocktake(body: StocktakeCreate, user: Clerk, session: SessionDep) -> StocktakeOut:
+    return stocktake.stocktake_out(stocktake.open_stocktake(session, body, actor=user.username))
+
+
+@stocktakes_router.get("/{stocktake_id}", response_model=StocktakeOut, summary="One stocktake")
+def get_stocktake(stocktake_id: int, session: SessionDep) -> StocktakeOut:
+    return stocktake.stocktake_out(stocktake.get_stocktake(session, stocktake_id))
+
+
+@stocktakes_router.post(
+    "/{stocktake_id}/counts", response_model=StocktakeOut, summary="Enter counted quantities"
+)
+def record_counts(
+    stocktake_id: int, body: CountsIn, user: Clerk, session: SessionDep
+) -> StocktakeOut:
+    result = stocktake.record_counts(session, stocktake_id, body, actor=user.username)
+    return stocktake.stocktake_out(result)
+
+
+@stocktakes_router.post(
+    "/{stocktake_id}/post", response_model=StocktakeOut, summary="Post the differences"
+)
+def post_stocktake(stocktake_id: int, user: Manager, session: SessionDep) -> StocktakeOut:
+    result = stocktake.post_stocktake(session, stocktake_id, actor=user.username)
+    return stocktake.stocktake_out(result)
+
+
+@stocktakes_router.post("/{stocktake_id}/cancel", response_model=StocktakeOut, summary="Cancel")
+def cancel_stocktake(stocktake_id: int, _: Manager, session: SessionDep) -> StocktakeOut:
+    return stocktake.stocktake_out(stocktake.cancel_stocktake(session, stocktake_id))
