@@ -44,7 +44,7 @@ class Item(IdMixin, TimestampMixin, Base):
     base_unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     pack_units: Mapped[list[ItemUnit]] = relationship(
         back_populates="item",
-        lazy="selectin",
+        lazy="select",  # loaded when used: postings in the base unit never need them
         cascade="all, delete-orphan",
         order_by="ItemUnit.code",
     )

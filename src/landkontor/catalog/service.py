@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from landkontor.catalog.models import Item, ItemUnit, Unit
 from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
@@ -65,7 +65,7 @@ def item_by_number(session: Session, item_no: str) -> Item | None:
 def item_query(
     *, search: str | None = None, group: str | None = None, active: bool | None = None
 ) -> Select[tuple[Item]]:
-    stmt = select(Item).order_by(Item.item_no)
+    stmt = select(Item).options(selectinload(Item.pack_units)).order_by(Item.item_no)
     if search:
         pattern = f"%{search.lower()}%"
         stmt = stmt.where(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -95,7 +95,7 @@ class _Delta:
 
 @dataclass(frozen=True)
 class _LocationInfo:
-    location: Location
+    location: Any  # a row with id, code, blocked, allow_negative_stock (or a Location)
     is_leaf: bool
     counting: bool  # part of an open stocktake
 
@@ -104,21 +104,24 @@ def _field(index: int, name: str) -> str:
     return f"lines[{index}].{name}"
 
 
+_child = aliased(Location)
+_locations = Location.__table__.c
+# Built once: the locations of a posting, whether each has children, whether it is counted.
+_LOCATIONS = select(
+    _locations.id,
+    _locations.code,
+    _locations.blocked,
+    _locations.allow_negative_stock,
+    exists().where(_child.parent_id == _locations.id).label("has_children"),
+    exists()
+    .where(StocktakeLocation.location_id == _locations.id, StocktakeLocation.open_lock.is_not(None))
+    .label("counting"),
+).where(_locations.id.in_(bindparam("ids", expanding=True)))
+
+
 def _load_locations(session: Session, ids: set[int]) -> dict[int, _LocationInfo]:
-    child = aliased(Location)
-    rows = session.execute(
-        select(Location, exists().where(child.parent_id == Location.id)).where(Location.id.in_(ids))
-    ).all()
-    counting = set(
-        session.scalars(
-            select(StocktakeLocation.location_id).where(
-                StocktakeLocation.location_id.in_(ids), StocktakeLocation.open_lock.is_not(None)
-            )
-        )
-    )
-    return {
-        loc.id: _LocationInfo(loc, not has_child, loc.id in counting) for loc, has_child in rows
-    }
+    rows = session.connection().execute(_LOCATIONS, {"ids": list(ids)}).all()
+    return {row.id: _LocationInfo(row, not row.has_children, row.counting) for row in rows}
 
 
 def _check_location(
@@ -129,7 +132,7 @@ def _check_location(
     issue: bool,
     field: str,
     stocktake: bool,
-) -> Location:
+) -> Any:
     if info is None:
         raise InvalidInput(f"location {location_id} does not exist", field=field)
     location = info.location
@@ -313,17 +316,49 @@ def _transfer_deltas(
     return [outgoing, incoming]
 
 
+_UPSERTS: dict[str, Any] = {}
+_UPDATE_COST = (
+    update(ItemCost.__table__)
+    .where(ItemCost.__table__.c.item_id == bindparam("id"))
+    .values(quantity=bindparam("q"), value=bindparam("v"), average_cost=bindparam("a"))
+)
+
+
+def _upserts(session: Session) -> tuple[Any, Any]:
+    """The cost-row lock and the level change as statements built once per dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        lock = insert_for(session, ItemCost).values(
+            item_id=bindparam("item_id"), quantity=ZERO, value=ZERO, average_cost=ZERO
+        )
+        lock = lock.on_conflict_do_update(
+            index_elements=[ItemCost.item_id], set_={"item_id": lock.excluded.item_id}
+        ).returning(ItemCost.quantity, ItemCost.value, ItemCost.average_cost)
+        level = insert_for(session, StockLevel).values(
+            item_id=bindparam("item_id"),
+            location_id=bindparam("location_id"),
+            batch_id=bindparam("batch_id"),
+            batch_key=bindparam("batch_key"),
+            quantity=bindparam("quantity"),
+            updated_at=bindparam("now"),
+        )
+        level = level.on_conflict_do_update(
+            index_elements=[StockLevel.item_id, StockLevel.location_id, StockLevel.batch_key],
+            set_={
+                "quantity": StockLevel.quantity + level.excluded.quantity,
+                "updated_at": level.excluded.updated_at,
+            },
+        ).returning(StockLevel.quantity)
+        _UPSERTS[dialect] = (lock, level)
+    return _UPSERTS[dialect]
+
+
 def _lock_costs(session: Session, item_ids: list[int]) -> dict[int, CostState]:
     """Lock (creating if needed) the cost rows of the items, in id order."""
+    lock, _ = _upserts(session)
     states: dict[int, CostState] = {}
     for item_id in sorted(set(item_ids)):
-        stmt = insert_for(session, ItemCost).values(
-            item_id=item_id, quantity=ZERO, value=ZERO, average_cost=ZERO
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ItemCost.item_id], set_={"item_id": stmt.excluded.item_id}
-        ).returning(ItemCost.quantity, ItemCost.value, ItemCost.average_cost)
-        quantity, value, average = session.execute(stmt).one()
+        quantity, value, average = session.connection().execute(lock, {"item_id": item_id}).one()
         states[item_id] = CostState(quantity, value, average)
     return states
 
@@ -348,19 +383,23 @@ def _value(delta: _Delta, state: CostState) -> None:
 
 
 def _apply_level(session: Session, delta: _Delta, now: Any) -> None:
-    stmt = insert_for(session, StockLevel).values(
-        item_id=delta.item.id,
-        location_id=delta.location.id,
-        batch_id=delta.batch.id if delta.batch else None,
-        batch_key=delta.batch.id if delta.batch else 0,
-        quantity=delta.quantity,
-        updated_at=now,
+    _, level = _upserts(session)
+    batch_id = delta.batch.id if delta.batch else None
+    new_quantity = (
+        session.connection()
+        .execute(
+            level,
+            {
+                "item_id": delta.item.id,
+                "location_id": delta.location.id,
+                "batch_id": batch_id,
+                "batch_key": batch_id or 0,
+                "quantity": delta.quantity,
+                "now": now,
+            },
+        )
+        .scalar_one()
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[StockLevel.item_id, StockLevel.location_id, StockLevel.batch_key],
-        set_={"quantity": StockLevel.quantity + stmt.excluded.quantity, "updated_at": now},
-    ).returning(StockLevel.quantity)
-    new_quantity = session.execute(stmt).scalar_one()
     negative_allowed = delta.item.allow_negative_stock or delta.location.allow_negative_stock
     if delta.quantity < 0 and new_quantity < 0 and not negative_allowed:
         available = new_quantity - delta.quantity
@@ -403,12 +442,16 @@ def _write(
         )
         for number, d in enumerate(deltas, start=1)
     ]
-    for item_id, state in states.items():
-        session.execute(
-            update(ItemCost)
-            .where(ItemCost.item_id == item_id)
-            .values(quantity=state.quantity, value=state.value, average_cost=state.average_cost)
-        )
+    session.connection().execute(
+        _UPDATE_COST,
+        [
+            {"id": item_id, "q": st.quantity, "v": st.value, "a": st.average_cost}
+            for item_id, st in states.items()
+        ],
+    )
+    # One flush: the header (its idempotency key and reverses_id are unique, so a duplicate
+    # fails here and the whole posting rolls back) and its lines.
+    session.add(movement)
     session.flush()
     return movement
 
@@ -471,8 +514,6 @@ def post_movement(
         posted_by=actor,
         posted_at=utcnow(),
     )
-    session.add(movement)
-    session.flush()  # takes the idempotency key (unique) before any stock is touched
     return _write(session, movement, deltas)
 
 
@@ -573,9 +614,8 @@ def reverse_movement(
         posted_by=actor,
         posted_at=utcnow(),
     )
-    session.add(movement)
     try:
-        session.flush()
+        return _write(session, movement, deltas)
     except IntegrityError:
+        # Another reversal of the same movement committed first (reverses_id is unique).
         raise AlreadyReversed(f"movement {movement_id} is already reversed") from None
-    return _write(session, movement, deltas)

@@ -188,4 +188,4 @@ def reserved_for(session: Session, document_type: str, document_id: int) -> dict
             Reservation.document_type == document_type, Reservation.document_id == document_id
         )
     )
-    return dict(rows.tuples().all())
+    return {line_id: quantity for line_id, quantity in rows.all()}  # noqa: C416
