@@ -283,3 +283,42 @@ class StocktakeLine(IdMixin, Base):
     expected_quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     counted_quantity: Mapped[Decimal | None] = mapped_column(Quantity())
     counted_by: Mapped[str | None] = mapped_column(String(150))
+
+
+class BatchLink(IdMixin, Base):
+    """Genealogy: stock of ``parent`` went into ``child`` (production, mixing, repacking)."""
+
+    __tablename__ = "batch_links"
+    __table_args__ = (
+        UniqueConstraint(
+            "parent_batch_id",
+            "child_batch_id",
+            "document_type",
+            "document_id",
+            name="uq_batch_links_edge",
+        ),
+        CheckConstraint("parent_batch_id <> child_batch_id", name="not_self"),
+        Index("ix_batch_links_child", "child_batch_id", "parent_batch_id"),
+        Index("ix_batch_links_parent", "parent_batch_id", "child_batch_id"),
+    )
+
+    parent_batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False)
+    child_batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
+    document_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    document_id: Mapped[int] = mapped_column(BigIntPK, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # Set when the document that made the link is cancelled; traces ignore void links.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StockMix(IdMixin, Base):
+    """Mixing or repacking outside production: input batches become one output batch."""
+
+    __tablename__ = "stock_mixes"
+
+    output_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    reference: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by: Mapped[str] = mapped_column(String(150), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

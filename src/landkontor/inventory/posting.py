@@ -69,6 +69,7 @@ class PostingLine:
     batch_id: int | None = None
     to_location_id: int | None = None
     unit_cost: Decimal | None = None
+    value: Decimal | None = None  # incoming stock with an exact total value (production)
 
 
 class _Valuation(Enum):
@@ -230,7 +231,7 @@ def _deltas_for(
             movement_type == MovementType.adjustment and base > 0
         )
         is_issue = movement_type == MovementType.issue
-        if line.unit_cost is not None and not incoming:
+        if (line.unit_cost is not None or line.value is not None) and not incoming:
             raise InvalidInput(
                 "unit_cost is only for stock coming in", field=_field(index, "unit_cost")
             )
@@ -271,6 +272,7 @@ def _deltas_for(
                 entered_unit=converted.unit,
                 valuation=_Valuation.inflow if incoming else _Valuation.outflow,
                 unit_cost=unit_cost,
+                value=line.value if incoming else None,
             )
         )
     return deltas
@@ -366,7 +368,7 @@ def _lock_costs(session: Session, item_ids: list[int]) -> dict[int, CostState]:
 def _value(delta: _Delta, state: CostState) -> None:
     """Fill unit cost and value of a delta from the item's moving-average state."""
     if delta.valuation is _Valuation.inflow:
-        delta.unit_cost, delta.value = state.inflow(delta.quantity, delta.unit_cost)
+        delta.unit_cost, delta.value = state.inflow(delta.quantity, delta.unit_cost, delta.value)
     elif delta.valuation is _Valuation.outflow:
         delta.unit_cost, delta.value = state.outflow(-delta.quantity)
     else:

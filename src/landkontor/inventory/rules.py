@@ -61,13 +61,20 @@ class CostState:
     value: Decimal
     average_cost: Decimal
 
-    def inflow(self, quantity: Decimal, unit_cost: Decimal | None) -> tuple[Decimal, Decimal]:
-        """Stock comes in at ``unit_cost`` (None: at the current average).
+    def inflow(
+        self, quantity: Decimal, unit_cost: Decimal | None, value: Decimal | None = None
+    ) -> tuple[Decimal, Decimal]:
+        """Stock comes in at ``unit_cost`` (None: at the current average), or with an exact
+        total ``value`` (production and mixing carry their inputs' value over unchanged).
 
         Returns (unit cost used, line value) and moves the average.
         """
+        if value is not None:
+            unit_cost = round_cost(value / quantity)
         cost = self.average_cost if unit_cost is None else unit_cost
-        if self.quantity + quantity == 0:
+        if value is not None:
+            value = round_money(value)
+        elif self.quantity + quantity == 0:
             value = -self.value  # back to zero from negative stock: nothing may remain
         else:
             value = round_money(quantity * cost)

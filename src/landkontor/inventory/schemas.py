@@ -329,3 +329,41 @@ class StocktakeOut(OutputModel):
     movement_id: int | None
     location_ids: list[int]
     lines: list[StocktakeLineOut]
+
+
+# --- mixing ----------------------------------------------------------------------------
+class MixInput(InputModel):
+    item_id: int
+    batch_id: int | None = None
+    location_id: int
+    quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20)
+
+
+class MixOutput(InputModel):
+    item_id: int
+    location_id: int
+    batch: NewBatch
+    quantity: PositiveDecimal | None = Field(
+        None, description="Default: the sum of the inputs (same base unit)."
+    )
+
+
+class MixIn(InputModel):
+    inputs: list[MixInput] = Field(min_length=1, max_length=100)
+    output: MixOutput
+    reference: Reference = ""
+    reason: str = Field("", max_length=2000)
+
+
+class MixOut(OutputModel):
+    id: int
+    output_batch_id: int | None
+    reference: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class RecallIn(InputModel):
+    reason: str = Field(min_length=3, max_length=2000)

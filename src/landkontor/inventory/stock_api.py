@@ -12,13 +12,15 @@ from landkontor.auth.deps import Clerk, Manager
 from landkontor.catalog.service import get_item
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import Page, PageDep
-from landkontor.inventory import posting, queries, reservations, stocktake
+from landkontor.inventory import mixing, posting, queries, reservations, stocktake
 from landkontor.inventory.models import MovementType
 from landkontor.inventory.requests import post_request
 from landkontor.inventory.schemas import (
     AvailabilityOut,
     CountsIn,
     LedgerLineOut,
+    MixIn,
+    MixOut,
     MovementIn,
     MovementOut,
     PickProposalOut,
@@ -54,6 +56,11 @@ def post_movement(
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return MovementOut.model_validate(movement)
+
+
+@router.post("/mixes", response_model=MixOut, status_code=201, summary="Mix or repack batches")
+def mix_batches(body: MixIn, user: Clerk, session: SessionDep) -> MixOut:
+    return MixOut.model_validate(mixing.mix(session, body, actor=user.username))
 
 
 @router.get("/movements/{movement_id}", response_model=MovementOut, summary="One movement")

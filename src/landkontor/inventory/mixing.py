@@ -1,0 +1,132 @@
+"""Mixing and repacking outside production orders, and recalls along the genealogy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from landkontor.catalog.service import get_item
+from landkontor.db.session import use_case
+from landkontor.errors import InvalidInput, not_found
+from landkontor.inventory import genealogy
+from landkontor.inventory.batches import find_batch, get_batch, new_batch, record_status
+from landkontor.inventory.models import (
+    Batch,
+    BatchOrigin,
+    BatchStatus,
+    MovementType,
+    StockMix,
+)
+from landkontor.inventory.posting import PostingLine, post_movement
+from landkontor.inventory.schemas import MixIn
+
+DOCUMENT_TYPE = "mix"
+
+
+@use_case
+def mix(session: Session, data: MixIn, *, actor: str) -> StockMix:
+    """Issue the input batches and receive their sum as one output batch, valued at the
+    inputs' value, with genealogy links from every input batch to the output batch.
+
+    Inputs must be usable (released, unexpired) like any issue. The output quantity is the
+    sum of the inputs in the output item's base unit unless given.
+    """
+    output_item = get_item(session, data.output.item_id, field="output.item_id")
+    if not output_item.batch_managed:
+        raise InvalidInput(
+            f"item {output_item.item_no} is not batch-managed", field="output.item_id"
+        )
+    if data.output.quantity is None:
+        for index, line in enumerate(data.inputs):
+            item = get_item(session, line.item_id, field=f"inputs[{index}].item_id")
+            if item.base_unit_id != output_item.base_unit_id:
+                raise InvalidInput(
+                    f"item {item.item_no} is kept in another unit than the output; "
+                    "give output.quantity",
+                    field="output.quantity",
+                )
+    record = StockMix(reference=data.reference, reason=data.reason, created_by=actor)
+    session.add(record)
+    session.flush()
+    issue = post_movement(
+        session,
+        MovementType.issue,
+        [
+            PostingLine(
+                item_id=i.item_id,
+                location_id=i.location_id,
+                quantity=i.quantity,
+                unit=i.unit,
+                batch_id=i.batch_id,
+            )
+            for i in data.inputs
+        ],
+        actor=actor,
+        reference=data.reference,
+        reason=data.reason,
+        document_type=DOCUMENT_TYPE,
+        document_id=record.id,
+    )
+    consumed = -sum((line.quantity for line in issue.lines), Decimal(0))
+    value = -sum((line.value for line in issue.lines), Decimal(0))
+    quantity = data.output.quantity or consumed
+    spec = data.output.batch
+    batch = find_batch(session, output_item.id, spec.batch_no) or new_batch(
+        session, output_item, spec, origin=BatchOrigin.manual, field="output.batch.batch_no"
+    )
+    post_movement(
+        session,
+        MovementType.receipt,
+        [
+            PostingLine(
+                item_id=output_item.id,
+                location_id=data.output.location_id,
+                quantity=quantity,
+                batch_id=batch.id,
+                value=value,
+            )
+        ],
+        actor=actor,
+        reference=data.reference,
+        reason=data.reason,
+        document_type=DOCUMENT_TYPE,
+        document_id=record.id,
+    )
+    into: dict[int, Decimal] = {}
+    for line in issue.lines:
+        if line.batch_id is not None and line.batch_id != batch.id:
+            into[line.batch_id] = into.get(line.batch_id, Decimal(0)) - line.quantity
+    for parent, amount in into.items():
+        genealogy.link(
+            session, parent, batch.id, amount, document_type=DOCUMENT_TYPE, document_id=record.id
+        )
+    record.output_batch_id = batch.id
+    session.flush()
+    return record
+
+
+@use_case
+def recall(session: Session, batch_id: int, reason: str, *, actor: str) -> list[int]:
+    """Mark a batch and every batch made from it ``recalled``, in one transaction.
+
+    Idempotent: batches already recalled stay as they are. Returns the ids newly recalled.
+    """
+    get_batch(session, batch_id)
+    affected = [batch_id] + [
+        t.batch_id for t in genealogy.trace(session, batch_id, genealogy.Direction.forward)
+    ]
+    batches = session.scalars(
+        select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id).with_for_update()
+    ).all()
+    if not batches:
+        raise not_found("batch", batch_id)
+    changed = []
+    for batch in batches:
+        why = reason if batch.id == batch_id else f"{reason} (made from recalled batch {batch_id})"
+        if batch.status != BatchStatus.recalled:
+            record_status(session, batch, BatchStatus.recalled, why, actor)
+            changed.append(batch.id)
+    session.flush()
+    return changed
