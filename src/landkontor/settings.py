@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         30, ge=1, description="First lockout; doubles with each further failure (max 15 min)."
     )
 
+    # --- monitoring -------------------------------------------------------------
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends to GET /metrics; when unset, /metrics "
+        "answers only clients on loopback (127.0.0.1, ::1).",
+    )
+
     # --- logging ----------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of all processes."
