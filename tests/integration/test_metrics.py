@@ -176,3 +176,16 @@ def test_metrics_survive_reimport_and_many_apps(db, settings):
         with TestClient(create_app(settings, db), client=LOCAL) as local:
             local.get("/health")
             assert local.get("/metrics").status_code == 200
+
+
+def test_documentation_routes_and_routes_added_later_keep_their_template(app, local_client):
+    local_client.get("/openapi.json")
+    app.add_api_route("/late/{part}", lambda part: {"part": part}, methods=["GET"])
+    assert local_client.get("/late/abc").status_code == 200
+    routes = {
+        dict(labels).get("route")
+        for name, labels in scrape(local_client)
+        if name == "landkontor_http_requests_total"
+    }
+    assert {"/openapi.json", "/late/{part}"} <= routes
+    assert "/late/abc" not in routes

@@ -121,17 +121,21 @@ class _RouteTemplates:
 
     def __init__(self) -> None:
         self._table: dict[int, str] | None = None
+        self._not_in_table: set[int] = set()  # e.g. routes inside a mounted sub-application
 
     def of(self, scope: Scope) -> str:
         """The template of the route that handled the request (``/api/v1/users/{user_id}``)."""
         keys = [id(part) for part in (scope.get("route"), scope.get("endpoint")) if part]
         if not keys:
             return UNMATCHED_ROUTE
-        if self._table is None or not any(key in self._table for key in keys):
-            self._table = route_templates(getattr(scope.get("app"), "routes", []))
+        table = self._table
+        if table is None or not any(key in table or key in self._not_in_table for key in keys):
+            # First request, or routes were added since: build the table again.
+            table = self._table = route_templates(getattr(scope.get("app"), "routes", []))
         for key in keys:
-            if key in self._table:
-                return self._table[key]
+            if key in table:
+                return table[key]
+        self._not_in_table.update(keys)
         own = getattr(scope.get("route"), "path_format", None)
         return own if isinstance(own, str) and own else UNMATCHED_ROUTE
 
