@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         "Europe/Berlin", description="Time zone of business dates (best-before, invoice year)."
     )
 
+    # --- monitoring -------------------------------------------------------------
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends to GET /metrics; when unset, /metrics "
+        "answers only clients on loopback (127.0.0.1, ::1).",
+    )
+
     # --- logging ----------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of all processes."

@@ -11,6 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from landkontor import __version__
 from landkontor.api.health import ReadinessCheck
 from landkontor.api.health import router as health_router
+from landkontor.api.metrics import MetricsMiddleware
+from landkontor.api.metrics import router as metrics_router
 from landkontor.api.middleware import RequestContextMiddleware
 from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     install_problem_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(build_api_router())
     if settings.cors_origins:
         app.add_middleware(
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -40,14 +40,24 @@ def api(
     ),
 ) -> None:
     """Run the API server (uvicorn)."""
+    from landkontor.api.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+
     settings = load_settings()
     prepare_database(settings, run_migrations=migrate_first)
-    uvicorn.run(
-        "landkontor.api.app:app_from_env",
-        factory=True,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        workers=workers or settings.api_workers,
-        log_config=None,
-        proxy_headers=True,
-    )
+    workers = workers or settings.api_workers
+    # Several processes share their metrics through files; the folder must exist (and be
+    # named in the environment) before uvicorn starts them.
+    metrics_dir = prepare_multiprocess_dir(settings) if workers > 1 else None
+    try:
+        uvicorn.run(
+            "landkontor.api.app:app_from_env",
+            factory=True,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            remove_multiprocess_dir(metrics_dir)

@@ -1,0 +1,310 @@
+"""Prometheus metrics of the HTTP API and the ``GET /metrics`` endpoint.
+
+Every label has a bounded set of values: ``route`` is the route *template*
+(``/api/v1/users/{user_id}``, never the raw path), ``method`` one of the standard methods,
+``status_class`` ``1xx``..``5xx`` and ``problem_type`` the ``code`` of a problem response.
+
+With several API processes (``landkontor api --workers N``) the metrics live in files under
+``PROMETHEUS_MULTIPROC_DIR`` (set by the CLI before the workers start, see
+:func:`prepare_multiprocess_dir`); ``/metrics`` then adds up the files of every process.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import multiprocess as prometheus_multiprocess
+from prometheus_client.exposition import choose_encoder
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from landkontor.errors import Forbidden, Unauthorized
+from landkontor.settings import Settings
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # older FastAPI flattens included routers: a route's own path is complete
+    iter_route_contexts = None
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+UNMATCHED_ROUTE = "<unmatched>"
+OTHER = "OTHER"
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+PROBLEM_JSON = b"application/problem+json"
+# A problem body larger than this is not parsed for its code (ours are a few hundred bytes).
+MAX_PROBLEM_BODY = 64 * 1024
+_PROBLEM_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
+
+
+def _registered(factory: Any, name: str, documentation: str, labelnames: tuple[str, ...], **kw):
+    """Create a metric in the default registry, or return the one already registered there.
+
+    Importing this module a second time (``importlib.reload``, or under another name) must
+    not fail with "Duplicated timeseries"; the registry keeps the first object.
+    """
+    try:
+        return factory(name, documentation, labelnames, **kw)
+    except ValueError:
+        for series in (name, f"{name}_total", f"{name}_count"):
+            existing = REGISTRY._names_to_collectors.get(series)  # no public lookup
+            if existing is not None:
+                return existing
+        raise
+
+
+HTTP_REQUESTS = _registered(
+    Counter,
+    "landkontor_http_requests",
+    "HTTP requests answered, by method, route template and status class.",
+    ("method", "route", "status_class"),
+)
+HTTP_DURATION = _registered(
+    Histogram,
+    "landkontor_http_request_duration_seconds",
+    "Time from receiving a request to sending the last byte of its response.",
+    ("method", "route"),
+)
+HTTP_IN_PROGRESS = _registered(
+    Gauge,
+    "landkontor_http_requests_in_progress",
+    "Requests being handled right now.",
+    ("method",),
+    multiprocess_mode="livesum",
+)
+HTTP_ERRORS = _registered(
+    Counter,
+    "landkontor_http_errors",
+    "Problem responses (application/problem+json), by problem code.",
+    ("problem_type",),
+)
+
+
+def _routes_with_templates(routes: Sequence[BaseRoute]) -> Iterator[tuple[object, str | None]]:
+    if iter_route_contexts is None:
+        for route in routes:
+            yield route, getattr(route, "path_format", None)
+        return
+    for context in iter_route_contexts(routes):
+        yield context.original_route, context.path_format
+
+
+def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """The full path template of every route, by the id of the route and of its endpoint.
+
+    Routers included into routers keep their own relative paths (``/users/{user_id}``), so
+    the template of the request's route has to be looked up in the application's table.
+    """
+    templates: dict[int, str] = {}
+    for route, template in _routes_with_templates(routes):
+        if template:
+            templates[id(route)] = template
+            endpoint = getattr(route, "endpoint", None)
+            if endpoint is not None:
+                templates.setdefault(id(endpoint), template)
+    return templates
+
+
+class _RouteTemplates:
+    """Route templates of one application, built on its first request."""
+
+    def __init__(self) -> None:
+        self._table: dict[int, str] | None = None
+        self._not_in_table: set[int] = set()  # e.g. routes inside a mounted sub-application
+
+    def of(self, scope: Scope) -> str:
+        """The template of the route that handled the request (``/api/v1/users/{user_id}``)."""
+        keys = [id(part) for part in (scope.get("route"), scope.get("endpoint")) if part]
+        if not keys:
+            return UNMATCHED_ROUTE
+        table = self._table
+        if table is None or not any(key in table or key in self._not_in_table for key in keys):
+            # First request, or routes were added since: build the table again.
+            table = self._table = route_templates(getattr(scope.get("app"), "routes", []))
+        for key in keys:
+            if key in table:
+                return table[key]
+        self._not_in_table.update(keys)
+        own = getattr(scope.get("route"), "path_format", None)
+        return own if isinstance(own, str) and own else UNMATCHED_ROUTE
+
+
+def problem_code(body: bytes) -> str:
+    """The ``code`` member of a problem body; ``other`` when it is missing or not a slug."""
+    try:
+        code = json.loads(body).get("code")
+    except (ValueError, AttributeError):
+        return "other"
+    return code if isinstance(code, str) and _PROBLEM_CODE.match(code) else "other"
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request (pure ASGI: streaming bodies pass untouched).
+
+    Problem responses are recognised by their content type; their (small) body is copied on
+    the way out to read the problem ``code``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.templates = _RouteTemplates()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER
+        in_progress = HTTP_IN_PROGRESS.labels(method)
+        in_progress.inc()
+        started = time.perf_counter()
+        status: int | None = None
+        problem: bytearray | None = None
+
+        async def send_and_observe(message: Message) -> None:
+            nonlocal status, problem
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = dict(message.get("headers", ())).get(b"content-type", b"")
+                if content_type.startswith(PROBLEM_JSON):
+                    problem = bytearray()
+            elif problem is not None and len(problem) <= MAX_PROBLEM_BODY:
+                problem += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_observe)
+        except Exception:
+            if status is None:
+                # The handler of unexpected errors sits outside this middleware; it answers
+                # with a 500 "internal-error" problem (api/problems.py).
+                status, problem = 500, bytearray(b'{"code": "internal-error"}')
+            raise
+        finally:
+            route = self.templates.of(scope)
+            HTTP_REQUESTS.labels(method, route, f"{(status or 500) // 100}xx").inc()
+            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            if problem is not None:
+                HTTP_ERRORS.labels(problem_code(bytes(problem))).inc()
+            in_progress.dec()
+
+
+# --- GET /metrics ------------------------------------------------------------------------
+
+router = APIRouter(tags=["monitoring"])
+
+
+def is_loopback(host: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+def authorize_scrape(request: Request, settings: Settings) -> None:
+    """Let a scrape through, or raise.
+
+    With ``metrics_token`` set, the request needs ``Authorization: Bearer <metrics_token>``
+    (401 otherwise). Without it, only clients on loopback may read the metrics (403).
+    """
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            raise Unauthorized("/metrics needs 'Authorization: Bearer <metrics token>'")
+        return
+    client = request.client.host if request.client else None
+    if not is_loopback(client):
+        raise Forbidden(
+            "/metrics answers only local clients unless LANDKONTOR_METRICS_TOKEN is set"
+        )
+
+
+def render_metrics(accept: str | None) -> tuple[bytes, str]:
+    """The metrics of this process, or of every API process in multiprocess mode."""
+    encoder, content_type = choose_encoder(accept or "")
+    multiproc_dir = os.environ.get(MULTIPROC_ENV)
+    if not multiproc_dir:
+        return encoder(REGISTRY), content_type
+    mark_dead_processes(Path(multiproc_dir))
+    registry = CollectorRegistry()
+    prometheus_multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+    return encoder(registry), content_type
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    authorize_scrape(request, request.app.state.settings)
+    body, content_type = render_metrics(request.headers.get("accept"))
+    return Response(body, media_type=content_type)
+
+
+# --- multiprocess mode -------------------------------------------------------------------
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_dead_processes(multiproc_dir: Path) -> list[int]:
+    """Drop the live gauges (requests in progress) of API processes that are gone.
+
+    Counters and histograms of a dead process stay: what it counted still happened.
+    """
+    dead: set[int] = set()
+    for entry in multiproc_dir.glob("gauge_live*.db"):
+        match = _LIVE_GAUGE_FILE.match(entry.name)
+        if match and not _process_alive(pid := int(match.group(1))):
+            dead.add(pid)
+    for pid in dead:
+        prometheus_multiprocess.mark_process_dead(pid, str(multiproc_dir))
+    return sorted(dead)
+
+
+def multiprocess_root(settings: Settings) -> Path:
+    return settings.run_dir / "prometheus"
+
+
+def prepare_multiprocess_dir(settings: Settings) -> Path:
+    """A fresh folder for the metric files of this API server's processes.
+
+    Sets ``PROMETHEUS_MULTIPROC_DIR`` so the worker processes started afterwards write there.
+    Folders left behind by servers that are no longer running are removed.
+    """
+    root = multiprocess_root(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("api-*"):
+        pid = old.name.removeprefix("api-")
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / f"api-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
+
+
+def remove_multiprocess_dir(folder: Path) -> None:
+    if os.environ.get(MULTIPROC_ENV) == str(folder):
+        del os.environ[MULTIPROC_ENV]
+    shutil.rmtree(folder, ignore_errors=True)
