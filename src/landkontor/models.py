@@ -3,5 +3,6 @@
 from landkontor.auth import models as auth_models
 from landkontor.catalog import models as catalog_models
 from landkontor.inventory import models as inventory_models
+from landkontor.production import models as production_models
 
-__all__ = ["auth_models", "catalog_models", "inventory_models"]
+__all__ = ["auth_models", "catalog_models", "inventory_models", "production_models"]

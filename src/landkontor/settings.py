@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         "Europe/Berlin", description="Time zone of business dates (best-before, invoice year)."
     )
 
+    production_batch_pattern: str = Field(
+        "{date:%Y%m%d}-{item_no}-{seq:02d}",
+        description="Number of output batches: fields date, item_no, order (number), seq.",
+    )
+
     # --- monitoring -------------------------------------------------------------
     metrics_token: SecretStr | None = Field(
         None,
@@ -110,6 +115,19 @@ class Settings(BaseSettings):
         from zoneinfo import ZoneInfo
 
         ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("production_batch_pattern")
+    @classmethod
+    def _usable_pattern(cls, value: str) -> str:
+        from datetime import date
+
+        try:
+            sample = value.format(date=date(2026, 1, 2), item_no="X", order="PA-1", seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"not a usable batch number pattern: {exc}") from None
+        if "{seq" not in value or not sample:
+            raise ValueError("the pattern needs {seq} so that numbers stay unique")
         return value
 
     @field_validator("log_level", mode="before")

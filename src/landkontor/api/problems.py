@@ -23,6 +23,10 @@ from landkontor.logconfig import request_id_var
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# Members of a problem body that an error's extra members may not overwrite.
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "code", "instance", "errors", "request_id"}
+)
 PROBLEM_BASE = "/problems/"
 
 
@@ -91,7 +95,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         request=request,
         errors=exc.errors or None,
         headers=exc.headers or None,
-        **exc.extra,
+        **{k: v for k, v in exc.extra.items() if k not in RESERVED_MEMBERS},
     )
 
 

@@ -13,6 +13,7 @@ from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
+from landkontor.production import api as production_api
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +27,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     inventory_api.batches_router,
     stock_api.router,
     stock_api.stocktakes_router,
+    production_api.boms_router,
+    production_api.orders_router,
 ]
 
 

@@ -1,0 +1,2 @@
+"""Bills of materials (Rezepturen), production orders (ProduktionsAuftrag), batch tracing
+and recalls."""

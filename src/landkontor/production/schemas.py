@@ -1,0 +1,160 @@
+"""Request and response models of recipes, production orders and traces."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from landkontor.common.schemas import (
+    InputModel,
+    NonNegativeDecimal,
+    OutputModel,
+    PositiveDecimal,
+)
+from landkontor.production.models import OrderStatus
+
+
+class BomLineIn(InputModel):
+    item_id: int
+    quantity: PositiveDecimal = Field(description="Per output quantity, in the unit given.")
+    unit: str | None = Field(None, max_length=20)
+    loss_percent: NonNegativeDecimal = Field(Decimal(0), lt=100)
+
+
+class BomCreate(InputModel):
+    item_id: int
+    name: str = Field("", max_length=200)
+    output_quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20, description="Unit of output_quantity.")
+    lines: list[BomLineIn] = Field(min_length=1, max_length=200)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    is_default: bool = True
+
+    @model_validator(mode="after")
+    def _validity(self) -> BomCreate:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class BomUpdate(InputModel):
+    name: str | None = Field(None, max_length=200)
+    is_default: bool | None = None
+    active: bool | None = None
+    valid_to: date | None = None
+
+
+class BomLineOut(OutputModel):
+    line_no: int
+    item_id: int
+    quantity: Decimal
+    loss_percent: Decimal
+
+
+class BomOut(OutputModel):
+    id: int
+    item_id: int
+    version: int
+    name: str
+    output_quantity: Decimal
+    valid_from: date | None
+    valid_to: date | None
+    is_default: bool
+    active: bool
+    lines: list[BomLineOut]
+
+
+class OrderCreate(InputModel):
+    item_id: int
+    quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20)
+    bom_id: int | None = Field(None, description="Default: the item's default recipe.")
+    warehouse_id: int
+    output_location_id: int | None = None
+    planned_date: date | None = None
+    conversion_cost: NonNegativeDecimal = Field(
+        Decimal(0), description="Fixed cost of making the whole order (EUR), added to outputs."
+    )
+    note: str = Field("", max_length=2000)
+
+
+class ReleaseIn(InputModel):
+    strict: bool = Field(True, description="Refuse (409) when a component is short.")
+
+
+class ConsumptionLineIn(InputModel):
+    item_id: int
+    quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20)
+    batch_id: int | None = Field(None, description="Explicit batch; default: FEFO proposal.")
+    location_id: int | None = Field(None, description="With batch_id: where it is taken from.")
+
+
+class ConsumptionIn(InputModel):
+    lines: list[ConsumptionLineIn] = Field(
+        default_factory=list,
+        description="Empty: consume what is still planned for every component, FEFO.",
+        max_length=200,
+    )
+
+
+class OutputIn(InputModel):
+    quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20)
+    location_id: int | None = Field(None, description="Default: the order's output location.")
+    batch_no: str | None = Field(None, min_length=1, max_length=64)
+    production_date: date | None = None
+    best_before: date | None = None
+    complete: bool = Field(False, description="Last output: completes the order.")
+
+
+class CancelIn(InputModel):
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class ComponentOut(OutputModel):
+    line_no: int
+    item_id: int
+    planned_quantity: Decimal
+    consumed_quantity: Decimal
+    variance: Decimal = Decimal(0)
+    consumed_value: Decimal
+
+
+class OutputOut(OutputModel):
+    batch_id: int | None
+    location_id: int
+    quantity: Decimal
+    value: Decimal
+    movement_id: int
+    posted_by: str
+    posted_at: datetime
+
+
+class OrderOut(OutputModel):
+    id: int
+    number: str | None
+    item_id: int
+    bom_id: int
+    warehouse_id: int
+    output_location_id: int | None
+    planned_quantity: Decimal
+    produced_quantity: Decimal
+    planned_date: date | None
+    status: OrderStatus
+    conversion_cost: Decimal
+    wip_value: Decimal
+    note: str
+    created_by: str
+    created_at: datetime
+    released_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    components: list[ComponentOut]
+    outputs: list[OutputOut]
+    shortages: list[dict[str, Any]] = Field(default_factory=list)
