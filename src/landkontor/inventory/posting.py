@@ -17,12 +17,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from landkontor.catalog.models import Item
-from landkontor.catalog.service import to_base_quantity
+from landkontor.catalog.models import Item, Unit
+from landkontor.catalog.service import Converted, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
 from landkontor.db.session import use_case
@@ -78,11 +78,64 @@ class _Valuation(Enum):
     fixed = "fixed"  # value given (transfers, reversed transfers): average unchanged
 
 
+@dataclass(frozen=True)
+class _ItemInfo:
+    """What a posting needs to know of an item."""
+
+    id: int
+    item_no: str
+    batch_managed: bool
+    active: bool
+    allow_negative_stock: bool
+    unit: str  # base unit code
+
+    @classmethod
+    def of(cls, item: Item) -> _ItemInfo:
+        return cls(
+            item.id,
+            item.item_no,
+            item.batch_managed,
+            item.active,
+            item.allow_negative_stock,
+            item.base_unit.code,
+        )
+
+
+_items = Item.__table__.c
+_ITEMS = (
+    select(
+        _items.id,
+        _items.item_no,
+        _items.batch_managed,
+        _items.active,
+        _items.allow_negative_stock,
+        Unit.__table__.c.code.label("unit"),
+    )
+    .join(Unit.__table__, Unit.__table__.c.id == _items.base_unit_id)
+    .where(_items.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _load_items(session: Session, ids: set[int]) -> dict[int, _ItemInfo]:
+    rows = session.connection().execute(_ITEMS, {"ids": list(ids)})
+    return {row.id: _ItemInfo(*row) for row in rows}
+
+
+def _to_base(
+    session: Session, item: _ItemInfo, quantity: Decimal, unit: str | None, field: str
+) -> Converted:
+    if unit is None or unit == item.unit:
+        return Converted(exact_quantity(quantity, field=field), item.unit)
+    full = session.get(Item, item.id)
+    assert full is not None
+    return to_base_quantity(session, full, quantity, unit, field=field)
+
+
 @dataclass
 class _Delta:
     """A change of one stock level, and how to value it."""
 
-    item: Item
+    item: _ItemInfo
     location: Location
     batch: Batch | None
     quantity: Decimal  # signed, base unit
@@ -154,7 +207,7 @@ def _check_location(
 
 def _check_batch(
     session: Session,
-    item: Item,
+    item: _ItemInfo,
     batch_id: int | None,
     index: int,
     *,
@@ -206,9 +259,10 @@ def _deltas_for(
         line.to_location_id for line in lines if line.to_location_id is not None
     }
     locations = _load_locations(session, location_ids)
+    items = _load_items(session, {line.item_id for line in lines})
     deltas: list[_Delta] = []
     for index, line in enumerate(lines):
-        item = session.get(Item, line.item_id)
+        item = items.get(line.item_id)
         if item is None:
             raise InvalidInput(
                 f"item {line.item_id} does not exist", field=_field(index, "item_id")
@@ -222,7 +276,7 @@ def _deltas_for(
                 field=qty_field,
             )
         exact_quantity(line.quantity, field=qty_field)
-        converted = to_base_quantity(session, item, abs(line.quantity), line.unit, field=qty_field)
+        converted = _to_base(session, item, abs(line.quantity), line.unit, qty_field)
         sign = -1 if line.quantity < 0 else 1
         base = converted.quantity * sign
         if base == 0:
@@ -281,8 +335,8 @@ def _deltas_for(
 def _transfer_deltas(
     line: PostingLine,
     index: int,
-    item: Item,
-    source: Location,
+    item: _ItemInfo,
+    source: Any,
     batch: Batch | None,
     converted: Any,
     locations: dict[int, _LocationInfo],
@@ -405,7 +459,7 @@ def _apply_level(session: Session, delta: _Delta, now: Any) -> None:
     negative_allowed = delta.item.allow_negative_stock or delta.location.allow_negative_stock
     if delta.quantity < 0 and new_quantity < 0 and not negative_allowed:
         available = new_quantity - delta.quantity
-        unit = delta.item.base_unit.code
+        unit = delta.item.unit
         batch = f" batch {delta.batch.batch_no}" if delta.batch else ""
         raise InsufficientStock(
             f"only {available.normalize():f} {unit} of item {delta.item.item_no}{batch} at "
@@ -418,43 +472,57 @@ def _apply_level(session: Session, delta: _Delta, now: Any) -> None:
         )
 
 
+_MOVEMENTS = StockMovement.__table__
+_LEDGER = LedgerEntry.__table__
+_INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
+_INSERT_LINES = insert(_LEDGER).returning(_LEDGER.c.id, sort_by_parameter_order=True)
+_HEADER_COLUMNS = [c.key for c in _MOVEMENTS.c if c.key != "id"]
+
+
 def _write(
     session: Session,
     movement: StockMovement,
     deltas: list[_Delta],
 ) -> StockMovement:
+    """Write header, levels, costs and ledger lines. Core statements on the session's
+    connection keep a posting to a handful of round trips; the returned movement is a
+    snapshot of what was written (not attached to the session)."""
+    connection = session.connection()
+    # The header first: its idempotency key and reverses_id are unique, so a duplicate
+    # waits for and then fails on the first one before any stock is touched.
+    header = {key: getattr(movement, key) for key in _HEADER_COLUMNS}
+    movement.id = connection.execute(_INSERT_MOVEMENT, header).scalar_one()
     states = _lock_costs(session, [d.item.id for d in deltas])
     now = movement.posted_at
     for delta in deltas:
         _value(delta, states[delta.item.id])
         _apply_level(session, delta, now)
-    movement.lines = [
-        LedgerEntry(
-            line_no=number,
-            item_id=d.item.id,
-            location_id=d.location.id,
-            batch_id=d.batch.id if d.batch else None,
+    rows = [
+        {
+            "movement_id": movement.id,
+            "line_no": number,
+            "item_id": d.item.id,
+            "location_id": d.location.id,
+            "batch_id": d.batch.id if d.batch else None,
             # Stored scales, so a posting reads back exactly as it was returned.
-            quantity=exact_quantity(d.quantity),
-            unit_cost=round_cost(d.unit_cost or ZERO),
-            value=round_money(d.value or ZERO),
-            entered_quantity=exact_quantity(d.entered_quantity),
-            entered_unit=d.entered_unit,
-            posted_at=now,
-        )
+            "quantity": exact_quantity(d.quantity),
+            "unit_cost": round_cost(d.unit_cost or ZERO),
+            "value": round_money(d.value or ZERO),
+            "entered_quantity": exact_quantity(d.entered_quantity),
+            "entered_unit": d.entered_unit,
+            "posted_at": now,
+        }
         for number, d in enumerate(deltas, start=1)
     ]
-    session.connection().execute(
+    ids = connection.execute(_INSERT_LINES, rows).scalars().all()
+    connection.execute(
         _UPDATE_COST,
         [
             {"id": item_id, "q": st.quantity, "v": st.value, "a": st.average_cost}
             for item_id, st in states.items()
         ],
     )
-    # One flush: the header (its idempotency key and reverses_id are unique, so a duplicate
-    # fails here and the whole posting rolls back) and its lines.
-    session.add(movement)
-    session.flush()
+    movement.lines = [LedgerEntry(id=i, **row) for i, row in zip(ids, rows, strict=True)]
     return movement
 
 
@@ -595,7 +663,7 @@ def reverse_movement(
             valuation, cost, value = _Valuation.inflow, line.unit_cost, None
         deltas.append(
             _Delta(
-                item,
+                _ItemInfo.of(item),
                 location,
                 batch,
                 -line.quantity,
