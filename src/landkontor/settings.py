@@ -66,6 +66,19 @@ class Settings(BaseSettings):
         default_factory=list, description="Allowed browser origins (JSON list)."
     )
 
+    # --- job engine (broker, Flower) ------------------------------------------------
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis URL of the job broker; a local one is started by `landkontor up`.",
+    )
+    flower_host: str = Field("127.0.0.1", description="Address Flower binds to.")
+    flower_port: int = Field(5555, ge=1, le=65535, description="Port of Flower.")
+    flower_user: str = Field("flower", description="User name for Flower's basic auth.")
+    flower_password: SecretStr | None = Field(
+        None,
+        description="Flower password; default: generated once into <var_dir>/flower-password.",
+    )
+
     # --- security ---------------------------------------------------------------
     secret_key: SecretStr | None = Field(
         None,
