@@ -133,7 +133,8 @@ class Settings(BaseSettings):
         1024, ge=0, description="Free disk space under var/ below which doctor warns (MiB)."
     )
     notify_webhook_url: SecretStr | None = Field(
-        None, description="URL that receives service events as JSON POST (secret: may hold a token)."
+        None,
+        description="URL that receives service events as JSON POST (secret: may hold a token).",
     )
     notify_email_to: list[str] = Field(
         default_factory=list, description="Recipients of service events by e-mail (JSON list)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landkontor import __version__
-from landkontor.cli import config, db, ops, server, users
+from landkontor.cli import config, db, doctor, ops, server, systemtest, users
 
 app = typer.Typer(
     name="landkontor",
@@ -22,6 +22,8 @@ app.command("down")(ops.down)
 app.command("status")(ops.status)
 app.command("restart")(ops.restart)
 app.command("logs")(ops.logs)
+app.command("doctor")(doctor.doctor)
+app.command("systemtest")(systemtest.systemtest)
 
 
 @app.command("version")
