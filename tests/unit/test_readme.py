@@ -9,9 +9,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_every_setting_is_in_the_configuration_table():
     text = README.read_text(encoding="utf-8")
-    missing = [
-        name for name in Settings.model_fields if f"`LANDKONTOR_{name.upper()}`" not in text
-    ]
+    missing = [name for name in Settings.model_fields if f"`LANDKONTOR_{name.upper()}`" not in text]
     assert missing == [], f"settings missing from README: {missing}"
 
 

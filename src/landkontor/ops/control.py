@@ -138,9 +138,7 @@ def down(settings: Settings) -> list[str]:
         stopped += [s["name"] for s in state.get("services", []) if s.get("pid")]
         runfiles.request("stop")
         budget = settings.ops_stop_timeout * (len(SKIPPABLE) + 1) + 15
-        try:
-            supervisor.wait(timeout=budget)
-        except psutil.TimeoutExpired:
+        if processes.wait_gone([supervisor], budget):
             processes.kill_all([supervisor])
         stopped.append(SUPERVISOR)
     for name in reversed(SKIPPABLE):  # whatever a dead supervisor left behind

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,14 +61,31 @@ def process_tree(proc: psutil.Process) -> list[psutil.Process]:
     return tree
 
 
-def kill_all(processes: Iterable[psutil.Process], *, wait: float = 5.0) -> None:
-    """Kill ``processes`` outright and wait until they are gone."""
+def wait_gone(procs: Iterable[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until ``procs`` ended; return those still alive after ``timeout`` seconds.
+
+    A zombie counts as ended: its parent (not necessarily us) has yet to reap it.
+    """
+    deadline = time.monotonic() + timeout
+    alive = list(procs)
+    while True:
+        for proc in alive:  # reaps the ones that are our children
+            with contextlib.suppress(psutil.Error, ChildProcessError):
+                proc.wait(timeout=0)
+        alive = [proc for proc in alive if is_alive(proc)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)  # polling: there is no portable way to wait for a non-child
+
+
+def kill_all(procs: Iterable[psutil.Process], *, wait: float = 5.0) -> None:
+    """Kill ``procs`` outright and wait until they are gone."""
     alive = []
-    for proc in processes:
+    for proc in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
             alive.append(proc)
-    psutil.wait_procs(alive, timeout=wait)
+    wait_gone(alive, wait)
 
 
 def kill_session(pid: int) -> None:
@@ -89,13 +107,11 @@ def stop_tree(proc: psutil.Process, timeout: float) -> bool:
     except psutil.NoSuchProcess:
         kill_all(tree[1:])
         return True
-    _, alive = psutil.wait_procs([proc], timeout=timeout)
+    alive = wait_gone([proc], timeout)
     graceful = not alive
     # Children normally end with their parent; give them a moment, then kill what remains.
-    leftovers = [p for p in tree[1:] if is_alive(p)]
-    if leftovers:
-        _, leftovers = psutil.wait_procs(leftovers, timeout=min(2.0, timeout))
-    kill_all(list(alive) + list(leftovers))
+    leftovers = wait_gone(tree[1:], min(2.0, timeout))
+    kill_all(alive + leftovers)
     kill_session(proc.pid)
     return graceful
 

@@ -169,6 +169,7 @@ class Supervisor:
             raise StartRefused("another `landkontor up` is starting right now")
         self._claimed = True
         self.runfiles.clear_requests()
+        self._write_state(force=True)  # replaces the state a dead supervisor may have left
 
     def release(self) -> None:
         """Give up the claim without touching any service (when the start was refused)."""
