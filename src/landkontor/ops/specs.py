@@ -28,6 +28,9 @@ LOG_NAMES = ("supervisor", "redis", "api", "worker", "beat", "flower")
 JOB_SERVICES = ("worker", "beat", "flower")
 # The queues a worker started by `up` consumes (the job engine's contract).
 QUEUES = ("default", "reports", "imports", "exports", "optimization")
+# While a worker starts, ask often and briefly: an absent worker never answers a ping, so a
+# long timeout would only delay noticing that it is up.
+START_PING_TIMEOUT = 0.5
 
 
 class PlanError(Exception):
@@ -41,6 +44,7 @@ class ServiceSpec:
     name: str
     argv: tuple[str, ...] = ()  # empty: nothing to start (external service or one-shot step)
     probe: Callable[[], str] | None = None  # None: running for min_uptime counts as healthy
+    start_probe: Callable[[], str] | None = None  # quicker probe while starting (default: probe)
     run_once: Callable[[], str] | None = None  # a step run once in the supervisor (migrations)
     needs: tuple[str, ...] = ()
     port: int | None = None
@@ -177,6 +181,7 @@ def build_plan(
                 "worker",
                 argv=argv,
                 probe=functools.partial(probes.worker_probe, hostname, settings.ops_health_timeout),
+                start_probe=functools.partial(probes.worker_probe, hostname, START_PING_TIMEOUT),
                 needs=(*broker, "migrations"),
                 env=env,
                 note=hostname,

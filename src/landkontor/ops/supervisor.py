@@ -445,7 +445,8 @@ class Supervisor:
             if rt.state == State.STARTING and now - rt.started_mono >= rt.spec.min_uptime:
                 self._became_healthy(rt, "running")
             return
-        rt.probe = self._pool.submit(rt.spec.probe)
+        starting = rt.state == State.STARTING and rt.spec.start_probe is not None
+        rt.probe = self._pool.submit(rt.spec.start_probe if starting else rt.spec.probe)
 
     def _collect_probe(self, rt: Runtime, now: float) -> None:
         future = rt.probe
