@@ -12,7 +12,7 @@ import redis
 
 from landkontor.db import migrate
 from landkontor.db.session import Database
-from tests.ops_helpers import Stack, WebhookReceiver, wait_until
+from tests.ops_helpers import Stack, WebhookReceiver, free_ports, wait_until
 
 pytestmark = pytest.mark.slow
 NO_JOBS = ("--skip-worker", "--skip-beat", "--skip-flower")  # not what these tests are about
@@ -207,3 +207,14 @@ def test_systemtest_fails_with_a_reason_when_no_worker_runs(make_stack):
     assert steps["api-ready"]["status"] == "pass"
     checks = _checks(stack.cli("doctor", "--json"))
     assert checks["workers"]["status"] == "WARN"  # skipped on purpose, not broken
+
+
+def test_up_stops_and_explains_when_the_database_is_unreachable(make_stack):
+    dead = free_ports(1)[0]
+    stack = make_stack(LANDKONTOR_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{dead}/none")
+    result = stack.cli("up", *NO_JOBS, timeout=120)
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "could not start" in message and "migrations: failed" in message
+    assert list((stack.var / "run").glob("*.pid")) == []
+    assert not redis_answers(stack.broker_url)  # the Redis it had started is stopped again

@@ -10,7 +10,7 @@ import psutil
 
 from landkontor.ops import logfiles, processes, redis_server
 from landkontor.ops.runfiles import PidRecord, RunFiles
-from landkontor.ops.supervisor import describe_exit
+from landkontor.ops.runtime import describe_exit
 from landkontor.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -203,15 +203,22 @@ def up(  # noqa: PLR0917 - Typer options are parameters
     )
     _log_to_file(settings)
     began = time.monotonic()
+    supervisor = _prepared_supervisor(settings, options, runfiles)
+    failed = _run(settings, supervisor, began)
+    if failed:
+        fail("could not start:\n" + "\n".join(failed))
+
+
+def _prepared_supervisor(settings: Settings, options: UpOptions, runfiles: RunFiles) -> Supervisor:
+    """Plan, claim var/, adopt what runs, check ports; exits with the reason when refused."""
     try:
         plan = build_plan(
             settings, options, prepare=lambda: _prepare_database(settings), runfiles=runfiles
         )
     except PlanError as exc:
         fail(str(exc))
-        return
-    notifier = Notifier(settings)
-    supervisor = Supervisor(settings, plan, notifier=notifier, runfiles=runfiles)
+        raise  # not reached: fail() exits
+    supervisor = Supervisor(settings, plan, notifier=Notifier(settings), runfiles=runfiles)
     try:
         supervisor.claim()
         supervisor.adopt_running()
@@ -219,12 +226,25 @@ def up(  # noqa: PLR0917 - Typer options are parameters
     except StartRefused as exc:
         supervisor.release()
         fail(str(exc))
+    return supervisor
+
+
+def _run(settings: Settings, supervisor: Supervisor, began: float) -> list[str]:
+    """Start with a live table, then supervise until stopped; returns what could not start."""
     install_stop_signals(supervisor.request_stop)
+    failed: list[str] = []
     try:
         with Live(_startup_table(supervisor), console=console, refresh_per_second=4) as live:
             supervisor.start(on_tick=lambda: live.update(_startup_table(supervisor)))
         console.print()
-        if not supervisor.stopping:
+        # A step that failed or a service that cannot be started at all (not one that crashed
+        # and was given up) leaves nothing worth supervising: stop and say why.
+        failed = [
+            f"{s['name']}: {s['detail']}"
+            for s in supervisor.snapshot()["services"]
+            if s["state"] == "failed"
+        ]
+        if not supervisor.stopping and not failed:
             _summary(settings, supervisor, time.monotonic() - began)
             supervisor.supervise()
     except KeyboardInterrupt:
@@ -236,8 +256,9 @@ def up(  # noqa: PLR0917 - Typer options are parameters
         except KeyboardInterrupt:
             supervisor.kill_everything()
             supervisor.shutdown()
-        notifier.close()
+        supervisor.notifier.close()
         err_console.print("Stopped.")
+    return failed
 
 
 def down() -> None:
