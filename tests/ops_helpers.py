@@ -77,6 +77,12 @@ class WebhookReceiver:
         self.server.shutdown()
         self.server.server_close()
 
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class Stack:
     """`landkontor up` in a subprocess with its own var/ folder, SQLite file and free ports."""

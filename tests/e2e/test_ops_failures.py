@@ -20,9 +20,8 @@ NO_JOBS = ("--skip-worker", "--skip-beat", "--skip-flower")  # not what these te
 
 @pytest.fixture
 def webhook():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def webhook():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,8 @@ class Mailbox:
 
 @pytest.fixture
 def webhook():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture
