@@ -8,7 +8,8 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from landkontor.cli.common import console, load_settings
+from landkontor.cli.common import console
+from landkontor.cli.ops import ops_settings
 from landkontor.ops.doctor import CheckResult, Status, run_doctor
 
 STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
@@ -21,7 +22,7 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Check the installation: OK / WARN / FAIL with a hint each. Exit code 1 on any FAIL."""
-    settings = load_settings()
+    settings = ops_settings()
     if as_json:
         results = run_doctor(settings, fix=fix)
         failed = any(r.status == Status.FAIL for r in results)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +93,13 @@ def _status_table(status: dict[str, Any]) -> Table:
     return table
 
 
+def ops_settings() -> Settings:
+    """Settings and logging for the ops commands; probes must not log every HTTP request."""
+    settings = load_settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return settings
+
+
 def _log_to_file(settings: Settings) -> None:
     """The supervisor's own log (events included) goes to var/log/supervisor.log as well."""
     path = logfiles.log_path(settings, SUPERVISOR)
@@ -99,7 +109,24 @@ def _log_to_file(settings: Settings) -> None:
     handler.addFilter(ContextFilter(settings.secret_values()))
     logging.getLogger().addHandler(handler)
     logging.getLogger("landkontor.ops").setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # probes would log every request
+
+
+@contextmanager
+def _logs_above() -> Iterator[None]:
+    """Log lines go through the live display (printed above it) instead of garbling it."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if getattr(h, "_landkontor", False) and isinstance(h, logging.StreamHandler)
+    ]
+    # Inside Live, sys.stderr is Rich's proxy that prints above the display (on a terminal).
+    streams = [h.setStream(sys.stderr) for h in handlers]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(handlers, streams, strict=True):
+            if stream is not None:
+                handler.setStream(stream)
 
 
 def _prepare_database(settings: Settings) -> str:
@@ -150,6 +177,7 @@ def _run_detached(settings: Settings, argv: list[str]) -> None:
             **options,
         )
     runfiles = RunFiles(settings)
+    started = time.time() - 1
     deadline = time.monotonic() + settings.ops_start_timeout + 30
     with console.status("starting in the background…"):
         while time.monotonic() < deadline:
@@ -162,6 +190,9 @@ def _run_detached(settings: Settings, argv: list[str]) -> None:
             time.sleep(0.2)  # waiting for the background supervisor to finish starting
     console.print(_status_table(control.collect_status(settings)))
     console.print(f"Supervisor runs in the background (pid {child.pid}); output in {out}.")
+    initial = settings.var_dir / "initial-admin-password"
+    if initial.is_file() and initial.stat().st_mtime >= started:
+        console.print(f"First start: the password of user [bold]admin[/] is in {initial}.")
 
 
 def up(  # noqa: PLR0917 - Typer options are parameters
@@ -176,7 +207,7 @@ def up(  # noqa: PLR0917 - Typer options are parameters
     detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
 ) -> None:
     """Start everything (Redis, migrations, API, worker, beat, Flower) and keep it running."""
-    settings = load_settings()
+    settings = ops_settings()
     if log_level is not None and log_level.upper() not in LOG_LEVELS:
         fail(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
     runfiles = RunFiles(settings)
@@ -234,7 +265,10 @@ def _run(settings: Settings, supervisor: Supervisor, began: float) -> list[str]:
     install_stop_signals(supervisor.request_stop)
     failed: list[str] = []
     try:
-        with Live(_startup_table(supervisor), console=console, refresh_per_second=4) as live:
+        with (
+            Live(_startup_table(supervisor), console=console, refresh_per_second=4) as live,
+            _logs_above(),
+        ):
             supervisor.start(on_tick=lambda: live.update(_startup_table(supervisor)))
         console.print()
         # A step that failed or a service that cannot be started at all (not one that crashed
@@ -250,20 +284,23 @@ def _run(settings: Settings, supervisor: Supervisor, began: float) -> list[str]:
     except KeyboardInterrupt:
         pass
     finally:
-        err_console.print("Stopping…")
+        # The terminal may be gone (SIGHUP): printing must never keep us from stopping.
+        with contextlib.suppress(OSError):
+            err_console.print("Stopping…")
         try:
             supervisor.shutdown()
         except KeyboardInterrupt:
             supervisor.kill_everything()
             supervisor.shutdown()
         supervisor.notifier.close()
-        err_console.print("Stopped.")
+        with contextlib.suppress(OSError):
+            err_console.print("Stopped.")
     return failed
 
 
 def down() -> None:
     """Stop everything gracefully (reverse order; killed after LANDKONTOR_OPS_STOP_TIMEOUT)."""
-    settings = load_settings()
+    settings = ops_settings()
     with console.status("stopping…"):
         stopped = control.down(settings)
     if stopped:
@@ -280,7 +317,7 @@ def status(
 
     Exit code 0 when everything that should run is healthy, 1 when not, 3 when not running.
     """
-    settings = load_settings()
+    settings = ops_settings()
     if watch:
         try:
             with Live(console=console, refresh_per_second=1) as live:
@@ -307,7 +344,7 @@ def status(
 
 def restart(service: str = typer.Argument(..., help=f"One of: {', '.join(SKIPPABLE)}.")) -> None:
     """Restart one service under the running supervisor (also one that was given up)."""
-    settings = load_settings()
+    settings = ops_settings()
     try:
         with console.status(f"restarting {service}…"):
             result = control.restart(settings, service)
@@ -325,7 +362,7 @@ def logs(
     lines: int = typer.Option(50, "--lines", "-n", min=0, help="How many last lines."),
 ) -> None:
     """Print the last lines of a service's log (var/log/SERVICE.log), optionally follow it."""
-    settings = load_settings()
+    settings = ops_settings()
     if service not in LOG_NAMES:
         fail(f"unknown service {service!r}; one of: {', '.join(LOG_NAMES)}")
     path: Path = logfiles.log_path(settings, service)

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from landkontor.cli.common import console, fail, load_settings
+from landkontor.cli.common import console, fail
+from landkontor.cli.ops import ops_settings
 from landkontor.ops.reports import passed, write_json, write_junit
 from landkontor.ops.systemtest import StepResult, SystemTest, run_steps
 from landkontor.settings import Settings
@@ -43,7 +44,7 @@ def systemtest(  # noqa: PLR0917 - Typer options are parameters
     json_path: Path | None = typer.Option(None, "--json", help="Write a JSON report here."),
 ) -> None:
     """Prove the running system works end to end. Exit code 0 only when no step fails."""
-    settings = load_settings()
+    settings = ops_settings()
     test = SystemTest(
         settings,
         api_url=api_url or settings.api_url,
