@@ -193,15 +193,20 @@ class Stack:
                 self.process.wait(timeout=30)
         return result
 
+    def leftovers(self) -> list[psutil.Process]:
+        """Processes still running in this stack's folder (every service runs there)."""
+        found = []
+        for proc in psutil.process_iter(["cwd"]):
+            cwd = proc.info["cwd"] or ""
+            if proc.pid != os.getpid() and cwd.startswith(str(self.root)):
+                found.append(proc)
+        return found
+
     def kill_everything(self) -> None:
         """Last resort in a fixture's teardown: nothing of this stack may outlive the test."""
-        run = self.var / "run"
-        for path in run.glob("*.pid") if run.is_dir() else []:
-            with contextlib.suppress(Exception):
-                pid = json.loads(path.read_text())["pid"]
-                proc = psutil.Process(pid)
-                for p in [*proc.children(recursive=True), proc]:
-                    p.kill()
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        for proc in self.leftovers():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()

@@ -224,6 +224,7 @@ def test_down_leaves_no_process_and_no_pid_file(stack):
     assert stack.process.poll() is not None
     for proc in [*map(psutil.Process, [p for p in pids if psutil.pid_exists(p)]), *children]:
         assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE, proc
+    assert stack.leftovers() == []
     assert list((stack.var / "run").glob("*.pid")) == []
     assert not (stack.var / "run" / "state.json").exists()
     assert stack.cli("status").returncode == 3

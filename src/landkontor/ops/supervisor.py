@@ -86,10 +86,10 @@ class Supervisor:
         if existing and existing.process() is not None:
             raise StartRefused(f"landkontor is already running (supervisor pid {existing.pid})")
         self.runfiles.remove_pid(SUPERVISOR)
+        self.runfiles.clear_requests()  # stale ones; from now on requests are meant for us
         if not self.runfiles.claim_pid(PidRecord.for_process(SUPERVISOR, os.getpid())):
             raise StartRefused("another `landkontor up` is starting right now")
         self._claimed = True
-        self.runfiles.clear_requests()
         self._write_state(force=True)  # replaces the state a dead supervisor may have left
 
     def release(self) -> None:
