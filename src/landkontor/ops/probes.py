@@ -47,6 +47,11 @@ def api_probe(settings: Settings) -> str:
     return http_ok(settings.api_url.rstrip("/") + "/ready", timeout=settings.ops_health_timeout)
 
 
+def api_liveness(settings: Settings) -> str:
+    """The API process serves requests at all: ``GET /health`` (no dependencies)."""
+    return http_ok(settings.api_url.rstrip("/") + "/health", timeout=settings.ops_health_timeout)
+
+
 def redis_probe(settings: Settings) -> str:
     return redis_server.ping(settings.broker_url, settings.ops_health_timeout)
 

@@ -45,6 +45,7 @@ class ServiceSpec:
     argv: tuple[str, ...] = ()  # empty: nothing to start (external service or one-shot step)
     probe: Callable[[], str] | None = None  # None: running for min_uptime counts as healthy
     start_probe: Callable[[], str] | None = None  # quicker probe while starting (default: probe)
+    liveness: Callable[[], str] | None = None  # alive though not ready: no restart (default: probe)
     run_once: Callable[[], str] | None = None  # a step run once in the supervisor (migrations)
     needs: tuple[str, ...] = ()
     port: int | None = None
@@ -164,6 +165,7 @@ def build_plan(
                     workers,
                 ),
                 probe=functools.partial(probes.api_probe, settings),
+                liveness=functools.partial(probes.api_liveness, settings),
                 needs=(*broker, "migrations"),
                 port=settings.api_port,
                 bind_host=settings.api_host,

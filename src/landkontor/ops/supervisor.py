@@ -405,9 +405,25 @@ class Supervisor:
             limit = self.settings.ops_unhealthy_restart_seconds
             since = rt.failing_since or now
             if limit and rt.spec.kind == "process" and now - since >= limit:
-                if rt.process is not None:
-                    processes.stop_tree(rt.process, self.settings.ops_stop_timeout)
-                self._crashed(rt, now, f"unhealthy for {now - since:.0f} s ({detail})", None)
+                self._restart_unhealthy(rt, now, f"unhealthy for {now - since:.0f} s ({detail})")
+
+    def _restart_unhealthy(self, rt: Runtime, now: float, reason: str) -> None:
+        """Restart a service stuck unhealthy, unless it is alive and only waits for others.
+
+        The API is not *ready* while the database is down; restarting it would not help.
+        """
+        if rt.spec.liveness is not None:
+            try:
+                rt.spec.liveness()
+            except Exception:  # not even alive: hung, restart it
+                log.warning("%s fails its liveness probe too", rt.name)
+            else:
+                log.warning("%s is alive but not ready (%s): not restarting it", rt.name, reason)
+                rt.failing_since = now  # look again after another period
+                return
+        if rt.process is not None:
+            processes.stop_tree(rt.process, self.settings.ops_stop_timeout)
+        self._crashed(rt, now, reason, None)
 
     def _became_healthy(self, rt: Runtime, detail: str) -> None:
         was = rt.state
