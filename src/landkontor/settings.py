@@ -66,6 +66,19 @@ class Settings(BaseSettings):
         default_factory=list, description="Allowed browser origins (JSON list)."
     )
 
+    # --- job engine (broker, Flower) ------------------------------------------------
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis URL of the job broker; a local one is started by `landkontor up`.",
+    )
+    flower_host: str = Field("127.0.0.1", description="Address Flower binds to.")
+    flower_port: int = Field(5555, ge=1, le=65535, description="Port of Flower.")
+    flower_user: str = Field("flower", description="User name for Flower's basic auth.")
+    flower_password: SecretStr | None = Field(
+        None,
+        description="Flower password; default: generated once into <var_dir>/flower-password.",
+    )
+
     # --- security ---------------------------------------------------------------
     secret_key: SecretStr | None = Field(
         None,
@@ -100,6 +113,59 @@ class Settings(BaseSettings):
         description="Bearer token Prometheus sends to GET /metrics; when unset, /metrics "
         "answers only clients on loopback (127.0.0.1, ::1).",
     )
+    # --- operations: supervision, notifications (landkontor up) ---------------------
+    ops_start_timeout: float = Field(
+        60.0, gt=0, description="Seconds a started service has to become healthy."
+    )
+    ops_stop_timeout: float = Field(
+        10.0, gt=0, description="Seconds between SIGTERM and kill when a service is stopped."
+    )
+    ops_health_interval: float = Field(
+        5.0, gt=0, description="Seconds between health probes of a running service."
+    )
+    ops_health_timeout: float = Field(3.0, gt=0, description="Timeout of one health probe.")
+    ops_unhealthy_restart_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="A running service failing its health probe this long is restarted (0: never).",
+    )
+    ops_restart_backoff_initial: float = Field(
+        1.0, gt=0, description="Delay before the first restart of a crashed service (doubles)."
+    )
+    ops_restart_backoff_max: float = Field(
+        30.0, gt=0, description="Longest delay between restarts of a crashing service."
+    )
+    ops_flap_max_crashes: int = Field(
+        5, ge=1, description="Crashes within the flapping window after which a service is given up."
+    )
+    ops_flap_window_seconds: float = Field(
+        60.0, gt=0, description="Window (seconds) in which crashes are counted for flapping."
+    )
+    ops_log_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Size at which a service log under var/log rotates."
+    )
+    ops_log_backups: int = Field(5, ge=0, description="Rotated log files kept per service.")
+    ops_disk_min_free_mb: int = Field(
+        1024, ge=0, description="Free disk space under var/ below which doctor warns (MiB)."
+    )
+    notify_webhook_url: SecretStr | None = Field(
+        None,
+        description="URL that receives service events as JSON POST (secret: may hold a token).",
+    )
+    notify_email_to: list[str] = Field(
+        default_factory=list, description="Recipients of service events by e-mail (JSON list)."
+    )
+    notify_email_from: str = Field(
+        "landkontor@localhost", description="Sender address of notification e-mails."
+    )
+    notify_timeout: float = Field(
+        10.0, gt=0, description="Timeout (seconds) of one webhook or SMTP delivery."
+    )
+    smtp_host: str = Field("", description="SMTP server for notification e-mails (empty: none).")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_user: str = Field("", description="SMTP login (empty: no login).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
 
     # --- logging ----------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

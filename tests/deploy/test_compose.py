@@ -112,6 +112,8 @@ def test_redis_broker_runs_with_our_config(compose):
     broker = services(compose)["redis-broker"]
     assert "./deploy/redis/redis.conf:/usr/local/etc/redis/redis.conf:ro" in broker["volumes"]
     assert broker["command"][:2] == ["redis-server", "/usr/local/etc/redis/redis.conf"]
+    command = " ".join(broker["command"])
+    assert "--bind 0.0.0.0" in command and "--dir /data" in command
 
 
 def test_workers_scale_and_beat_does_not(compose):

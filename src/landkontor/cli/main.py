@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landkontor import __version__
-from landkontor.cli import config, db, server, stock, users
+from landkontor.cli import config, db, doctor, ops, server, stock, systemtest, users
 
 app = typer.Typer(
     name="landkontor",
@@ -18,8 +18,13 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(stock.app, name="stock")
 app.command("api")(server.api)
-# Until the supervisor lands, `up` runs what exists on embedded defaults: the API on SQLite.
-app.command("up")(server.api)
+app.command("up")(ops.up)
+app.command("down")(ops.down)
+app.command("status")(ops.status)
+app.command("restart")(ops.restart)
+app.command("logs")(ops.logs)
+app.command("doctor")(doctor.doctor)
+app.command("systemtest")(systemtest.systemtest)
 
 
 @app.command("version")

@@ -1,0 +1,298 @@
+"""Checks of what the installation talks to: database, broker, workers, Flower, ports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+
+from landkontor.db import migrate
+from landkontor.db.session import Database, get_database
+from landkontor.db.types import JSONType
+from landkontor.ops import processes, redis_server
+from landkontor.ops.doctor.base import CheckResult, Doctor, Status
+from landkontor.ops.probes import flower_probe, flower_url, job_engine_installed
+from landkontor.ops.specs import QUEUES
+from landkontor.settings import mask_url
+
+JSON_PROBE = {"crop": "Weizen", "moisture": "14.5"}
+
+
+def _error(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:300]
+
+
+def _database(doctor: Doctor) -> Database:
+    return get_database(doctor.settings)
+
+
+# --- database -------------------------------------------------------------------------------
+def check_database(doctor: Doctor) -> CheckResult:
+    database = _database(doctor)
+    url = mask_url(doctor.settings.database_url)
+    try:
+        database.ping()
+    except Exception as exc:
+        doctor.database_error = _error(exc)
+        return CheckResult(
+            "database",
+            Status.FAIL,
+            f"{url} does not answer: {doctor.database_error}",
+            "start the database or fix LANDKONTOR_DATABASE_URL",
+        )
+    return CheckResult("database", Status.OK, f"{url} answers ({database.dialect})")
+
+
+def _database_unchecked(doctor: Doctor, name: str) -> CheckResult | None:
+    if doctor.database_error:
+        return CheckResult(name, Status.FAIL, "not checked: the database does not answer")
+    return None
+
+
+def check_migrations(doctor: Doctor) -> CheckResult:
+    if skipped := _database_unchecked(doctor, "migrations"):
+        return skipped
+    database = _database(doctor)
+    current, head = migrate.current_revision(database), migrate.head_revision()
+    if current == head:
+        return CheckResult("migrations", Status.OK, f"at head ({head})")
+    if doctor.fix:
+        try:
+            migrate.upgrade(database)
+        except Exception as exc:
+            return CheckResult(
+                "migrations",
+                Status.FAIL,
+                f"upgrade from {current} failed: {_error(exc)}",
+                "see the error; restore the database from a backup if it is newer than the code",
+            )
+        return CheckResult(
+            "migrations",
+            Status.OK,
+            f"at head ({head})",
+            fixed=f"applied migrations {current or '(empty)'} → {head}",
+        )
+    return CheckResult(
+        "migrations",
+        Status.FAIL,
+        f"database at {current or '(empty)'}, newest is {head}",
+        "landkontor db upgrade (or landkontor doctor --fix)",
+    )
+
+
+def check_json(doctor: Doctor) -> CheckResult:
+    """A JSON document round-trips and can be queried (JSONB on PostgreSQL)."""
+    if skipped := _database_unchecked(doctor, "json"):
+        return skipped
+    database = _database(doctor)
+    table = Table(
+        "landkontor_doctor_json",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("doc", JSONType),
+        prefixes=["TEMPORARY"],
+    )
+    postgres = database.dialect == "postgresql"
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            table.create(connection)
+            connection.execute(insert(table).values(id=1, doc=JSON_PROBE))
+            stored = connection.execute(select(table.c.doc)).scalar_one()
+            if postgres:
+                field, kind = connection.execute(
+                    text("SELECT doc->>'crop', pg_typeof(doc)::text FROM landkontor_doctor_json")
+                ).one()
+            else:
+                field = connection.execute(
+                    text("SELECT json_extract(doc, '$.crop') FROM landkontor_doctor_json")
+                ).scalar_one()
+                kind = "json"
+        finally:
+            transaction.rollback()
+    if stored != JSON_PROBE or field != "Weizen" or (postgres and kind != "jsonb"):
+        return CheckResult(
+            "json",
+            Status.FAIL,
+            f"JSON round trip gave {stored!r}, field {field!r}, type {kind}",
+            "PostgreSQL ≥ 12 or SQLite with the JSON1 extension is needed",
+        )
+    return CheckResult("json", Status.OK, f"documents round-trip and are queryable ({kind})")
+
+
+# --- broker ---------------------------------------------------------------------------------
+def check_broker(doctor: Doctor) -> CheckResult:
+    url = doctor.settings.broker_url
+    try:
+        detail = redis_server.ping(url, doctor.settings.ops_health_timeout)
+    except Exception as exc:
+        doctor.broker_error = _error(exc)
+        message = f"{mask_url(url)} does not answer: {doctor.broker_error}"
+        if redis_server.is_local(url) and not doctor.supervised:
+            return CheckResult(
+                "broker", Status.WARN, message, "`landkontor up` starts a managed Redis there"
+            )
+        return CheckResult(
+            "broker", Status.FAIL, message, "start Redis or fix LANDKONTOR_BROKER_URL"
+        )
+    managed = "managed by landkontor up" if doctor.managed_redis() else "external"
+    return CheckResult("broker", Status.OK, f"{mask_url(url)}: {detail}, {managed}")
+
+
+def _redis_config(doctor: Doctor, name: str) -> dict[str, str] | CheckResult:
+    if doctor.broker_error:
+        return CheckResult(name, Status.WARN, "not checked: the broker does not answer")
+    try:
+        return redis_server.server_config(
+            doctor.settings.broker_url,
+            doctor.settings.ops_health_timeout,
+            "maxmemory-policy",
+            "appendonly",
+            "save",
+        )
+    except Exception as exc:
+        return CheckResult(name, Status.WARN, f"cannot read the configuration: {_error(exc)}")
+
+
+def _repair(doctor: Doctor, name: str, key: str, wanted: str, was: str) -> CheckResult | None:
+    """Set ``key`` on the managed Redis under --fix; None when that is not ours to do."""
+    if not (doctor.fix and doctor.managed_redis()):
+        return None
+    settings = doctor.settings
+    redis_server.set_server_config(settings.broker_url, settings.ops_health_timeout, key, wanted)
+    return CheckResult(name, Status.OK, f"{key} {wanted}", fixed=f"set {key} {wanted} (was {was})")
+
+
+def _redis_hint(doctor: Doctor, key: str, wanted: str) -> str:
+    if doctor.managed_redis():
+        return "landkontor doctor --fix sets it on the managed Redis"
+    return f"set `{key} {wanted}` in that Redis' configuration (see deploy/redis/redis.conf)"
+
+
+def check_redis_policy(doctor: Doctor) -> CheckResult:
+    name = "redis-eviction"
+    config = _redis_config(doctor, name)
+    if isinstance(config, CheckResult):
+        return config
+    policy = config.get("maxmemory-policy", "")
+    if policy == "noeviction":
+        return CheckResult(name, Status.OK, "maxmemory-policy noeviction")
+    if repaired := _repair(doctor, name, "maxmemory-policy", "noeviction", policy):
+        return repaired
+    return CheckResult(
+        name,
+        Status.FAIL,
+        f"maxmemory-policy is {policy}: Redis may silently drop queued jobs when memory runs out",
+        _redis_hint(doctor, "maxmemory-policy", "noeviction"),
+    )
+
+
+def check_redis_persistence(doctor: Doctor) -> CheckResult:
+    name = "redis-persistence"
+    config = _redis_config(doctor, name)
+    if isinstance(config, CheckResult):
+        return config
+    if config.get("appendonly") == "yes":
+        return CheckResult(name, Status.OK, "append-only file on")
+    if repaired := _repair(doctor, name, "appendonly", "yes", config.get("appendonly", "")):
+        return repaired
+    hint = _redis_hint(doctor, "appendonly", "yes")
+    if config.get("save"):
+        return CheckResult(
+            name,
+            Status.WARN,
+            f"only RDB snapshots (save {config['save']}): jobs queued since the last one are"
+            " lost on a crash",
+            hint,
+        )
+    return CheckResult(
+        name, Status.FAIL, "no persistence: queued jobs are lost when Redis restarts", hint
+    )
+
+
+# --- job engine -----------------------------------------------------------------------------
+def _queue_names(celery_app: Any) -> set[str]:
+    configured = celery_app.conf.task_queues or []
+    if isinstance(configured, dict):
+        return set(configured)
+    return {getattr(queue, "name", str(queue)) for queue in configured}
+
+
+def check_workers(doctor: Doctor) -> CheckResult:
+    if not job_engine_installed():
+        return CheckResult("workers", Status.WARN, "job engine not installed: no worker to check")
+    if doctor.broker_error:
+        return CheckResult("workers", doctor.missing("worker"), "not checked: no broker")
+    from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
+
+    timeout = doctor.settings.ops_health_timeout
+    try:
+        replies = celery_app.control.ping(timeout=timeout) or []
+        names = sorted(name for reply in replies for name in reply)
+        active = celery_app.control.inspect(names, timeout=timeout).active_queues() if names else {}
+    except Exception as exc:
+        return CheckResult("workers", doctor.missing("worker"), f"cannot ask: {_error(exc)}")
+    if not names:
+        return CheckResult(
+            "workers",
+            doctor.missing("worker"),
+            "no worker answers ping",
+            "landkontor up starts one (or: landkontor worker)",
+        )
+    consumed = {queue["name"] for queues in (active or {}).values() for queue in queues}
+    expected = set(QUEUES) | _queue_names(celery_app)
+    if missing := sorted(expected - consumed):
+        return CheckResult(
+            "workers",
+            Status.FAIL,
+            f"{len(names)} worker(s) answer, but no one consumes: {', '.join(missing)}",
+            "start a worker for all queues: landkontor worker (default: every queue)",
+        )
+    return CheckResult(
+        "workers",
+        Status.OK,
+        f"{len(names)} worker(s) answer ping; all {len(expected)} queues consumed",
+    )
+
+
+def check_flower(doctor: Doctor) -> CheckResult:
+    if not job_engine_installed():
+        return CheckResult("flower", Status.WARN, "job engine not installed: no Flower to check")
+    try:
+        return CheckResult("flower", Status.OK, flower_probe(doctor.settings))
+    except Exception as exc:
+        return CheckResult(
+            "flower",
+            doctor.missing("flower"),
+            f"{flower_url(doctor.settings)} does not answer: {_error(exc)}",
+            "landkontor up starts it (or: landkontor flower)",
+        )
+
+
+# --- ports ----------------------------------------------------------------------------------
+def check_ports(doctor: Doctor) -> CheckResult:
+    settings = doctor.settings
+    wanted = [("api", settings.api_port, settings.api_host)]
+    wanted.append(("flower", settings.flower_port, settings.flower_host))
+    broker = settings.broker_url
+    if redis_server.is_local(broker) and doctor.broker_error:
+        wanted.append(("redis", redis_server.url_port(broker), "127.0.0.1"))
+    ours = doctor.runfiles.our_pids()
+    notes, foreign = [], []
+    for service, port, host in wanted:
+        holder = processes.port_holder(port, host)
+        if holder is None:
+            notes.append(f"{port} free")
+        elif holder.pid in ours or (holder.pid is None and doctor.expected(service)):
+            notes.append(f"{port} held by our {service}")
+        else:
+            foreign.append(f"{port} ({service}) held by {holder.describe()}")
+    if foreign:
+        return CheckResult(
+            "ports",
+            Status.FAIL,
+            "; ".join(foreign),
+            "stop that process or choose other ports (LANDKONTOR_API_PORT, ..._FLOWER_PORT, "
+            "..._BROKER_URL)",
+        )
+    return CheckResult("ports", Status.OK, ", ".join(notes))
