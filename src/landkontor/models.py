@@ -2,5 +2,6 @@
 
 from landkontor.auth import models as auth_models
 from landkontor.catalog import models as catalog_models
+from landkontor.jobs import models as jobs_models
 
-__all__ = ["auth_models", "catalog_models"]
+__all__ = ["auth_models", "catalog_models", "jobs_models"]
