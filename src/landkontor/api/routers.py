@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from landkontor.auth import api as auth_api
 from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
+from landkontor.jobs import api as jobs_api
 
 API_PREFIX = "/api/v1"
 
@@ -19,6 +20,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     auth_api.router,
     catalog_api.units_router,
     catalog_api.items_router,
+    jobs_api.router,
+    *jobs_api.SHORTCUT_ROUTERS,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landkontor import __version__
-from landkontor.cli import config, db, server, users
+from landkontor.cli import config, db, jobs, server, users
 
 app = typer.Typer(
     name="landkontor",
@@ -17,6 +17,9 @@ app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.command("api")(server.api)
+app.command("worker")(jobs.worker)
+app.command("beat")(jobs.beat)
+app.command("flower")(jobs.flower)
 # Until the supervisor lands, `up` runs what exists on embedded defaults: the API on SQLite.
 app.command("up")(server.api)
 
