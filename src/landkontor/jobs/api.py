@@ -173,7 +173,12 @@ def _snapshot(database: Database, job_id: str) -> tuple[str, bool]:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def job_events(job_id: str, request: Request, database: DatabaseDep) -> StreamingResponse:
+async def job_events(
+    job_id: str, request: Request, database: DatabaseDep, session: SessionDep
+) -> StreamingResponse:
+    # The request's session (it authenticated the user) must not stay open while the stream
+    # runs: on SQLite it would hold the write lock the worker needs.
+    await anyio.to_thread.run_sync(session.close)
     first = await anyio.to_thread.run_sync(_snapshot, database, job_id)  # 404 before streaming
 
     async def stream() -> AsyncIterator[str]:
@@ -284,7 +289,7 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
 async def submit_import(
     *,
     user: CurrentUser,
-    request: Request,
+    session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or Windows-1252) or XLSX")],
     type: Annotated[str, Form(description="Import type, e.g. items")] = "items",
@@ -298,6 +303,7 @@ async def submit_import(
         raise InvalidInput("params must be a JSON object", field="params") from None
     if not isinstance(parsed, dict):
         raise InvalidInput("params must be a JSON object", field="params")
+    await anyio.to_thread.run_sync(session.close)  # no transaction open while the file arrives
     content = await _read_upload(file, settings.job_upload_max_bytes)
     upload = JobFileData(
         filename=(file.filename or "upload").rsplit("/", 1)[-1][:255],
@@ -305,11 +311,9 @@ async def submit_import(
         content=content,
     )
     body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
-    database: Database = request.app.state.database
 
     def run() -> JobOut:
-        with database.session() as session:
-            return _submit(session, settings, user, body, input_file=upload)
+        return _submit(session, settings, user, body, input_file=upload)
 
     return await anyio.to_thread.run_sync(run)
 
