@@ -131,6 +131,7 @@ def test_purge_job_type_deletes_old_finished_jobs(client, manager, worker, sessi
     job = session.get(Job, old["id"])
     job.finished_at = utcnow() - timedelta(days=40)
     session.commit()
+    session.close()
     purge = submit(client, manager, "maintenance.purge-jobs", {"older_than_days": 30})
     done = wait_job(client, manager, purge["id"])
     assert done["result"]["deleted"] == 1
