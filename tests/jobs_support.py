@@ -8,6 +8,7 @@ import ``tests.jobtypes`` (test-only job types for error injection) via LANDKONT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -125,10 +126,8 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes (no warm shutdown, nothing acked)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(10)
 
     def output(self) -> str:

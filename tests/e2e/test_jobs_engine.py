@@ -76,7 +76,12 @@ def test_failed_job_can_be_retried(client, clerk, worker, db):
 
 def test_export_items_downloads_as_csv_and_xlsx(client, manager, worker):
     for n in range(3):
-        body = {"item_no": f"W-{n}", "name": f"Weizen {n}", "base_unit": "t", "reorder_point": "2.5"}
+        body = {
+            "item_no": f"W-{n}",
+            "name": f"Weizen {n}",
+            "base_unit": "t",
+            "reorder_point": "2.5",
+        }
         assert client.post("/api/v1/items", json=body, headers=manager).status_code == 201
 
     job = client.post("/api/v1/exports", json={"type": "items"}, headers=manager).json()

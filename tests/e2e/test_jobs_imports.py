@@ -80,9 +80,7 @@ def test_xlsx_import_with_spreadsheet_values(client, manager, worker):
 
 def test_cancelling_a_running_import_leaves_only_whole_chunks(client, manager, worker, session):
     chunk = 200
-    job = upload_import(
-        client, manager, items_csv(30_000), params=f'{{"chunk_size": {chunk}}}'
-    )
+    job = upload_import(client, manager, items_csv(30_000), params=f'{{"chunk_size": {chunk}}}')
     wait_until(
         lambda: client.get(f"/api/v1/jobs/{job['id']}", headers=manager).json()["progress"] > 0,
         60,

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -29,9 +30,15 @@ class Private:
         self.redis, self.client, self.settings = redis_server, client, settings
         self.logs, self._start_worker = logs, start_worker
         self.processes: list = []
+        self.workers: list = []
 
     def worker(self, *args: str, **kwargs):
-        return self._start_worker(*args, broker=self.redis.url, **kwargs)
+        worker = self._start_worker(*args, broker=self.redis.url, **kwargs)
+        self.workers.append(worker)
+        return worker
+
+    def queue_empty(self, queue: str = "default") -> bool:
+        return redis.Redis.from_url(self.redis.url).llen(queue) == 0
 
     def process(self, *args: str, **env: str):
         log = self.logs / f"{args[0]}-{len(self.processes)}.log"
@@ -50,6 +57,9 @@ def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
             yield env
             for process in env.processes:
                 process.terminate()
+            for worker in env.workers:
+                worker.stop()
+            for process in env.processes:
                 process.wait(20)
     finally:
         server.stop()
@@ -84,19 +94,10 @@ def test_jobs_accepted_while_the_broker_is_down_run_when_it_is_back(private, use
     done = wait_job(client, clerk, waiting["id"], timeout=30)
     assert done["status"] == "succeeded" and done["result"]["pong"] == "trotz Ausfall"
     # The queued message reached the worker, which dropped it: cancelled jobs never run.
-    wait_until(lambda: private.redis_queue_empty(), 10, message="queue drained")
+    wait_until(private.queue_empty, 10, message="queue drained")
     for job_id in (cancelled["id"], queued["id"]):
         job = get_job(client, clerk, job_id)
         assert job["status"] == "cancelled" and job["attempts"] == 0 and job["attempt_log"] == []
-
-
-def _queue_empty(self) -> bool:
-    import redis
-
-    return redis.Redis.from_url(self.redis.url).llen("default") == 0
-
-
-Private.redis_queue_empty = _queue_empty
 
 
 def test_a_job_survives_its_worker_being_killed(private, manager, session):

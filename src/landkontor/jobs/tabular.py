@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import zip_longest
 from typing import Any
 
 from landkontor.errors import InvalidInput
@@ -73,11 +74,8 @@ def _csv_table(content: bytes, filename: str) -> Table:
 
     def rows() -> Iterator[Row]:
         for number, record in data:
-            values = {
-                column: (cell.strip() or None)
-                for column, cell in zip(columns, record, strict=False)
-                if column
-            }
+            cells = [cell.strip() or None for cell in record]
+            values = {c: v for c, v in zip_longest(columns, cells[: len(columns)]) if c}
             yield Row(number, values)
 
     return Table(columns=[c for c in columns if c], total=len(data), rows=rows())
@@ -111,11 +109,8 @@ def _xlsx_table(content: bytes, filename: str) -> Table:
             for number, record in enumerate(records, start=2):
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in record):
                     continue
-                values = {
-                    column: _cell(value)
-                    for column, value in zip(columns, record, strict=False)
-                    if column
-                }
+                cells = [_cell(value) for value in record[: len(columns)]]
+                values = {c: v for c, v in zip_longest(columns, cells) if c}
                 yield Row(number, values)
         finally:
             workbook.close()
