@@ -13,6 +13,7 @@ from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitC
 from landkontor.catalog.units import convert, exact_quantity
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
+from landkontor.db.types import utcnow
 from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
 
 # Units every installation starts with (created by the migration).
@@ -218,37 +219,74 @@ def upsert_items(session: Session, items: list[ItemCreate]) -> list[str | Domain
     existing = {
         i.item_no: i for i in session.scalars(select(Item).where(Item.item_no.in_(numbers)))
     }
+    new: dict[str, tuple[ItemCreate, Unit, dict[str, Decimal]]] = {}
     outcomes: list[str | DomainError] = []
     for data in items:
         try:
-            outcomes.append(_upsert_item(session, data, units, existing))
+            outcomes.append(_upsert_item(data, units, existing, new))
         except DomainError as exc:
             outcomes.append(exc)
     session.flush()
+    _insert_items(session, list(new.values()))
     return outcomes
 
 
+def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, Decimal]]]) -> None:
+    """Plain multi-row INSERTs (no ORM unit of work): imports create thousands at a time."""
+    if not new:
+        return
+    now = utcnow()
+    session.execute(
+        Item.__table__.insert(),
+        [
+            {
+                "item_no": data.item_no,
+                "base_unit_id": base.id,
+                "batch_managed": data.batch_managed,
+                "created_at": now,
+                "updated_at": now,
+                **{name: getattr(data, name) for name in _MUTABLE_ITEM_FIELDS},
+            }
+            for data, base, _ in new
+        ],
+    )
+    packs = [(data, factors) for data, _, factors in new if factors]
+    if not packs:
+        return
+    numbers = [data.item_no for data, _ in packs]
+    found = session.execute(select(Item.item_no, Item.id).where(Item.item_no.in_(numbers)))
+    ids = dict(found.tuples().all())
+    session.execute(
+        ItemUnit.__table__.insert(),
+        [
+            {
+                "item_id": ids[data.item_no],
+                "code": u.code,
+                "name": u.name,
+                "factor": factors[u.code],
+            }
+            for data, factors in packs
+            for u in data.pack_units
+        ],
+    )
+
+
 def _upsert_item(
-    session: Session, data: ItemCreate, units: dict[str, Unit], existing: dict[str, Item]
+    data: ItemCreate,
+    units: dict[str, Unit],
+    existing: dict[str, Item],
+    new: dict[str, tuple[ItemCreate, Unit, dict[str, Decimal]]],
 ) -> str:
     base = units.get(data.base_unit)
     if base is None:
         raise InvalidInput(f"unknown unit {data.base_unit!r}", field="base_unit")
     _check_pack_units(data.pack_units, base)
     packs = {u.code: exact_quantity(u.factor, field="pack_units") for u in data.pack_units}
+    if data.item_no in new:
+        raise InvalidInput(f"item {data.item_no} is given twice", field="item_no")
     item = existing.get(data.item_no)
     if item is None:
-        item = Item(
-            item_no=data.item_no,
-            base_unit=base,
-            batch_managed=data.batch_managed,
-            pack_units=[
-                ItemUnit(code=u.code, name=u.name, factor=packs[u.code]) for u in data.pack_units
-            ],
-            **{name: getattr(data, name) for name in _MUTABLE_ITEM_FIELDS},
-        )
-        session.add(item)
-        existing[data.item_no] = item
+        new[data.item_no] = (data, base, packs)
         return ITEM_CREATED
     if item.base_unit_id != base.id:
         raise InvalidInput(

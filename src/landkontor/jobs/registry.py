@@ -133,6 +133,11 @@ def get_job_type(name: str) -> JobType:
         ) from None
 
 
+def is_registered(name: str) -> bool:
+    load_job_types()
+    return name in _types
+
+
 def job_types() -> list[JobType]:
     load_job_types()
     return [_types[name] for name in sorted(_types)]

@@ -24,7 +24,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,8 @@ from landkontor.jobs.broker import BROKER_ERRORS
 from landkontor.jobs.context import Heartbeat, JobContext
 from landkontor.jobs.dispatch import publish
 from landkontor.jobs.errors import JobCancelled, JobSuperseded, RetryableError, UnknownJobType
-from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
-from landkontor.jobs.registry import get_job_type
+from landkontor.jobs.models import WAITING, AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
+from landkontor.jobs.registry import get_job_type, is_registered
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -123,8 +123,72 @@ def fail_job(session: Session, job: Job, error_type: str, message: str, tb: str 
     metrics.JOBS_FAILED.labels(job.type, job.queue).inc()
 
 
+_jobs = Job.__table__
+_attempts = JobAttempt.__table__
+
+
+def _claim_waiting(database: Database, job_id: str, *, worker: str) -> Claim | None:
+    """The common case in one statement: a waiting job of a known type becomes running."""
+    now = utcnow()
+    with database.session() as session:
+        row = session.execute(
+            update(_jobs)
+            .where(_jobs.c.id == job_id, _jobs.c.status.in_(list(WAITING)))
+            .values(
+                status=JobStatus.running,
+                attempts=_jobs.c.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                next_attempt_at=None,
+                worker=worker,
+                worker_host=HOST,
+                worker_pid=os.getpid(),
+                progress=0,
+                progress_message="",
+            )
+            .returning(
+                _jobs.c.type,
+                _jobs.c.queue,
+                _jobs.c.params,
+                _jobs.c.attempts,
+                _jobs.c.submitted_by,
+                _jobs.c.queued_at,
+                _jobs.c.created_at,
+            )
+        ).first()
+        if row is None or not is_registered(row.type):
+            session.rollback()  # the careful path below decides
+            return None
+        session.execute(
+            insert(_attempts).values(
+                job_id=job_id,
+                number=row.attempts,
+                outcome=AttemptOutcome.running,
+                worker=worker,
+                started_at=now,
+            )
+        )
+        if row.attempts > 1:  # results of an earlier attempt
+            session.execute(
+                delete(JobFile).where(JobFile.job_id == job_id, JobFile.role == "result")
+            )
+        session.commit()
+    return Claim(
+        job_id=job_id,
+        job_type=row.type,
+        queue=row.queue,
+        params=dict(row.params),
+        attempt=row.attempts,
+        submitted_by=row.submitted_by,
+        waited_since=row.queued_at or row.created_at,
+    )
+
+
 def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -> Claim | None:
     """Start an attempt of the job if it is this delivery's to run; None otherwise."""
+    fast = _claim_waiting(database, job_id, worker=worker)
+    if fast is not None:
+        return fast
     now = utcnow()
     with database.session() as session:
         job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
@@ -230,6 +294,8 @@ def _finish(
     error: BaseException | None = None,
     settings: Settings | None = None,
 ) -> str:
+    if outcome is AttemptOutcome.succeeded:
+        return _succeed(database, claimed, context, result)
     retry_in: float | None = None
     with database.session() as session:
         job = session.scalar(select(Job).where(Job.id == claimed.job_id).with_for_update())
@@ -240,24 +306,7 @@ def _finish(
             return "superseded"
         now = utcnow()
         labels = (job.type, job.queue)
-        if outcome is AttemptOutcome.succeeded:
-            job.status, job.progress, job.finished_at = JobStatus.succeeded, 100, now
-            job.result = result
-            job.error_type = job.error_message = job.error_traceback = None
-            for file in context.result_files:
-                session.add(
-                    JobFile(
-                        job_id=job.id,
-                        role="result",
-                        filename=file.filename,
-                        content_type=file.content_type,
-                        size=len(file.content),
-                        sha256=file.sha256,
-                        content=file.content,
-                    )
-                )
-            metrics.JOBS_SUCCEEDED.labels(*labels).inc()
-        elif outcome is AttemptOutcome.cancelled:
+        if outcome is AttemptOutcome.cancelled:
             job.status, job.finished_at = JobStatus.cancelled, now
             job.result = getattr(error, "result", None)
             job.progress_message = str(error)[:500]
@@ -294,3 +343,54 @@ def _finish(
         except BROKER_ERRORS:
             log.warning("job %s: broker down; the sweeper will schedule the retry", claimed.job_id)
     return outcome.value
+
+
+def _succeed(
+    database: Database, claimed: Claim, context: JobContext, result: dict[str, Any] | None
+) -> str:
+    """Record success, result and result files in one transaction (if still ours)."""
+    now = utcnow()
+    with database.session() as session:
+        updated = session.execute(
+            update(_jobs)
+            .where(
+                _jobs.c.id == claimed.job_id,
+                _jobs.c.attempts == claimed.attempt,
+                _jobs.c.status == JobStatus.running,
+            )
+            .values(
+                status=JobStatus.succeeded,
+                progress=100,
+                finished_at=now,
+                result=result,
+                error_type=None,
+                error_message=None,
+                error_traceback=None,
+            )
+        )
+        if updated.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            log.warning(
+                "job %s: attempt %d no longer owns the job", claimed.job_id, claimed.attempt
+            )
+            return "superseded"
+        session.execute(
+            update(_attempts)
+            .where(_attempts.c.job_id == claimed.job_id, _attempts.c.number == claimed.attempt)
+            .values(outcome=AttemptOutcome.succeeded, finished_at=now)
+        )
+        for file in context.result_files:
+            session.add(
+                JobFile(
+                    job_id=claimed.job_id,
+                    role="result",
+                    filename=file.filename,
+                    content_type=file.content_type,
+                    size=len(file.content),
+                    sha256=file.sha256,
+                    content=file.content,
+                )
+            )
+        session.commit()
+    metrics.JOBS_SUCCEEDED.labels(claimed.job_type, claimed.queue).inc()
+    return AttemptOutcome.succeeded.value
