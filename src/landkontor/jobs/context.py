@@ -33,6 +33,17 @@ class JobFileData:
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
+    def as_row(self, job_id: str, role: str) -> JobFile:
+        return JobFile(
+            job_id=job_id,
+            role=role,
+            filename=self.filename,
+            content_type=self.content_type,
+            size=len(self.content),
+            sha256=self.sha256,
+            content=self.content,
+        )
+
 
 class JobContext:
     """Handed to every job handler. Writes progress throttled, in its own short transactions,

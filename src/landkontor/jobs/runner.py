@@ -79,6 +79,19 @@ class Claim:
     submitted_by: str | None
     waited_since: datetime
 
+    @classmethod
+    def of(cls, job: Any) -> Claim:
+        """From a claimed job (ORM object or a returned row with the same names)."""
+        return cls(
+            job_id=job.id,
+            job_type=job.type,
+            queue=job.queue,
+            params=dict(job.params),
+            attempt=job.attempts,
+            submitted_by=job.submitted_by,
+            waited_since=job.queued_at or job.created_at,
+        )
+
 
 def _process_alive(pid: int) -> bool:
     try:
@@ -147,6 +160,7 @@ def _claim_waiting(database: Database, job_id: str, *, worker: str) -> Claim | N
                 progress_message="",
             )
             .returning(
+                _jobs.c.id,
                 _jobs.c.type,
                 _jobs.c.queue,
                 _jobs.c.params,
@@ -173,15 +187,7 @@ def _claim_waiting(database: Database, job_id: str, *, worker: str) -> Claim | N
                 delete(JobFile).where(JobFile.job_id == job_id, JobFile.role == "result")
             )
         session.commit()
-    return Claim(
-        job_id=job_id,
-        job_type=row.type,
-        queue=row.queue,
-        params=dict(row.params),
-        attempt=row.attempts,
-        submitted_by=row.submitted_by,
-        waited_since=row.queued_at or row.created_at,
-    )
+    return Claim.of(row)
 
 
 def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -> Claim | None:
@@ -215,7 +221,6 @@ def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -
             fail_job(session, job, "UnknownJobType", f"{exc.detail} (worker {worker})")
             session.commit()
             return None
-        waited_since = job.queued_at or job.created_at
         job.status = JobStatus.running
         job.attempts += 1
         job.started_at = job.heartbeat_at = now
@@ -233,15 +238,7 @@ def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -
         )
         session.execute(delete(JobFile).where(JobFile.job_id == job.id, JobFile.role == "result"))
         session.commit()
-        return Claim(
-            job_id=job.id,
-            job_type=job.type,
-            queue=job.queue,
-            params=dict(job.params),
-            attempt=job.attempts,
-            submitted_by=job.submitted_by,
-            waited_since=waited_since,
-        )
+        return Claim.of(job)
 
 
 def execute(job_id: str, *, worker: str, settings: Settings, database: Database) -> str:
@@ -380,17 +377,7 @@ def _succeed(
             .values(outcome=AttemptOutcome.succeeded, finished_at=now)
         )
         for file in context.result_files:
-            session.add(
-                JobFile(
-                    job_id=claimed.job_id,
-                    role="result",
-                    filename=file.filename,
-                    content_type=file.content_type,
-                    size=len(file.content),
-                    sha256=file.sha256,
-                    content=file.content,
-                )
-            )
+            session.add(file.as_row(claimed.job_id, "result"))
         session.commit()
     metrics.JOBS_SUCCEEDED.labels(claimed.job_type, claimed.queue).inc()
     return AttemptOutcome.succeeded.value

@@ -104,22 +104,10 @@ def submit(
     )
     session.add(job)
     if input_file is not None:
-        session.add(_file_row(job.id, "input", input_file))
+        session.add(input_file.as_row(job.id, "input"))
     session.flush()
     dispatch_after_commit(session, job, settings or get_settings(), new=True)
     return job
-
-
-def _file_row(job_id: str, role: str, data: JobFileData) -> JobFile:
-    return JobFile(
-        job_id=job_id,
-        role=role,
-        filename=data.filename,
-        content_type=data.content_type,
-        size=len(data.content),
-        sha256=data.sha256,
-        content=data.content,
-    )
 
 
 def get_job(session: Session, job_id: str) -> Job:
