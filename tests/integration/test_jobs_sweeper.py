@@ -79,3 +79,19 @@ def test_sweeper_requeues_or_fails_jobs_whose_worker_is_gone(db, session, own):
     assert job.status == JobStatus.failed and "attempt 3 lost" in job.error_message
     assert session.get(Job, alive).status == JobStatus.running
     session.rollback()
+
+
+def test_sweeper_republishes_queued_jobs_whose_message_is_gone(db, session, own):
+    settings, broker = own
+    long_ago = utcnow() - timedelta(minutes=5)
+    lost = _job(session, settings, JobStatus.queued, queued_at=long_ago)
+    broker.flushdb()  # Redis restarted without its data
+
+    report = sweeper.sweep(settings, db)
+    assert report.republished == 1 and broker.llen("default") == 1
+    # While that message waits in the queue, the job is not published again.
+    _job(session, settings, JobStatus.queued, queued_at=long_ago)
+    assert sweeper.sweep(settings, db).republished == 0
+    session.expire_all()
+    assert session.get(Job, lost).queued_at > long_ago
+    session.rollback()

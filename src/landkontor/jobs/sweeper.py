@@ -2,6 +2,8 @@
 
 * jobs still ``pending`` (the broker was down at submit) are published;
 * ``retrying`` jobs whose delayed message never came (broker down at retry) are published;
+* ``queued`` jobs whose queue is empty for a long time lost their message (Redis restarted
+  without its data, a worker died holding it) and are published again;
 * ``running`` jobs whose worker is gone (no heartbeat) are re-queued, or failed with the
   reason once their attempts are used up.
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
+from landkontor.jobs import broker
 from landkontor.jobs.dispatch import Dispatch, publish_jobs
 from landkontor.jobs.models import FINISHED, AttemptOutcome, Job, JobStatus
 from landkontor.jobs.runner import close_attempt, fail_job, previous_attempt_lost
@@ -34,6 +37,7 @@ BATCH = 500
 @dataclass
 class SweepReport:
     dispatched: int = 0
+    republished: int = 0
     retries_rescheduled: int = 0
     requeued: int = 0
     failed: int = 0
@@ -73,6 +77,11 @@ def sweep(settings: Settings, database: Database) -> SweepReport:
         report.retries_rescheduled = len(retrying)
 
         stale = now - timedelta(seconds=settings.job_stale_after_seconds)
+        for job in _lost_messages(session, settings, stale):
+            job.queued_at = now
+            to_publish.append(Dispatch(job.id, job.type, job.queue, settings, submitted=False))
+            report.republished += 1
+
         running = _locked(
             session,
             select(Job).where(Job.status == JobStatus.running, Job.heartbeat_at < stale),
@@ -99,6 +108,20 @@ def sweep(settings: Settings, database: Database) -> SweepReport:
     if any(asdict(report).values()):
         log.info("sweep: %s", report.as_dict())
     return report
+
+
+def _lost_messages(session: Session, settings: Settings, stale: datetime) -> list[Job]:
+    """Queued jobs waiting longer than ``stale`` in a queue that Redis says is empty."""
+    queued = _locked(
+        session, select(Job).where(Job.status == JobStatus.queued, Job.queued_at < stale)
+    )
+    if not queued:
+        return []
+    try:
+        lengths = broker.queue_lengths(settings, {job.queue for job in queued})
+    except broker.BROKER_ERRORS:
+        return []  # nothing can be published now anyway
+    return [job for job in queued if lengths.get(job.queue) == 0]
 
 
 def purge_finished(
