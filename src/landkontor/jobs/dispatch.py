@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import event, update
+from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session
 
 from landkontor.db.types import utcnow
@@ -52,7 +52,7 @@ def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float 
     )
 
 
-def publish_jobs(session_factory, jobs: list[Dispatch]) -> list[str]:
+def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
     """Publish ``jobs``; mark the published pending ones queued. Returns the published ids.
 
     Stops at the first broker error (the broker is down: the sweeper will try again)."""
@@ -69,13 +69,13 @@ def publish_jobs(session_factory, jobs: list[Dispatch]) -> list[str]:
             break
         published.append(job.job_id)
     if published:
-        with session_factory() as session:
-            session.execute(
-                update(Job)
-                .where(Job.id.in_(published), Job.status == JobStatus.pending)
+        jobs_table = Job.__table__
+        with engine.begin() as connection:
+            connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.id.in_(published), jobs_table.c.status == JobStatus.pending)
                 .values(status=JobStatus.queued, queued_at=utcnow())
             )
-            session.commit()
     return published
 
 
@@ -94,13 +94,8 @@ def _after_commit(session: Session) -> None:
     for job in jobs:
         if job.submitted:
             metrics.JOBS_SUBMITTED.labels(job.job_type, job.queue).inc()
-    bind = session.get_bind()
-
-    def factory() -> Session:
-        return Session(bind=bind)
-
     try:
-        publish_jobs(factory, jobs)
+        publish_jobs(session.get_bind().engine, jobs)
     except Exception:  # the jobs are stored; the sweeper dispatches what is left
         log.exception("dispatching %d job(s) after commit failed", len(jobs))
 

@@ -104,7 +104,7 @@ def sweep(settings: Settings, database: Database) -> SweepReport:
             log.warning("job %s: attempt %d lost (%s); re-queued", job.id, job.attempts, reason)
         session.commit()
     if to_publish:
-        publish_jobs(database.sessionmaker, to_publish)
+        publish_jobs(database.engine, to_publish)
     if any(asdict(report).values()):
         log.info("sweep: %s", report.as_dict())
     return report
