@@ -66,19 +66,6 @@ class Settings(BaseSettings):
         default_factory=list, description="Allowed browser origins (JSON list)."
     )
 
-    # --- job engine (broker, Flower) ------------------------------------------------
-    broker_url: str = Field(
-        "redis://127.0.0.1:6379/0",
-        description="Redis URL of the job broker; a local one is started by `landkontor up`.",
-    )
-    flower_host: str = Field("127.0.0.1", description="Address Flower binds to.")
-    flower_port: int = Field(5555, ge=1, le=65535, description="Port of Flower.")
-    flower_user: str = Field("flower", description="User name for Flower's basic auth.")
-    flower_password: SecretStr | None = Field(
-        None,
-        description="Flower password; default: generated once into <var_dir>/flower-password.",
-    )
-
     # --- security ---------------------------------------------------------------
     secret_key: SecretStr | None = Field(
         None,
@@ -166,6 +153,52 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="SMTP login (empty: no login).")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
+    # --- jobs (Celery workers on Redis) -------------------------------------------
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis URL of the job queue (Celery broker); a local one is started by "
+        "`landkontor up`.",
+    )
+    flower_host: str = Field("127.0.0.1", description="Address Flower binds to.")
+    flower_port: int = Field(5555, ge=1, le=65535, description="Port of Flower.")
+    flower_user: str = Field("flower", min_length=1, description="Flower basic-auth user.")
+    flower_password: SecretStr | None = Field(
+        None,
+        description="Flower basic-auth password; default: generated once into "
+        "<var_dir>/flower-password. Empty means no login (only allowed on a loopback host).",
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address a worker serves its Prometheus metrics on."
+    )
+    worker_metrics_port: int = Field(
+        9808, ge=0, le=65535, description="Port of a worker's Prometheus metrics; 0 = off."
+    )
+    job_retention_days: int = Field(
+        30, ge=1, description="Finished jobs older than this are purged (nightly)."
+    )
+    job_modules: list[str] = Field(
+        default_factory=list,
+        description="Extra Python modules with job types that workers import (JSON list).",
+    )
+    job_heartbeat_seconds: float = Field(
+        10, gt=0, description="How often a running job and a worker report that they live."
+    )
+    job_stale_after_seconds: float = Field(
+        60, gt=0, description="A running job without a heartbeat this long has lost its worker."
+    )
+    job_sweep_interval_seconds: float = Field(
+        10, gt=0, description="How often the sweeper dispatches, re-queues and fails stuck jobs."
+    )
+    job_retry_backoff_seconds: float = Field(
+        2, gt=0, description="First retry delay; doubles per attempt, with jitter."
+    )
+    job_retry_backoff_max_seconds: float = Field(300, gt=0, description="Longest retry delay.")
+    job_progress_interval_seconds: float = Field(
+        1, ge=0, description="Shortest interval between two progress writes of one job."
+    )
+    job_upload_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest file accepted for an import job."
+    )
 
     # --- logging ----------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

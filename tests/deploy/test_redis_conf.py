@@ -39,8 +39,16 @@ def test_redis_server_accepts_the_file(tmp_path):
     local = tmp_path / "redis.conf"
     local.write_text(CONF.read_text())
     socket = tmp_path / "redis.sock"
-    overrides = ["--port", "0", "--unixsocket", str(socket), "--requirepass", "test-password",
-                 "--dir", str(tmp_path)]
+    overrides = [
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket),
+        "--requirepass",
+        "test-password",
+        "--dir",
+        str(tmp_path),
+    ]
     process = subprocess.Popen(
         [server, str(local), *overrides, "--maxmemory", "64mb"],
         stdout=subprocess.PIPE,

@@ -35,3 +35,24 @@ def test_user_create_rejects_bad_input_with_message(db):
     result = runner.invoke(app, ["user", "create", "x!", "--role", "clerk"], input="short\n")
     assert result.exit_code == 1
     assert "username" in result.output or "password" in result.output
+
+
+def test_worker_refuses_unknown_queues():
+    result = runner.invoke(app, ["worker", "--queues", "default,weekend"])
+    assert result.exit_code == 1
+    assert "weekend" in result.output
+
+
+def test_flower_refuses_to_run_open_on_a_public_address(monkeypatch):
+    from landkontor.settings import get_settings
+
+    monkeypatch.setenv("LANDKONTOR_FLOWER_PASSWORD", "")
+    monkeypatch.setenv("LANDKONTOR_FLOWER_HOST", "0.0.0.0")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["flower"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "loopback" in result.output

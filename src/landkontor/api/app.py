@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
 from landkontor.auth.security import resolve_secret_key
 from landkontor.db.session import Database, get_database
+from landkontor.jobs import broker
 from landkontor.logconfig import configure_logging
 from landkontor.settings import Settings, get_settings
 
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.secret_key = resolve_secret_key(settings)
     app.state.readiness_checks = {"database": database.ping}
+    add_readiness_check(app, "broker", functools.partial(broker.ping, settings))
 
     install_problem_handlers(app)
     app.include_router(health_router)

@@ -13,6 +13,7 @@ from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
+from landkontor.jobs import api as jobs_api
 from landkontor.production import api as production_api
 
 API_PREFIX = "/api/v1"
@@ -29,6 +30,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     stock_api.stocktakes_router,
     production_api.boms_router,
     production_api.orders_router,
+    jobs_api.router,
+    *jobs_api.SHORTCUT_ROUTERS,
 ]
 
 

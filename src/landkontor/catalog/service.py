@@ -13,7 +13,8 @@ from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitC
 from landkontor.catalog.units import convert, exact_quantity
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
-from landkontor.errors import AlreadyExists, InvalidInput, not_found
+from landkontor.db.types import utcnow
+from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
 
 # Units every installation starts with (created by the migration).
 STANDARD_UNITS = [
@@ -187,3 +188,138 @@ def to_base_quantity(
             field=unit_field,
         )
     return Converted(convert(quantity, other.factor, base.factor, field=field), unit)
+
+
+# --- bulk upsert (imports) ---------------------------------------------------------------
+
+ITEM_CREATED, ITEM_UPDATED, ITEM_UNCHANGED = "created", "updated", "unchanged"
+_MUTABLE_ITEM_FIELDS = (
+    "name",
+    "item_group",
+    "shelf_life_days",
+    "active",
+    "allow_negative_stock",
+    "reorder_point",
+    "reorder_quantity",
+)
+
+
+@use_case
+def upsert_items(session: Session, items: list[ItemCreate]) -> list[str | DomainError]:
+    """Create or update items by item number, as one transaction (an import chunk).
+
+    Returns one outcome per input, in order: "created", "updated", "unchanged", or the
+    DomainError that refused that item (the others are still applied). Rules as for
+    create_item; in addition the base unit and batch management of an existing item cannot
+    change, and an existing pack unit keeps its factor. Running it twice with the same
+    items changes nothing the second time.
+    """
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    numbers = [data.item_no for data in items]
+    existing = {
+        i.item_no: i for i in session.scalars(select(Item).where(Item.item_no.in_(numbers)))
+    }
+    new: dict[str, tuple[ItemCreate, Unit, dict[str, Decimal]]] = {}
+    outcomes: list[str | DomainError] = []
+    for data in items:
+        try:
+            outcomes.append(_upsert_item(data, units, existing, new))
+        except DomainError as exc:
+            outcomes.append(exc)
+    session.flush()
+    _insert_items(session, list(new.values()))
+    return outcomes
+
+
+def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, Decimal]]]) -> None:
+    """Plain multi-row INSERTs (no ORM unit of work): imports create thousands at a time."""
+    if not new:
+        return
+    now = utcnow()
+    session.execute(
+        Item.__table__.insert(),
+        [
+            {
+                "item_no": data.item_no,
+                "base_unit_id": base.id,
+                "batch_managed": data.batch_managed,
+                "created_at": now,
+                "updated_at": now,
+                **{name: getattr(data, name) for name in _MUTABLE_ITEM_FIELDS},
+            }
+            for data, base, _ in new
+        ],
+    )
+    packs = [(data, factors) for data, _, factors in new if factors]
+    if not packs:
+        return
+    numbers = [data.item_no for data, _ in packs]
+    found = session.execute(select(Item.item_no, Item.id).where(Item.item_no.in_(numbers)))
+    ids = dict(found.tuples().all())
+    session.execute(
+        ItemUnit.__table__.insert(),
+        [
+            {
+                "item_id": ids[data.item_no],
+                "code": u.code,
+                "name": u.name,
+                "factor": factors[u.code],
+            }
+            for data, factors in packs
+            for u in data.pack_units
+        ],
+    )
+
+
+def _upsert_item(
+    data: ItemCreate,
+    units: dict[str, Unit],
+    existing: dict[str, Item],
+    new: dict[str, tuple[ItemCreate, Unit, dict[str, Decimal]]],
+) -> str:
+    base = units.get(data.base_unit)
+    if base is None:
+        raise InvalidInput(f"unknown unit {data.base_unit!r}", field="base_unit")
+    _check_pack_units(data.pack_units, base)
+    packs = {u.code: exact_quantity(u.factor, field="pack_units") for u in data.pack_units}
+    if data.item_no in new:
+        raise InvalidInput(f"item {data.item_no} is given twice", field="item_no")
+    item = existing.get(data.item_no)
+    if item is None:
+        new[data.item_no] = (data, base, packs)
+        return ITEM_CREATED
+    if item.base_unit_id != base.id:
+        raise InvalidInput(
+            f"item {item.item_no} is kept in {item.base_unit.code}; the base unit cannot change",
+            field="base_unit",
+        )
+    if item.batch_managed != data.batch_managed:
+        raise InvalidInput(
+            f"batch management of item {item.item_no} cannot change", field="batch_managed"
+        )
+    current = {u.code: u for u in item.pack_units}
+    for unit in data.pack_units:
+        known = current.get(unit.code)
+        if known is not None and known.factor != packs[unit.code]:
+            raise InvalidInput(
+                f"pack unit {unit.code} of item {item.item_no} holds {known.factor}; "
+                "its factor cannot change",
+                field="pack_units",
+            )
+    changed = False
+    for name in _MUTABLE_ITEM_FIELDS:
+        value = getattr(data, name)
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            changed = True
+    for unit in data.pack_units:
+        known = current.get(unit.code)
+        if known is None:
+            item.pack_units.append(
+                ItemUnit(code=unit.code, name=unit.name, factor=packs[unit.code])
+            )
+            changed = True
+        elif known.name != unit.name:
+            known.name = unit.name
+            changed = True
+    return ITEM_UPDATED if changed else ITEM_UNCHANGED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from landkontor import __version__
-from landkontor.cli import config, db, doctor, ops, server, stock, systemtest, users
+from landkontor.cli import config, db, doctor, jobs, ops, server, stock, systemtest, users
 
 app = typer.Typer(
     name="landkontor",
@@ -25,6 +25,9 @@ app.command("restart")(ops.restart)
 app.command("logs")(ops.logs)
 app.command("doctor")(doctor.doctor)
 app.command("systemtest")(systemtest.systemtest)
+app.command("worker")(jobs.worker)
+app.command("beat")(jobs.beat)
+app.command("flower")(jobs.flower)
 
 
 @app.command("version")

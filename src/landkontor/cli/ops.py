@@ -195,7 +195,7 @@ def _run_detached(settings: Settings, argv: list[str]) -> None:
         console.print(f"First start: the password of user [bold]admin[/] is in {initial}.")
 
 
-def up(  # noqa: PLR0917 - Typer options are parameters
+def up(
     skip_redis: bool = typer.Option(False, "--skip-redis", help="Do not start or wait for Redis."),
     skip_api: bool = typer.Option(False, "--skip-api", help="Do not run the API server."),
     skip_worker: bool = typer.Option(False, "--skip-worker", help="Do not run a Celery worker."),

@@ -31,7 +31,7 @@ def _password(settings: Settings, password: str | None, password_file: Path | No
     return ""
 
 
-def systemtest(  # noqa: PLR0917 - Typer options are parameters
+def systemtest(
     api_url: str | None = typer.Option(None, "--api-url", help="Default: LANDKONTOR_API_URL."),
     user: str = typer.Option("admin", "--user", help="User to log in as."),
     password: str | None = typer.Option(None, "--password", help="Its password."),

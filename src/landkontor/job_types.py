@@ -1,0 +1,10 @@
+"""Imports every domain's job types so that the registry knows them (workers, API).
+
+The job engine reaches business domains only through this module. A domain with job types
+adds its ``jobs`` module here.
+"""
+
+from landkontor.catalog import jobs as catalog_jobs
+from landkontor.jobs import builtin as builtin_jobs
+
+__all__ = ["builtin_jobs", "catalog_jobs"]

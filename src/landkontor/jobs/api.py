@@ -1,0 +1,321 @@
+"""Routes of the job engine: /jobs and the typed shortcuts /imports, /exports, /reports,
+/optimizations. Thin: parse, call the service, return the schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+
+from landkontor.auth.deps import CurrentUser, Manager
+from landkontor.auth.models import User
+from landkontor.common.deps import DatabaseDep, SessionDep, SettingsDep
+from landkontor.common.pagination import Page, PageDep
+from landkontor.db.session import Database
+from landkontor.errors import InvalidInput
+from landkontor.jobs import service
+from landkontor.jobs.context import JobFileData
+from landkontor.jobs.errors import FileTooLarge
+from landkontor.jobs.models import FINISHED, JobStatus
+from landkontor.jobs.registry import job_types
+from landkontor.jobs.schemas import JobOut, JobSubmit, JobTypeOut, PurgeResult
+from landkontor.settings import Settings
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+SSE_POLL_SECONDS = 0.5
+SSE_KEEPALIVE_SECONDS = 15
+
+
+def _submitter(user: User) -> service.Submitter:
+    return service.Submitter(user.username, user.role)
+
+
+def _submit(
+    session: SessionDep, settings: Settings, user: User, body: JobSubmit, **extra: Any
+) -> JobOut:
+    job = service.submit(
+        session,
+        body.type,
+        body.params,
+        submitter=_submitter(user),
+        idempotency_key=body.idempotency_key,
+        settings=settings,
+        **extra,
+    )
+    session.refresh(job)  # the dispatch after commit may have marked it queued
+    return JobOut.of(job)
+
+
+@router.post("", response_model=JobOut, status_code=202, summary="Submit a job")
+def submit_job(
+    body: JobSubmit, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> JobOut:
+    """Store the job and queue it. Unknown type or invalid parameters: 422, nothing stored."""
+    return _submit(session, settings, user, body)
+
+
+def _statuses(raw: str | None) -> list[JobStatus]:
+    if not raw:
+        return []
+    try:
+        return [JobStatus(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput(
+            f"status must be a comma-separated list of {', '.join(s.value for s in JobStatus)}",
+            field="status",
+        ) from None
+
+
+@router.get("", response_model=Page[JobOut], summary="Jobs, newest first")
+def list_jobs(
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[str | None, Query(description="Comma-separated statuses.")] = None,
+    type: Annotated[str | None, Query(max_length=100, description="Job type.")] = None,
+    submitted_by: Annotated[str | None, Query(max_length=150)] = None,
+) -> Page[JobOut]:
+    jobs, total = service.list_jobs(
+        session, page, statuses=_statuses(status), job_type=type, submitted_by=submitted_by
+    )
+    return Page(
+        items=[JobOut.of(j) for j in jobs], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_older_than(raw: str | None, settings: Settings) -> datetime:
+    """'30d', '12h', '15m', '90s' ago, or an ISO 8601 timestamp; default: the retention."""
+    now = datetime.now(UTC)
+    if not raw:
+        return now - timedelta(days=settings.job_retention_days)
+    match = _DURATION.match(raw.strip())
+    if match:
+        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(
+            "older_than must be a duration like 30d, 12h, 15m, 90s or an ISO 8601 timestamp",
+            field="older_than",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.delete("", response_model=PurgeResult, summary="Purge finished jobs (manager)")
+def purge_jobs(
+    _: Manager,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Annotated[str | None, Query(description="Default: succeeded,failed,cancelled")] = None,
+    older_than: Annotated[
+        str | None, Query(description="Duration (30d, 12h) or timestamp; default: retention")
+    ] = None,
+) -> PurgeResult:
+    statuses = _statuses(status) or sorted(FINISHED)
+    cutoff = parse_older_than(older_than, settings)
+    deleted = service.purge(session, older_than=cutoff, statuses=statuses)
+    return PurgeResult(deleted=deleted, older_than=cutoff, statuses=statuses)
+
+
+@router.get("/types", response_model=list[JobTypeOut], summary="Job types and their parameters")
+def list_job_types() -> list[JobTypeOut]:
+    return [
+        JobTypeOut(
+            name=t.name,
+            queue=t.queue,
+            description=t.description,
+            role=t.role.value,
+            max_attempts=t.max_attempts,
+            soft_time_limit=t.soft_time_limit,
+            time_limit=t.time_limit,
+            input_file=t.input_file,
+            params_schema=t.params.model_json_schema(),
+        )
+        for t in job_types()
+    ]
+
+
+@router.get("/stats", summary="Counts, success rate, run times, queues, workers")
+def job_stats(
+    session: SessionDep,
+    settings: SettingsDep,
+    window_hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
+) -> dict[str, Any]:
+    return service.stats(session, settings, window_hours=window_hours)
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="One job with its attempts and files")
+def get_job(job_id: str, session: SessionDep) -> JobOut:
+    job = service.get_job(session, job_id)
+    return JobOut.of(job, files=service.files_of(session, job_id))
+
+
+def _snapshot(database: Database, job_id: str) -> tuple[str, bool]:
+    with database.session() as session:
+        job = service.get_job(session, job_id)
+        return JobOut.of(job).model_dump_json(), job.status in FINISHED
+
+
+@router.get(
+    "/{job_id}/events",
+    summary="Server-Sent Events: the job's state on every change, until it finishes",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def job_events(
+    job_id: str, request: Request, database: DatabaseDep, session: SessionDep
+) -> StreamingResponse:
+    # The request's session (it authenticated the user) must not stay open while the stream
+    # runs: on SQLite it would hold the write lock the worker needs.
+    await anyio.to_thread.run_sync(session.close)
+    first = await anyio.to_thread.run_sync(_snapshot, database, job_id)  # 404 before streaming
+
+    async def stream() -> AsyncIterator[str]:
+        data, finished = first
+        sequence, last_sent = 0, anyio.current_time()
+        yield "retry: 2000\n\n"
+        while True:
+            sequence += 1
+            yield f"id: {sequence}\nevent: {'end' if finished else 'progress'}\ndata: {data}\n\n"
+            last_sent = anyio.current_time()
+            if finished:
+                return
+            while True:
+                await anyio.sleep(SSE_POLL_SECONDS)
+                if await request.is_disconnected():
+                    return
+                new, finished = await anyio.to_thread.run_sync(_snapshot, database, job_id)
+                if new != data:
+                    data = new
+                    break
+                if anyio.current_time() - last_sent > SSE_KEEPALIVE_SECONDS:
+                    yield ": keep-alive\n\n"
+                    last_sent = anyio.current_time()
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.delete("/{job_id}", response_model=JobOut, summary="Cancel a job")
+def cancel_job(job_id: str, user: CurrentUser, session: SessionDep, response: Response) -> JobOut:
+    """Waiting jobs are cancelled at once (200); a running job is asked to stop (202) and
+    stops at its next check. 409 if the job has finished."""
+    job = service.cancel(session, job_id, submitter=_submitter(user))
+    if job.status == JobStatus.running:
+        response.status_code = 202
+    return JobOut.of(job)
+
+
+@router.post("/{job_id}/retry", response_model=JobOut, status_code=202, summary="Re-run a job")
+def retry_job(job_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> JobOut:
+    job = service.retry(session, job_id, submitter=_submitter(user), settings=settings)
+    session.refresh(job)
+    return JobOut.of(job)
+
+
+@router.get(
+    "/{job_id}/result",
+    summary="Download the job's result file",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def job_result(job_id: str, session: SessionDep) -> Response:
+    file = service.result_file(session, job_id)
+    ascii_name = file.filename.encode("ascii", "replace").decode().replace('"', "")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file.filename)}"
+    return Response(
+        content=file.content,
+        media_type=file.content_type,
+        headers={"Content-Disposition": disposition, "X-Content-SHA256": file.sha256},
+    )
+
+
+# --- typed shortcuts ---------------------------------------------------------------------
+
+
+def _shortcut_type(family: str, name: str) -> str:
+    """'items' or 'export.items' → 'export.items'; another family's type is refused."""
+    full = name if "." in name else f"{family}.{name}"
+    if full.split(".", 1)[0] != family:
+        raise InvalidInput(f"{name!r} is not an {family} job type", field="type")
+    return full
+
+
+def _shortcut_router(family: str, path: str) -> APIRouter:
+    shortcut = APIRouter(prefix=path, tags=["jobs"])
+
+    @shortcut.post("", response_model=JobOut, status_code=202, summary=f"Submit a {family} job")
+    def submit(
+        body: JobSubmit, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    ) -> JobOut:
+        body = body.model_copy(update={"type": _shortcut_type(family, body.type)})
+        return _submit(session, settings, user, body)
+
+    return shortcut
+
+
+exports_router = _shortcut_router("export", "/exports")
+reports_router = _shortcut_router("report", "/reports")
+optimizations_router = _shortcut_router("optimization", "/optimizations")
+imports_router = APIRouter(prefix="/imports", tags=["jobs"])
+
+UPLOAD_CHUNK = 1024 * 1024
+
+
+async def _read_upload(upload: UploadFile, limit: int) -> bytes:
+    data = bytearray()
+    while chunk := await upload.read(UPLOAD_CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise FileTooLarge(f"the file is larger than {limit} bytes", field="file")
+    return bytes(data)
+
+
+@imports_router.post("", response_model=JobOut, status_code=202, summary="Upload a CSV/XLSX import")
+async def submit_import(
+    *,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or Windows-1252) or XLSX")],
+    type: Annotated[str, Form(description="Import type, e.g. items")] = "items",
+    params: Annotated[str, Form(description="Parameters as a JSON object")] = "{}",
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+) -> JobOut:
+    job_type = _shortcut_type("import", type)
+    try:
+        parsed = json.loads(params)
+    except ValueError:
+        raise InvalidInput("params must be a JSON object", field="params") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("params must be a JSON object", field="params")
+    await anyio.to_thread.run_sync(session.close)  # no transaction open while the file arrives
+    content = await _read_upload(file, settings.job_upload_max_bytes)
+    upload = JobFileData(
+        filename=(file.filename or "upload").rsplit("/", 1)[-1][:255],
+        content_type=file.content_type or "application/octet-stream",
+        content=content,
+    )
+    body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
+
+    def run() -> JobOut:
+        return _submit(session, settings, user, body, input_file=upload)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+SHORTCUT_ROUTERS = [imports_router, exports_router, reports_router, optimizations_router]

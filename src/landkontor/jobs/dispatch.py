@@ -1,0 +1,105 @@
+"""Handing jobs to the broker — always after the job record is committed.
+
+:func:`dispatch_after_commit` remembers a job on the session; when that session's
+transaction commits, the job is published and marked ``queued``. If the broker is down the
+job stays ``pending`` and the sweeper publishes it later. A job may thus be published twice
+(sweeper and API racing); the runner's claim makes the second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, event, update
+from sqlalchemy.orm import Session
+
+from landkontor.db.types import utcnow
+from landkontor.jobs import metrics
+from landkontor.jobs.broker import BROKER_ERRORS
+from landkontor.jobs.models import Job, JobStatus
+from landkontor.jobs.registry import get_job_type
+from landkontor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_PENDING_KEY = "landkontor.jobs.dispatch"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    job_id: str
+    job_type: str
+    queue: str
+    settings: Settings
+    submitted: bool  # count it as submitted (new job) rather than re-queued
+
+
+def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None):
+    """Send one run_job message to the job type's queue, with its time limits."""
+    from landkontor.jobs.celery_app import RUN_JOB, celery_app_for
+
+    spec = get_job_type(job_type)
+    celery_app_for(settings).send_task(
+        RUN_JOB,
+        args=[job_id],
+        kwargs={"job_type": job_type},
+        queue=spec.queue,
+        routing_key=spec.queue,
+        countdown=countdown,
+        soft_time_limit=spec.soft_time_limit,
+        time_limit=spec.time_limit,
+    )
+
+
+def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
+    """Publish ``jobs``; mark the published pending ones queued. Returns the published ids.
+
+    Stops at the first broker error (the broker is down: the sweeper will try again)."""
+    published: list[str] = []
+    for job in jobs:
+        try:
+            publish(job.settings, job.job_id, job.job_type)
+        except BROKER_ERRORS as exc:
+            log.warning(
+                "broker unreachable, %d job(s) stay pending for the sweeper: %s",
+                len(jobs) - len(published),
+                exc,
+            )
+            break
+        published.append(job.job_id)
+    if published:
+        jobs_table = Job.__table__
+        with engine.begin() as connection:
+            connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.id.in_(published), jobs_table.c.status == JobStatus.pending)
+                .values(status=JobStatus.queued, queued_at=utcnow())
+            )
+    return published
+
+
+def dispatch_after_commit(session: Session, job: Job, settings: Settings, *, new: bool) -> None:
+    """Publish ``job`` once the session's current transaction commits."""
+    session.info.setdefault(_PENDING_KEY, []).append(
+        Dispatch(job.id, job.type, job.queue, settings, submitted=new)
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    jobs: list[Dispatch] = session.info.pop(_PENDING_KEY, [])
+    if not jobs:
+        return
+    for job in jobs:
+        if job.submitted:
+            metrics.JOBS_SUBMITTED.labels(job.job_type, job.queue).inc()
+    try:
+        publish_jobs(session.get_bind().engine, jobs)
+    except Exception:  # the jobs are stored; the sweeper dispatches what is left
+        log.exception("dispatching %d job(s) after commit failed", len(jobs))
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

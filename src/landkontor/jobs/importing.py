@@ -1,0 +1,143 @@
+"""The shared import loop: validate row by row, apply good rows in chunks, report bad rows.
+
+Each chunk is one transaction of the domain's ``apply`` function, and cancellation is checked
+only between chunks, so a cancelled import leaves no half-written chunk. ``apply`` must be
+idempotent (an upsert by the natural key): after a crash the job simply runs again and the
+rows already imported come out ``unchanged``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from landkontor.errors import DomainError
+from landkontor.jobs.context import JobContext
+from landkontor.jobs.errors import JobCancelled
+from landkontor.jobs.tabular import Row, Table
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_REPORTED_ERRORS = 1000
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# The domain's chunk function: one result per input, in order: CREATED, UPDATED, UNCHANGED
+# or a DomainError saying why that row was refused.
+ApplyChunk = Callable[[Session, list[M]], list["str | DomainError"]]
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def as_result(self) -> dict[str, Any]:
+        errors = sorted(self.errors, key=lambda e: e.row)
+        return {
+            "file": self.filename,
+            "rows": self.rows,
+            "imported": self.created + self.updated + self.unchanged,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(errors),
+            "errors": [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]],
+            "errors_truncated": len(errors) > MAX_REPORTED_ERRORS,
+        }
+
+
+def _validation_errors(row: Row, exc: ValidationError) -> list[RowError]:
+    return [
+        RowError(row.number, ".".join(str(p) for p in e["loc"]) or None, e["msg"])
+        for e in exc.errors()
+    ]
+
+
+def _domain_errors(row: int, exc: DomainError) -> list[RowError]:
+    if exc.errors:
+        return [RowError(row, e.get("field"), e.get("message", exc.detail)) for e in exc.errors]
+    return [RowError(row, None, exc.detail)]
+
+
+@dataclass
+class ImportSpec(Generic[M]):
+    """How one kind of row is imported."""
+
+    model: type[M]
+    key: Callable[[M], str]  # natural key (item number): repeats in one file are refused
+    apply: ApplyChunk[M]
+    to_input: Callable[[dict[str, Any]], dict[str, Any]] = lambda values: values
+    chunk_size: int = 1000
+
+
+def run_import(ctx: JobContext, table: Table, spec: ImportSpec[M], filename: str) -> dict:
+    """Import ``table`` in chunks; return the report (the job's result)."""
+    report = ImportReport(filename=filename)
+    seen: dict[str, int] = {}
+    chunk: list[tuple[int, M]] = []
+
+    def flush() -> None:
+        if not chunk:
+            return
+        with ctx.session() as session:
+            outcomes = spec.apply(session, [model for _, model in chunk])
+        for (number, _), outcome in zip(chunk, outcomes, strict=True):
+            if isinstance(outcome, DomainError):
+                report.errors.extend(_domain_errors(number, outcome))
+            else:
+                report.count(outcome)
+        report.chunks += 1
+        chunk.clear()
+        ctx.progress(report.rows, table.total, f"{report.rows} of {table.total} rows")
+        ctx.check_cancelled()
+
+    try:
+        for row in table.rows:
+            report.rows += 1
+            try:
+                model = spec.model.model_validate(spec.to_input(row.values))
+            except ValidationError as exc:
+                report.errors.extend(_validation_errors(row, exc))
+                continue
+            except DomainError as exc:
+                report.errors.extend(_domain_errors(row.number, exc))
+                continue
+            key = spec.key(model)
+            if key in seen:
+                report.errors.append(
+                    RowError(row.number, None, f"{key} repeats row {seen[key]} of the file")
+                )
+                continue
+            seen[key] = row.number
+            chunk.append((row.number, model))
+            if len(chunk) >= spec.chunk_size:
+                flush()
+        flush()
+    except JobCancelled as exc:
+        result = report.as_result()
+        result["cancelled_after_rows"] = report.rows - len(chunk)
+        raise JobCancelled(f"cancelled after {report.chunks} chunk(s)", result=result) from exc
+    ctx.progress(100, message=f"{report.rows} rows, {len(report.errors)} rejected")
+    return report.as_result()

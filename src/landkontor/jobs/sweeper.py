@@ -1,0 +1,142 @@
+"""The sweeper (run by beat every few seconds) keeps the promise that nothing accepted is lost:
+
+* jobs still ``pending`` (the broker was down at submit) are published;
+* ``retrying`` jobs whose delayed message never came (broker down at retry) are published;
+* ``queued`` jobs whose queue is empty for a long time lost their message (Redis restarted
+  without its data, a worker died holding it) and are published again;
+* ``running`` jobs whose worker is gone (no heartbeat) are re-queued, or failed with the
+  reason once their attempts are used up.
+
+It also purges finished jobs past their retention (``maintenance.purge-jobs``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from landkontor.db.session import Database
+from landkontor.db.types import utcnow
+from landkontor.jobs import broker
+from landkontor.jobs.dispatch import Dispatch, publish_jobs
+from landkontor.jobs.models import FINISHED, AttemptOutcome, Job, JobStatus
+from landkontor.jobs.runner import close_attempt, fail_job, previous_attempt_lost
+from landkontor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PENDING_GRACE = timedelta(seconds=2)  # time the submitter has to publish a job itself
+BATCH = 500
+
+
+@dataclass
+class SweepReport:
+    dispatched: int = 0
+    republished: int = 0
+    retries_rescheduled: int = 0
+    requeued: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _locked(session: Session, stmt):
+    """Rows locked for this sweep; rows another sweeper holds are skipped (PostgreSQL)."""
+    return session.scalars(stmt.limit(BATCH).with_for_update(skip_locked=True)).all()
+
+
+def sweep(settings: Settings, database: Database) -> SweepReport:
+    """One pass of the sweeper; safe to run concurrently and repeatedly."""
+    report = SweepReport()
+    now = utcnow()
+    to_publish: list[Dispatch] = []
+    with database.session() as session:
+        pending = _locked(
+            session,
+            select(Job)
+            .where(Job.status == JobStatus.pending, Job.created_at < now - PENDING_GRACE)
+            .order_by(Job.created_at),
+        )
+        to_publish += [Dispatch(j.id, j.type, j.queue, settings, submitted=False) for j in pending]
+        report.dispatched = len(pending)
+
+        overdue = now - timedelta(seconds=max(5.0, 2 * settings.job_sweep_interval_seconds))
+        retrying = _locked(
+            session,
+            select(Job).where(Job.status == JobStatus.retrying, Job.next_attempt_at < overdue),
+        )
+        for job in retrying:
+            job.next_attempt_at = now
+        to_publish += [Dispatch(j.id, j.type, j.queue, settings, submitted=False) for j in retrying]
+        report.retries_rescheduled = len(retrying)
+
+        stale = now - timedelta(seconds=settings.job_stale_after_seconds)
+        for job in _lost_messages(session, settings, stale):
+            job.queued_at = now
+            to_publish.append(Dispatch(job.id, job.type, job.queue, settings, submitted=False))
+            report.republished += 1
+
+        running = _locked(
+            session,
+            select(Job).where(Job.status == JobStatus.running, Job.heartbeat_at < stale),
+        )
+        for job in running:
+            reason = previous_attempt_lost(job, settings, now)
+            if reason is None:
+                continue
+            close_attempt(session, job, AttemptOutcome.lost, f"WorkerLost: {reason}")
+            if job.attempts >= job.max_attempts:
+                fail_job(session, job, "WorkerLost", f"attempt {job.attempts} lost: {reason}")
+                report.failed += 1
+                log.error("job %s failed: attempt %d lost: %s", job.id, job.attempts, reason)
+                continue
+            # Pending: published below; a crash right here leaves it for the next sweep.
+            job.status = JobStatus.pending
+            job.error_type, job.error_message = "WorkerLost", reason
+            to_publish.append(Dispatch(job.id, job.type, job.queue, settings, submitted=False))
+            report.requeued += 1
+            log.warning("job %s: attempt %d lost (%s); re-queued", job.id, job.attempts, reason)
+        session.commit()
+    if to_publish:
+        publish_jobs(database.engine, to_publish)
+    if any(asdict(report).values()):
+        log.info("sweep: %s", report.as_dict())
+    return report
+
+
+def _lost_messages(session: Session, settings: Settings, stale: datetime) -> list[Job]:
+    """Queued jobs waiting longer than ``stale`` in a queue that Redis says is empty."""
+    queued = _locked(
+        session, select(Job).where(Job.status == JobStatus.queued, Job.queued_at < stale)
+    )
+    if not queued:
+        return []
+    try:
+        lengths = broker.queue_lengths(settings, {job.queue for job in queued})
+    except broker.BROKER_ERRORS:
+        return []  # nothing can be published now anyway
+    return [job for job in queued if lengths.get(job.queue) == 0]
+
+
+def purge_finished(
+    session: Session,
+    *,
+    older_than: datetime,
+    statuses: Iterable[JobStatus] = FINISHED,
+) -> int:
+    """Delete finished jobs (with attempts and files) that finished before ``older_than``.
+
+    Only finished statuses are ever purged; a waiting or running job is never touched."""
+    wanted = [JobStatus(s) for s in statuses if JobStatus(s) in FINISHED]
+    if not wanted:
+        return 0
+    result = session.execute(
+        delete(Job).where(Job.status.in_(wanted), Job.finished_at < older_than)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,184 @@
+"""Nothing accepted is lost: broker outages, killed workers; and the worker's and Flower's
+metrics. Each test here has its own Redis (never the shared one), so it can stop it."""
+
+from __future__ import annotations
+
+import base64
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from landkontor.api.app import create_app
+from landkontor.catalog.models import Item, ItemUnit
+from tests.jobs_helpers import get_job, items_csv, submit, upload_import, wait_job
+from tests.jobs_support import RedisServer, free_port, start_process, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+class Private:
+    """A private Redis, an API client using it, and processes started against it."""
+
+    def __init__(self, redis_server, client, settings, logs, start_worker) -> None:
+        self.redis, self.client, self.settings = redis_server, client, settings
+        self.logs, self._start_worker = logs, start_worker
+        self.processes: list = []
+        self.workers: list = []
+
+    def worker(self, *args: str, **kwargs):
+        worker = self._start_worker(*args, broker=self.redis.url, **kwargs)
+        self.workers.append(worker)
+        return worker
+
+    def queue_empty(self, queue: str = "default") -> bool:
+        return redis.Redis.from_url(self.redis.url).llen(queue) == 0
+
+    def process(self, *args: str, **env: str):
+        log = self.logs / f"{args[0]}-{len(self.processes)}.log"
+        process = start_process(list(args), log, LANDKONTOR_BROKER_URL=self.redis.url, **env)
+        self.processes.append(process)
+        return process
+
+
+@pytest.fixture
+def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
+    server = RedisServer().start()
+    own = settings.model_copy(update={"broker_url": server.url})
+    try:
+        with TestClient(create_app(own, db), raise_server_exceptions=False) as client:
+            env = Private(server, client, own, tmp_path, start_worker)
+            yield env
+            for process in env.processes:
+                process.terminate()
+            for worker in env.workers:
+                worker.stop()
+            for process in env.processes:
+                process.wait(20)
+    finally:
+        server.stop()
+
+
+def _count(session, model) -> int:
+    try:
+        return session.scalar(select(func.count()).select_from(model))
+    finally:
+        session.rollback()
+
+
+def test_jobs_accepted_while_the_broker_is_down_run_when_it_is_back(private, users):
+    clerk = users.headers("clerk")
+    client = private.client
+    private.redis.stop()
+    waiting = submit(client, clerk, "system.ping", {"message": "trotz Ausfall"})
+    cancelled = submit(client, clerk, "system.ping")
+    assert waiting["status"] == cancelled["status"] == "pending"
+    assert client.get("/ready").json()["failed"] == ["broker"]
+    response = client.delete(f"/api/v1/jobs/{cancelled['id']}", headers=clerk)
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+
+    private.redis.start()
+    queued = submit(client, clerk, "system.ping")
+    assert queued["status"] == "queued"
+    assert client.delete(f"/api/v1/jobs/{queued['id']}", headers=clerk).json()["status"] == (
+        "cancelled"
+    )
+    private.process("beat")
+    private.worker()
+    done = wait_job(client, clerk, waiting["id"], timeout=30)
+    assert done["status"] == "succeeded" and done["result"]["pong"] == "trotz Ausfall"
+    # The queued message reached the worker, which dropped it: cancelled jobs never run.
+    wait_until(private.queue_empty, 10, message="queue drained")
+    for job_id in (cancelled["id"], queued["id"]):
+        job = get_job(client, clerk, job_id)
+        assert job["status"] == "cancelled" and job["attempts"] == 0 and job["attempt_log"] == []
+
+
+def test_a_job_survives_its_worker_being_killed(private, manager, session):
+    rows = 12_000
+    client = private.client
+    private.process("beat")
+    first = private.worker("--queues", "default,imports", concurrency=1)
+    job = upload_import(client, manager, items_csv(rows), params='{"chunk_size": 200}')
+    wait_until(
+        lambda: get_job(client, manager, job["id"])["progress"] > 0, 60, message="import running"
+    )
+    first.kill()
+    assert get_job(client, manager, job["id"])["status"] == "running"
+    private.worker("--queues", "default,imports", concurrency=1)
+    done = wait_job(client, manager, job["id"], timeout=120)
+    assert done["status"] == "succeeded", done
+    assert [a["outcome"] for a in done["attempt_log"]] == ["lost", "succeeded"]
+    assert "WorkerLost" in done["attempt_log"][0]["error_type"]
+    result = done["result"]
+    assert result["created"] + result["unchanged"] == rows and result["unchanged"] > 0
+    assert _count(session, Item) == rows and _count(session, ItemUnit) == rows
+
+
+def _scrape(url: str, auth: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _sample(text: str, name: str) -> float:
+    values = [float(m.group(1)) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M)]
+    return sum(values)
+
+
+def test_worker_metrics_count_every_pool_process(private, clerk):
+    port = free_port()
+    private.worker("--metrics-port", str(port), concurrency=2)
+    jobs = [submit(private.client, clerk, "system.ping") for _ in range(12)]
+    results = [wait_job(private.client, clerk, j["id"])["result"] for j in jobs]
+    assert len({r["pid"] for r in results}) == 2, "both pool processes should have run jobs"
+    status, text = _scrape(f"http://127.0.0.1:{port}/metrics")
+    assert status == 200
+    assert _sample(text, "landkontor_jobs_started_total") == 12
+    assert _sample(text, "landkontor_jobs_succeeded_total") == 12
+    assert 'landkontor_jobs_succeeded_total{queue="default",type="system.ping"} 12.0' in text
+    assert _sample(text, "landkontor_job_duration_seconds_count") == 12
+    assert _sample(text, "landkontor_job_queue_wait_seconds_count") == 12
+
+
+def test_flower_needs_its_password_and_sees_the_workers(private, clerk):
+    worker = private.worker()
+    port = free_port()
+    flower = private.process(
+        "flower", "--port", str(port), LANDKONTOR_FLOWER_PASSWORD="flower-secret"
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return _scrape(base + "/healthcheck")[0] == 200
+        except OSError:
+            return False
+
+    wait_until(up, 30, 0.2, "flower to start")
+    job = submit(private.client, clerk, "system.ping")
+    wait_job(private.client, clerk, job["id"])
+    assert _scrape(base + "/api/workers")[0] == 401
+    assert _scrape(base + "/api/workers", "flower:wrong")[0] == 401
+    status, body = _scrape(base + "/api/workers?refresh=1", "flower:flower-secret")
+    assert status == 200 and worker.nodename in body
+    status, text = wait_until(
+        lambda: (r := _scrape(base + "/metrics")) and "landkontor.run_job" in r[1] and r,
+        20,
+        0.5,
+        "flower to see the task",
+    )
+    assert status == 200 and "flower_events_total" in text
+    # The password reaches Flower through its environment, never its command line.
+    assert b"flower-secret" not in Path(f"/proc/{flower.pid}/cmdline").read_bytes()

@@ -1,0 +1,52 @@
+"""Job types for error injection in tests only (loaded by workers via LANDKONTOR_JOB_MODULES).
+
+They use the real engine: the errors they raise are what real jobs raise."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from landkontor.catalog.models import Unit
+from landkontor.common.schemas import InputModel
+from landkontor.errors import InvalidInput
+from landkontor.jobs.context import JobContext
+from landkontor.jobs.errors import RetryableError
+from landkontor.jobs.registry import job_type
+
+
+class FlakyParams(InputModel):
+    fail_times: int = 2
+
+
+@job_type("test.flaky", params=FlakyParams, max_attempts=4, soft_time_limit=30)
+def flaky(ctx: JobContext, params: FlakyParams) -> dict:
+    """Fails transiently on the first ``fail_times`` attempts."""
+    if ctx.attempt <= params.fail_times:
+        raise RetryableError(f"supplier portal busy (attempt {ctx.attempt})")
+    return {"succeeded_on_attempt": ctx.attempt}
+
+
+class InvalidParams(InputModel):
+    quantity: int = -1
+
+
+@job_type("test.invalid", params=InvalidParams, max_attempts=4, soft_time_limit=30)
+def invalid(ctx: JobContext, params: InvalidParams) -> dict:
+    """Fails permanently: a validation error is not worth another attempt."""
+    raise InvalidInput(f"quantity must be positive, got {params.quantity}", field="quantity")
+
+
+class CountParams(InputModel):
+    rounds: int = 10
+
+
+@job_type("test.count-units", params=CountParams, queue="optimization", soft_time_limit=30)
+def count_units(ctx: JobContext, params: CountParams) -> dict:
+    """Reads the database ``rounds`` times with a cancel check after each round."""
+    seen = 0
+    for done in range(params.rounds):
+        with ctx.session() as session:
+            seen = session.scalar(select(func.count()).select_from(Unit)) or 0
+        ctx.progress(done + 1, params.rounds)
+        ctx.check_cancelled()
+    return {"units": seen}
