@@ -13,6 +13,9 @@ from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
+from landkontor.partners import api as partners_api
+from landkontor.purchasing import api as purchasing_api
+from landkontor.sales import api as sales_api
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +29,18 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     inventory_api.batches_router,
     stock_api.router,
     stock_api.stocktakes_router,
+    partners_api.groups_router,
+    partners_api.customers_router,
+    partners_api.suppliers_router,
+    partners_api.price_lists_router,
+    partners_api.prices_router,
+    partners_api.tax_rates_router,
+    sales_api.orders_router,
+    sales_api.deliveries_router,
+    sales_api.invoices_router,
+    sales_api.credit_router,
+    purchasing_api.orders_router,
+    purchasing_api.receipts_router,
 ]
 
 
