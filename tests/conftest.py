@@ -192,3 +192,10 @@ def stock(client, manager):
     from tests.factories import Stock
 
     return Stock(client, manager)
+
+
+@pytest.fixture
+def trade(client, manager, clerk):
+    from tests.trade import Trade
+
+    return Trade(client, manager=manager, clerk=clerk)
