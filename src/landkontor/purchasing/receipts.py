@@ -41,7 +41,12 @@ from landkontor.purchasing.schemas import GoodsReceiptCreate, ReceiptLineIn
 from landkontor.settings import get_settings
 
 DOCUMENT_TYPE = "goods_receipt"
-RECEIVABLE = (PurchaseOrderStatus.ordered, PurchaseOrderStatus.partially_received)
+# A received order still takes goods within the tolerance until it is closed.
+RECEIVABLE = (
+    PurchaseOrderStatus.ordered,
+    PurchaseOrderStatus.partially_received,
+    PurchaseOrderStatus.received,
+)
 HUNDRED = Decimal(100)
 
 
