@@ -36,7 +36,7 @@ def snapshot(db):
 
 @pytest.fixture
 def unchanged(db):
-    """Call with a response: asserts the database is as it was before the last `mark()`."""
+    """`mark()` takes a snapshot; calling it asserts the database still matches it."""
 
     class Unchanged:
         def mark(self):
@@ -45,8 +45,7 @@ def unchanged(db):
         def __call__(self):
             assert snapshot(db) == self.before
 
-    checker = Unchanged()
-    return checker
+    return Unchanged()
 
 
 def line(item, quantity, **fields):
