@@ -15,6 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.errors import AlreadyExists, InvalidInput, not_found
 from landkontor.partners.errors import CustomerBlocked, SupplierBlocked
@@ -126,7 +127,7 @@ def get_customer(
 ) -> Customer:
     """The customer; NotFound, or InvalidInput naming ``field``. ``lock``: FOR UPDATE."""
     customer = session.get(
-        Customer, customer_id, with_for_update=lock or None, populate_existing=lock
+        Customer, customer_id, with_for_update=row_lock(lock), populate_existing=lock
     )
     if customer is None:
         if field:
@@ -247,7 +248,7 @@ def get_supplier(
     session: Session, supplier_id: int, *, field: str | None = None, lock: bool = False
 ) -> Supplier:
     supplier = session.get(
-        Supplier, supplier_id, with_for_update=lock or None, populate_existing=lock
+        Supplier, supplier_id, with_for_update=row_lock(lock), populate_existing=lock
     )
     if supplier is None:
         if field:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
@@ -29,7 +30,7 @@ ZERO = Decimal(0)
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> PurchaseOrder:
     order = session.get(
-        PurchaseOrder, order_id, with_for_update=lock or None, populate_existing=lock
+        PurchaseOrder, order_id, with_for_update=row_lock(lock), populate_existing=lock
     )
     if order is None:
         raise not_found("purchase order", order_id)

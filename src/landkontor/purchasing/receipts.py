@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState, not_found
@@ -52,7 +53,7 @@ HUNDRED = Decimal(100)
 
 def get_receipt(session: Session, receipt_id: int, *, lock: bool = False) -> GoodsReceipt:
     receipt = session.get(
-        GoodsReceipt, receipt_id, with_for_update=lock or None, populate_existing=lock
+        GoodsReceipt, receipt_id, with_for_update=row_lock(lock), populate_existing=lock
     )
     if receipt is None:
         raise not_found("goods receipt", receipt_id)

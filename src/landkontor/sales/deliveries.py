@@ -22,6 +22,7 @@ from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState, not_found
@@ -71,7 +72,7 @@ class _Pick:
 
 def get_delivery(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
     delivery = session.get(
-        Delivery, delivery_id, with_for_update=lock or None, populate_existing=lock
+        Delivery, delivery_id, with_for_update=row_lock(lock), populate_existing=lock
     )
     if delivery is None:
         raise not_found("delivery", delivery_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.errors import InvalidInput, InvalidState, not_found
 from landkontor.numbering.service import next_number
@@ -49,7 +50,9 @@ ZERO = Decimal(0)
 
 
 def get_invoice(session: Session, invoice_id: int, *, lock: bool = False) -> Invoice:
-    invoice = session.get(Invoice, invoice_id, with_for_update=lock or None, populate_existing=lock)
+    invoice = session.get(
+        Invoice, invoice_id, with_for_update=row_lock(lock), populate_existing=lock
+    )
     if invoice is None:
         raise not_found("invoice", invoice_id)
     return invoice

@@ -18,6 +18,7 @@ from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
@@ -45,7 +46,9 @@ ZERO = Decimal(0)
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> SalesOrder:
     """The order; ``lock`` takes its row lock (every state change does, so two requests on
     one order run one after the other)."""
-    order = session.get(SalesOrder, order_id, with_for_update=lock or None, populate_existing=lock)
+    order = session.get(
+        SalesOrder, order_id, with_for_update=row_lock(lock), populate_existing=lock
+    )
     if order is None:
         raise not_found("sales order", order_id)
     return order
