@@ -6,31 +6,12 @@ import threading
 from decimal import Decimal as D
 
 from landkontor.common.clock import business_today
-from tests.helpers import requires_postgres
+from tests.helpers import requires_postgres, run_parallel
 
 pytestmark = requires_postgres
 
 THREADS = 8
 ORDERS_PER_THREAD = 3
-
-
-def run_parallel(worker):
-    errors = []
-    start = threading.Barrier(THREADS)
-
-    def run(n):
-        try:
-            start.wait()
-            worker(n)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
 
 
 def setup_shop(stock, trade, **customer):
@@ -64,7 +45,7 @@ def test_concurrent_invoicing_numbers_without_gaps_or_duplicates(stock, trade):
             with lock:
                 outcomes.append((order_id, response.status_code, number))
 
-    run_parallel(worker)
+    run_parallel(THREADS, worker)
     created = [(order_id, number) for order_id, status, number in outcomes if status == 201]
     refused = [status for _, status, _ in outcomes if status != 201]
     assert len(created) == len(orders) and set(refused) == {409}
@@ -93,7 +74,7 @@ def test_concurrent_confirmations_cannot_overrun_the_credit_limit(stock, trade):
         if response.status_code != 200:
             assert response.json()["code"] == "credit-limit-exceeded"
 
-    run_parallel(worker)
+    run_parallel(THREADS, worker)
     assert sorted(statuses) == [200] * 3 + [409] * (THREADS - 3)
     credit = trade.get(f"/customers/{customer['id']}/credit")
     assert D(credit["open_orders"]) == D("64.20") and D(credit["available"]) == 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.auth.deps import Manager
 from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.pagination import Page, PageDep, page_of
 from landkontor.partners import pricing, service
 from landkontor.partners.models import Customer, PriceList
 from landkontor.partners.schemas import (
@@ -48,15 +48,11 @@ tax_rates_router = APIRouter(prefix="/tax-rates", tags=["pricing"])
 Search = Annotated[str | None, Query(max_length=100, description="Part of number or name")]
 
 
-def _page(items: list, total: int, page) -> Page:
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
 # --- customer groups --------------------------------------------------------------------
 @groups_router.get("", response_model=Page[CustomerGroupOut], summary="Customer groups")
 def list_groups(session: SessionDep, page: PageDep) -> Page[CustomerGroupOut]:
     rows, total = service.list_groups(session, page)
-    return _page([CustomerGroupOut.model_validate(g) for g in rows], total, page)
+    return page_of([CustomerGroupOut.model_validate(g) for g in rows], total, page)
 
 
 @groups_router.post("", response_model=CustomerGroupOut, status_code=201, summary="Create")
@@ -95,7 +91,7 @@ def list_customers(
     rows, total = service.list_customers(
         session, page, search=q, group_id=group_id, blocked=blocked
     )
-    return _page([CustomerOut.model_validate(c) for c in rows], total, page)
+    return page_of([CustomerOut.model_validate(c) for c in rows], total, page)
 
 
 @customers_router.post("", response_model=CustomerOut, status_code=201, summary="Create")
@@ -121,7 +117,7 @@ def update_customer(
 @suppliers_router.get("", response_model=Page[SupplierOut], summary="Suppliers")
 def list_suppliers(session: SessionDep, page: PageDep, q: Search = None) -> Page[SupplierOut]:
     rows, total = service.list_suppliers(session, page, search=q)
-    return _page([SupplierOut.model_validate(s) for s in rows], total, page)
+    return page_of([SupplierOut.model_validate(s) for s in rows], total, page)
 
 
 @suppliers_router.post("", response_model=SupplierOut, status_code=201, summary="Create")
@@ -151,7 +147,7 @@ def _price_list_out(session: Session, price_list: PriceList) -> PriceListOut:
 @price_lists_router.get("", response_model=Page[PriceListOut], summary="Price lists")
 def list_price_lists(session: SessionDep, page: PageDep) -> Page[PriceListOut]:
     rows, total = pricing.list_price_lists(session, page)
-    return _page([PriceListOut.model_validate(p) for p in rows], total, page)
+    return page_of([PriceListOut.model_validate(p) for p in rows], total, page)
 
 
 @price_lists_router.post("", response_model=PriceListOut, status_code=201, summary="Create")

@@ -20,6 +20,7 @@ from landkontor.catalog.models import Item, VatCategory
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
 from landkontor.errors import AlreadyExists, Conflict, InvalidInput, not_found
@@ -56,10 +57,7 @@ STANDARD_TAX_RATES = [
 
 # --- price lists ------------------------------------------------------------------------
 def get_price_list(session: Session, price_list_id: int) -> PriceList:
-    price_list = session.get(PriceList, price_list_id)
-    if price_list is None:
-        raise not_found("price list", price_list_id)
-    return price_list
+    return fetch(session, PriceList, price_list_id, kind="price list")
 
 
 def prices_of(session: Session, price_list_id: int) -> list[PriceListEntry]:

@@ -94,31 +94,39 @@ class CustomerGroupOut(PaymentTermsOut):
 
 
 # --- customers and suppliers -------------------------------------------------------------
-class CustomerCreate(PaymentTermsIn, AddressIn):
-    customer_no: Code
+class PartnerCreate(PaymentTermsIn, AddressIn):
     name: Name
     vat_id: VatId | None = Field(None, description="USt-IdNr., checked (format, check digit).")
-    group_id: int | None = None
-    price_list_id: int | None = None
-    discount_percent: Discount | None = None
-    credit_limit: Amount | None = Field(None, description="EUR; empty: the group's.")
     blocked: bool = False
     blocked_reason: str = Field("", max_length=500)
 
 
-class CustomerUpdate(PaymentTermsUpdate):
+class PartnerUpdate(PaymentTermsUpdate):
+    """Partial update; an empty (null) optional value is cleared, so it is inherited again."""
+
     name: Name | None = None
     street: str | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, max_length=20)
     city: str | None = Field(None, max_length=100)
     country: Country | None = None
     vat_id: VatId | None = None
+    blocked: bool | None = None
+    blocked_reason: str | None = Field(None, max_length=500)
+
+
+class CustomerCreate(PartnerCreate):
+    customer_no: Code
+    group_id: int | None = None
+    price_list_id: int | None = None
+    discount_percent: Discount | None = None
+    credit_limit: Amount | None = Field(None, description="EUR; empty: the group's.")
+
+
+class CustomerUpdate(PartnerUpdate):
     group_id: int | None = None
     price_list_id: int | None = None
     discount_percent: Discount | None = None
     credit_limit: Amount | None = None
-    blocked: bool | None = None
-    blocked_reason: str | None = Field(None, max_length=500)
 
 
 class EffectiveTermsOut(OutputModel):
@@ -157,23 +165,12 @@ class CustomerOut(PartnerOut):
     effective: EffectiveTermsOut | None = None
 
 
-class SupplierCreate(PaymentTermsIn, AddressIn):
+class SupplierCreate(PartnerCreate):
     supplier_no: Code
-    name: Name
-    vat_id: VatId | None = None
-    blocked: bool = False
-    blocked_reason: str = Field("", max_length=500)
 
 
-class SupplierUpdate(PaymentTermsUpdate):
-    name: Name | None = None
-    street: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
-    country: Country | None = None
-    vat_id: VatId | None = None
-    blocked: bool | None = None
-    blocked_reason: str | None = Field(None, max_length=500)
+class SupplierUpdate(PartnerUpdate):
+    """Suppliers have nothing beyond the common partner data."""
 
 
 class SupplierOut(PartnerOut):

@@ -14,10 +14,10 @@ from pydantic import BaseModel
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
-from landkontor.errors import AlreadyExists, InvalidInput, not_found
+from landkontor.errors import AlreadyExists, InvalidInput
 from landkontor.partners.errors import CustomerBlocked, SupplierBlocked
 from landkontor.partners.models import Customer, CustomerGroup, PriceList, Supplier
 from landkontor.partners.rules import check_payment_terms
@@ -59,12 +59,7 @@ def _check_price_list(session: Session, price_list_id: int | None) -> None:
 
 # --- customer groups ------------------------------------------------------------------
 def get_group(session: Session, group_id: int, *, field: str | None = None) -> CustomerGroup:
-    group = session.get(CustomerGroup, group_id)
-    if group is None:
-        if field:
-            raise InvalidInput(f"customer group {group_id} does not exist", field=field)
-        raise not_found("customer group", group_id)
-    return group
+    return fetch(session, CustomerGroup, group_id, kind="customer group", field=field)
 
 
 def group_chain(session: Session, group_id: int | None) -> list[CustomerGroup]:
@@ -125,15 +120,8 @@ def update_group(session: Session, group_id: int, data: CustomerGroupUpdate) -> 
 def get_customer(
     session: Session, customer_id: int, *, field: str | None = None, lock: bool = False
 ) -> Customer:
-    """The customer; NotFound, or InvalidInput naming ``field``. ``lock``: FOR UPDATE."""
-    customer = session.get(
-        Customer, customer_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if customer is None:
-        if field:
-            raise InvalidInput(f"customer {customer_id} does not exist", field=field)
-        raise not_found("customer", customer_id)
-    return customer
+    """The customer; NotFound, or InvalidInput naming ``field``; ``lock``: its row lock."""
+    return fetch(session, Customer, customer_id, kind="customer", lock=lock, field=field)
 
 
 def ensure_not_blocked(customer: Customer) -> None:
@@ -247,14 +235,7 @@ def effective_terms(session: Session, customer: Customer) -> EffectiveTerms:
 def get_supplier(
     session: Session, supplier_id: int, *, field: str | None = None, lock: bool = False
 ) -> Supplier:
-    supplier = session.get(
-        Supplier, supplier_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if supplier is None:
-        if field:
-            raise InvalidInput(f"supplier {supplier_id} does not exist", field=field)
-        raise not_found("supplier", supplier_id)
-    return supplier
+    return fetch(session, Supplier, supplier_id, kind="supplier", lock=lock, field=field)
 
 
 def ensure_supplier_not_blocked(supplier: Supplier) -> None:

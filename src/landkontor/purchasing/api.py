@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.pagination import Page, PageDep, page_of
 from landkontor.inventory.schemas import ReverseIn
 from landkontor.purchasing import orders, receipts
 from landkontor.purchasing.models import PurchaseOrderStatus
@@ -31,12 +31,7 @@ def list_orders(
     status: PurchaseOrderStatus | None = None,
 ) -> Page[PurchaseOrderOut]:
     rows, total = orders.list_orders(session, page, supplier_id=supplier_id, status=status)
-    return Page(
-        items=[orders.order_out(o) for o in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([orders.order_out(o) for o in rows], total, page)
 
 
 @orders_router.post("", response_model=PurchaseOrderOut, status_code=201, summary="Create")
@@ -103,12 +98,7 @@ def list_receipts(
     rows, total = receipts.list_receipts(
         session, page, purchase_order_id=purchase_order_id, supplier_id=supplier_id
     )
-    return Page(
-        items=[GoodsReceiptOut.model_validate(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([GoodsReceiptOut.model_validate(r) for r in rows], total, page)
 
 
 @receipts_router.get("/{receipt_id}", response_model=GoodsReceiptOut, summary="One receipt")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
@@ -29,12 +29,7 @@ ZERO = Decimal(0)
 
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> PurchaseOrder:
-    order = session.get(
-        PurchaseOrder, order_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if order is None:
-        raise not_found("purchase order", order_id)
-    return order
+    return fetch(session, PurchaseOrder, order_id, kind="purchase order", lock=lock)
 
 
 def order_query(

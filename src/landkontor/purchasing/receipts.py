@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import InvalidInput, InvalidState, not_found
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import find_batch, get_batch, new_batch
 from landkontor.inventory.models import BatchOrigin, MovementType
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
@@ -52,12 +52,7 @@ HUNDRED = Decimal(100)
 
 
 def get_receipt(session: Session, receipt_id: int, *, lock: bool = False) -> GoodsReceipt:
-    receipt = session.get(
-        GoodsReceipt, receipt_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if receipt is None:
-        raise not_found("goods receipt", receipt_id)
-    return receipt
+    return fetch(session, GoodsReceipt, receipt_id, kind="goods receipt", lock=lock)
 
 
 def receipt_query(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.pagination import Page, PageDep, page_of
 from landkontor.inventory.schemas import ReverseIn
 from landkontor.partners.service import get_customer
 from landkontor.sales import credit, deliveries, invoicing, orders
@@ -36,10 +36,6 @@ invoices_router = APIRouter(prefix="/invoices", tags=["sales"])
 credit_router = APIRouter(prefix="/customers", tags=["sales"])
 
 
-def _page(items: list, total: int, page) -> Page:
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
 # --- orders -----------------------------------------------------------------------------
 @orders_router.get("", response_model=Page[SalesOrderOut], summary="Sales orders, newest first")
 def list_orders(
@@ -49,7 +45,7 @@ def list_orders(
     status: SalesOrderStatus | None = None,
 ) -> Page[SalesOrderOut]:
     rows, total = orders.list_orders(session, page, customer_id=customer_id, status=status)
-    return _page([orders.order_out(session, o) for o in rows], total, page)
+    return page_of([orders.order_out(session, o) for o in rows], total, page)
 
 
 @orders_router.post("", response_model=SalesOrderOut, status_code=201, summary="Create a draft")
@@ -142,7 +138,7 @@ def list_deliveries(
     rows, total = deliveries.list_deliveries(
         session, page, sales_order_id=sales_order_id, customer_id=customer_id
     )
-    return _page([DeliveryOut.model_validate(d) for d in rows], total, page)
+    return page_of([DeliveryOut.model_validate(d) for d in rows], total, page)
 
 
 @deliveries_router.get("/{delivery_id}", response_model=DeliveryOut, summary="One delivery")
@@ -182,7 +178,7 @@ def list_invoices(
         kind=kind,
         status=status,
     )
-    return _page([InvoiceOut.model_validate(i) for i in rows], total, page)
+    return page_of([InvoiceOut.model_validate(i) for i in rows], total, page)
 
 
 @invoices_router.get("/{invoice_id}", response_model=InvoiceOut, summary="One invoice")

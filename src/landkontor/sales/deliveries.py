@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import InvalidInput, InvalidState, not_found
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
 from landkontor.inventory.errors import BatchNotUsable, InsufficientStock
 from landkontor.inventory.locations import get_location
@@ -71,12 +71,7 @@ class _Pick:
 
 
 def get_delivery(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
-    delivery = session.get(
-        Delivery, delivery_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if delivery is None:
-        raise not_found("delivery", delivery_id)
-    return delivery
+    return fetch(session, Delivery, delivery_id, kind="delivery", lock=lock)
 
 
 def delivery_query(

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
-from landkontor.errors import InvalidInput, InvalidState, not_found
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.numbering.service import next_number
 from landkontor.partners.models import Customer
 from landkontor.partners.pricing import vat_percent
@@ -50,12 +50,7 @@ ZERO = Decimal(0)
 
 
 def get_invoice(session: Session, invoice_id: int, *, lock: bool = False) -> Invoice:
-    invoice = session.get(
-        Invoice, invoice_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if invoice is None:
-        raise not_found("invoice", invoice_id)
-    return invoice
+    return fetch(session, Invoice, invoice_id, kind="invoice", lock=lock)
 
 
 def invoice_query(

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.locks import row_lock
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
@@ -46,12 +46,7 @@ ZERO = Decimal(0)
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> SalesOrder:
     """The order; ``lock`` takes its row lock (every state change does, so two requests on
     one order run one after the other)."""
-    order = session.get(
-        SalesOrder, order_id, with_for_update=row_lock(lock), populate_existing=lock
-    )
-    if order is None:
-        raise not_found("sales order", order_id)
-    return order
+    return fetch(session, SalesOrder, order_id, kind="sales order", lock=lock)
 
 
 def order_query(
