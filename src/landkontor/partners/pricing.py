@@ -239,7 +239,13 @@ def _entries(session: Session, price_list_id: int, item_id: int) -> list[PriceLi
 
 
 def resolve_price(
-    session: Session, customer: Customer, item: Item, base_quantity: Decimal, on: date
+    session: Session,
+    customer: Customer,
+    item: Item,
+    base_quantity: Decimal,
+    on: date,
+    *,
+    field: str = "item_id",
 ) -> Quote:
     """Resolve the net unit price of ``base_quantity`` of ``item`` for ``customer`` on ``on``.
 
@@ -291,7 +297,7 @@ def resolve_price(
             raise NoPrice(
                 f"no price for item {item.item_no} and customer {customer.customer_no}: no price "
                 "list has one and the item has no base price",
-                field="item_id",
+                field=field,
                 steps=[s.model_dump(mode="json") for s in steps],
             )
         steps.append(

@@ -137,7 +137,7 @@ def ensure_not_blocked(customer: Customer) -> None:
 
 def customer_query(
     *, search: str | None = None, group_id: int | None = None, blocked: bool | None = None
-) -> Select[tuple[Customer]]:
+) -> Select[Any]:
     stmt = select(Customer).order_by(Customer.customer_no)
     if search:
         pattern = f"%{search}%"

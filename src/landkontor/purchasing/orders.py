@@ -34,7 +34,7 @@ def get_order(session: Session, order_id: int, *, lock: bool = False) -> Purchas
 
 def order_query(
     *, supplier_id: int | None = None, status: PurchaseOrderStatus | None = None
-) -> Select[tuple[PurchaseOrder]]:
+) -> Select[Any]:
     stmt = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
     if supplier_id is not None:
         stmt = stmt.where(PurchaseOrder.supplier_id == supplier_id)
@@ -47,11 +47,11 @@ def list_orders(session: Session, params: PageParams, **filters: Any) -> tuple[l
     return paginate(session, order_query(**filters), params)
 
 
-def _line(session: Session, data: PurchaseOrderLineIn, line_no: int, field: str):
-    item = get_item(session, data.item_id, field=f"{field}.item_id")
+def _line(session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str):
+    item = get_item(session, data.item_id, field=f"{prefix}item_id")
     if not item.active:
-        raise InvalidState(f"item {item.item_no} is inactive", field=f"{field}.item_id")
-    converted = to_base_quantity(session, item, data.quantity, data.unit, field=f"{field}.quantity")
+        raise InvalidState(f"item {item.item_no} is inactive", field=f"{prefix}item_id")
+    converted = to_base_quantity(session, item, data.quantity, data.unit, field=f"{prefix}quantity")
     return PurchaseOrderLine(
         line_no=line_no,
         item_id=item.id,
@@ -72,7 +72,7 @@ def create_order(session: Session, data: PurchaseOrderCreate, *, actor: str) -> 
     ensure_supplier_not_blocked(supplier)
     order_date = data.order_date or business_today()
     lines = [
-        _line(session, line, n, f"lines[{n - 1}]") for n, line in enumerate(data.lines, start=1)
+        _line(session, line, n, f"lines[{n - 1}].") for n, line in enumerate(data.lines, start=1)
     ]
     order = PurchaseOrder(
         order_no=next_number(session, "BE", order_date.year),
@@ -102,7 +102,7 @@ def add_line(session: Session, order_id: int, data: PurchaseOrderLineIn) -> Purc
     order = get_order(session, order_id, lock=True)
     _ensure_draft(order)
     line_no = max((line.line_no for line in order.lines), default=0) + 1
-    order.lines.append(_line(session, data, line_no, "body"))
+    order.lines.append(_line(session, data, line_no, ""))
     session.flush()
     return order
 

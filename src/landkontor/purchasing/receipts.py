@@ -57,7 +57,7 @@ def get_receipt(session: Session, receipt_id: int, *, lock: bool = False) -> Goo
 
 def receipt_query(
     *, purchase_order_id: int | None = None, supplier_id: int | None = None
-) -> Select[tuple[GoodsReceipt]]:
+) -> Select[Any]:
     stmt = select(GoodsReceipt).order_by(GoodsReceipt.id.desc())
     if purchase_order_id is not None:
         stmt = stmt.where(GoodsReceipt.purchase_order_id == purchase_order_id)

@@ -76,7 +76,7 @@ def get_delivery(session: Session, delivery_id: int, *, lock: bool = False) -> D
 
 def delivery_query(
     *, sales_order_id: int | None = None, customer_id: int | None = None
-) -> Select[tuple[Delivery]]:
+) -> Select[Any]:
     stmt = select(Delivery).order_by(Delivery.id.desc())
     if sales_order_id is not None:
         stmt = stmt.where(Delivery.sales_order_id == sales_order_id)

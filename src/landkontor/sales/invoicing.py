@@ -59,7 +59,7 @@ def invoice_query(
     sales_order_id: int | None = None,
     kind: InvoiceKind | None = None,
     status: InvoiceStatus | None = None,
-) -> Select[tuple[Invoice]]:
+) -> Select[Any]:
     stmt = select(Invoice).order_by(Invoice.id.desc())
     for column, value in (
         (Invoice.customer_id, customer_id),
@@ -212,12 +212,16 @@ def _credited(session: Session, line_ids: list[int]) -> dict[int, tuple[Decimal,
         select(
             InvoiceLine.credits_line_id,
             func.coalesce(func.sum(InvoiceLine.quantity), ZERO),
-            func.sum(InvoiceLine.net_amount),
+            func.coalesce(func.sum(InvoiceLine.net_amount), ZERO),
         )
         .where(InvoiceLine.credits_line_id.in_(line_ids))
         .group_by(InvoiceLine.credits_line_id)
     )
-    return {line_id: (Decimal(q), Decimal(n)) for line_id, q, n in rows}
+    credited: dict[int, tuple[Decimal, Decimal]] = {}
+    for line_id, quantity, net in rows:
+        if line_id is not None:
+            credited[line_id] = (Decimal(quantity or ZERO), Decimal(net or ZERO))
+    return credited
 
 
 def _credit_line(original: InvoiceLine, quantity: Decimal | None, net: Decimal) -> InvoiceLine:

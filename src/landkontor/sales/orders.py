@@ -51,7 +51,7 @@ def get_order(session: Session, order_id: int, *, lock: bool = False) -> SalesOr
 
 def order_query(
     *, customer_id: int | None = None, status: SalesOrderStatus | None = None
-) -> Select[tuple[SalesOrder]]:
+) -> Select[Any]:
     stmt = select(SalesOrder).order_by(SalesOrder.id.desc())
     if customer_id is not None:
         stmt = stmt.where(SalesOrder.customer_id == customer_id)
@@ -70,17 +70,20 @@ def _priced_line(
     price_date: date,
     data: SalesOrderLineIn,
     line_no: int,
-    field: str,
+    prefix: str,
 ) -> SalesOrderLine:
-    item = get_item(session, data.item_id, field=f"{field}.item_id")
+    """A priced line; ``prefix`` locates the line in the request for error fields."""
+    item = get_item(session, data.item_id, field=f"{prefix}item_id")
     if not item.active:
-        raise InvalidState(f"item {item.item_no} is inactive", field=f"{field}.item_id")
-    converted = to_base_quantity(session, item, data.quantity, data.unit, field=f"{field}.quantity")
+        raise InvalidState(f"item {item.item_no} is inactive", field=f"{prefix}item_id")
+    converted = to_base_quantity(session, item, data.quantity, data.unit, field=f"{prefix}quantity")
     if data.unit_price is not None:
         list_price, discount, source = data.unit_price, data.discount_percent or ZERO, "manual"
         unit_price = discounted(list_price, discount)
     else:
-        quote = resolve_price(session, customer, item, converted.quantity, price_date)
+        quote = resolve_price(
+            session, customer, item, converted.quantity, price_date, field=f"{prefix}item_id"
+        )
         list_price, discount = quote.list_price, quote.discount_percent
         unit_price = quote.net_unit_price
         source = quote.price_source + (
@@ -115,7 +118,7 @@ def create_order(session: Session, data: SalesOrderCreate, *, actor: str) -> Sal
     get_warehouse(session, data.warehouse_id, field="warehouse_id")
     order_date = data.order_date or business_today()
     lines = [
-        _priced_line(session, customer, order_date, line, n, f"lines[{n - 1}]")
+        _priced_line(session, customer, order_date, line, n, f"lines[{n - 1}].")
         for n, line in enumerate(data.lines, start=1)
     ]
     order = SalesOrder(
@@ -149,7 +152,7 @@ def add_line(session: Session, order_id: int, data: SalesOrderLineIn) -> SalesOr
     _ensure_draft(order)
     customer = get_customer(session, order.customer_id)
     line_no = max((line.line_no for line in order.lines), default=0) + 1
-    order.lines.append(_priced_line(session, customer, order.order_date, data, line_no, "body"))
+    order.lines.append(_priced_line(session, customer, order.order_date, data, line_no, ""))
     session.flush()
     return order
 

@@ -186,3 +186,21 @@ def test_cancelling_a_delivery_brings_the_stock_back_and_reserves_it_again(
 def test_viewers_cannot_order(client, viewer, shop):
     body = {"customer_id": shop["customer"]["id"], "warehouse_id": shop["wh"]["id"], "lines": []}
     assert_problem(client.post("/api/v1/sales-orders", json=body, headers=viewer), 403)
+
+
+def test_lines_without_a_price_name_the_line(trade, shop, stock):
+    unpriced = stock.item()
+    body = {
+        "customer_id": shop["customer"]["id"],
+        "warehouse_id": shop["wh"]["id"],
+        "lines": [line(shop["seed"], 1), line(unpriced, 1)],
+    }
+    assert_problem(trade.call("POST", "/sales-orders", body), 409, "no-price", "lines[1].item_id")
+    order = trade.sales_order(shop["customer"]["id"], shop["wh"]["id"])
+    response = trade.call("POST", f"/sales-orders/{order['id']}/lines", line(shop["seed"], 0))
+    assert_problem(response, 422, "validation-error", "quantity")
+    response = trade.call(
+        "POST", f"/sales-orders/{order['id']}/lines", line(shop["seed"], 1, unit="Fass")
+    )
+    assert_problem(response, 422, "invalid-input", "unit")
+    assert_problem(trade.call("POST", f"/sales-orders/{order['id']}/confirm"), 409, "invalid-state")
