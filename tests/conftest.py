@@ -94,13 +94,19 @@ def _truncate_all(database: Database) -> None:
 
 
 def _seed_reference_data(connection) -> None:
-    """What the migrations insert and the truncation removed: the standard units."""
+    """What the migrations insert and the truncation removed: units and VAT rates."""
     from landkontor.catalog.models import Unit
     from landkontor.catalog.service import STANDARD_UNITS
+    from landkontor.partners.models import TaxRate
+    from landkontor.partners.pricing import STANDARD_TAX_RATES
 
     connection.execute(
         Unit.__table__.insert(),
         [{"code": c, "name": n, "dimension": d, "factor": f} for c, n, d, f in STANDARD_UNITS],
+    )
+    connection.execute(
+        TaxRate.__table__.insert(),
+        [{"category": c, "valid_from": v, "percent": p} for c, v, p in STANDARD_TAX_RATES],
     )
 
 
@@ -188,3 +194,10 @@ def stock(client, manager):
     from tests.factories import Stock
 
     return Stock(client, manager)
+
+
+@pytest.fixture
+def trade(client, manager, clerk):
+    from tests.trade import Trade
+
+    return Trade(client, manager=manager, clerk=clerk)

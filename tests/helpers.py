@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -27,3 +29,23 @@ def assert_problem(response, status: int, code: str | None = None, field: str | 
         fields = [e["field"] for e in body.get("errors", [])]
         assert field in fields, body
     return body
+
+
+def run_parallel(threads: int, worker: Callable[[int], None]) -> None:
+    """Run ``worker(n)`` in ``threads`` threads that start together; re-raise any failure."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def run(n: int) -> None:
+        try:
+            start.wait()
+            worker(n)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    running = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    assert errors == []

@@ -7,6 +7,7 @@ masked wherever the settings are printed or logged.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -87,6 +88,15 @@ class Settings(BaseSettings):
     # --- business -------------------------------------------------------------
     timezone: str = Field(
         "Europe/Berlin", description="Time zone of business dates (best-before, invoice year)."
+    )
+    default_payment_days: int = Field(
+        30, ge=0, le=365, description="Days net when neither customer nor group sets terms."
+    )
+    purchase_over_receipt_percent: Decimal = Field(
+        Decimal(5),
+        ge=0,
+        le=100,
+        description="Goods receipts may exceed the ordered quantity by this much (weighed bulk).",
     )
 
     production_batch_pattern: str = Field(

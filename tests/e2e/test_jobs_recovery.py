@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from landkontor.api.app import create_app
 from landkontor.catalog.models import Item, ItemUnit
+from landkontor.jobs.models import Job
 from tests.jobs_helpers import get_job, items_csv, submit, upload_import, wait_job
 from tests.jobs_support import RedisServer, free_port, start_process, wait_until
 
@@ -137,19 +138,30 @@ def _sample(text: str, name: str) -> float:
     return sum(values)
 
 
-def test_worker_metrics_count_every_pool_process(private, clerk):
+def test_worker_metrics_count_every_pool_process(private, clerk, manager, session):
     port = free_port()
-    private.worker("--metrics-port", str(port), concurrency=2)
-    jobs = [submit(private.client, clerk, "system.ping") for _ in range(12)]
+    private.worker("--queues", "default,imports", "--metrics-port", str(port), concurrency=2)
+    # One pool process is kept busy with an import, so the pings must run in the other one.
+    busy = upload_import(private.client, manager, items_csv(20_000), params='{"chunk_size": 100}')
+    wait_until(
+        lambda: get_job(private.client, manager, busy["id"])["progress"] > 0,
+        60,
+        message="import running",
+    )
+    jobs = [submit(private.client, clerk, "system.ping") for _ in range(6)]
     results = [wait_job(private.client, clerk, j["id"])["result"] for j in jobs]
-    assert len({r["pid"] for r in results}) == 2, "both pool processes should have run jobs"
+    assert wait_job(private.client, manager, busy["id"], timeout=120)["status"] == "succeeded"
+    import_pid = session.scalar(select(Job.worker_pid).where(Job.id == busy["id"]))
+    ping_pids = {r["pid"] for r in results}
+    assert len(ping_pids | {import_pid}) == 2, "both pool processes should have run jobs"
     status, text = _scrape(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
-    assert _sample(text, "landkontor_jobs_started_total") == 12
-    assert _sample(text, "landkontor_jobs_succeeded_total") == 12
-    assert 'landkontor_jobs_succeeded_total{queue="default",type="system.ping"} 12.0' in text
-    assert _sample(text, "landkontor_job_duration_seconds_count") == 12
-    assert _sample(text, "landkontor_job_queue_wait_seconds_count") == 12
+    assert _sample(text, "landkontor_jobs_started_total") == 7
+    assert _sample(text, "landkontor_jobs_succeeded_total") == 7
+    assert 'landkontor_jobs_succeeded_total{queue="default",type="system.ping"} 6.0' in text
+    assert 'landkontor_jobs_succeeded_total{queue="imports",type="import.items"} 1.0' in text
+    assert _sample(text, "landkontor_job_duration_seconds_count") == 7
+    assert _sample(text, "landkontor_job_queue_wait_seconds_count") == 7
 
 
 def test_flower_needs_its_password_and_sees_the_workers(private, clerk):

@@ -15,7 +15,7 @@ from landkontor.inventory.models import LedgerEntry, MovementType, StockLevel, S
 from landkontor.inventory.posting import PostingLine, post_idempotent, post_movement
 from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
 from landkontor.inventory.verify import verify_stock
-from tests.helpers import requires_postgres
+from tests.helpers import requires_postgres, run_parallel
 
 pytestmark = requires_postgres
 
@@ -31,25 +31,6 @@ def _setup(db):
         )
         item = create_item(s, ItemCreate(item_no="GERSTE", name="Gerste", base_unit="t"))
         return wh.id, loc.id, item.id
-
-
-def _run_parallel(worker):
-    errors = []
-    start = threading.Barrier(THREADS)
-
-    def run(n):
-        try:
-            start.wait()
-            worker(n)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
 
 
 def test_parallel_receipts_and_issues_never_lose_updates_or_go_negative(db):
@@ -82,7 +63,7 @@ def test_parallel_receipts_and_issues_never_lose_updates_or_go_negative(db):
                 with lock:
                     outcome[key] += 1
 
-    _run_parallel(worker)
+    run_parallel(THREADS, worker)
     with db.session() as s:
         assert verify_stock(s) == []
         level = s.scalar(select(StockLevel.quantity).where(StockLevel.item_id == item))
@@ -121,7 +102,7 @@ def test_parallel_requests_with_one_idempotency_key_post_once(db):
             )
             results.append(movement.id)
 
-    _run_parallel(worker)
+    run_parallel(THREADS, worker)
     assert len(set(results)) == 1
     with db.session() as s:
         assert s.scalar(select(func.sum(LedgerEntry.quantity))) == 7
@@ -156,7 +137,7 @@ def test_parallel_reservations_never_promise_more_than_available(db):
                 except InsufficientStock:
                     s.rollback()
 
-    _run_parallel(worker)
+    run_parallel(THREADS, worker)
     assert sum(granted) == 48
     with db.session() as s:
         assert reservations.availability(s, item, wh).available == 2

@@ -14,7 +14,10 @@ from landkontor.catalog import api as catalog_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
 from landkontor.jobs import api as jobs_api
+from landkontor.partners import api as partners_api
 from landkontor.production import api as production_api
+from landkontor.purchasing import api as purchasing_api
+from landkontor.sales import api as sales_api
 
 API_PREFIX = "/api/v1"
 
@@ -32,6 +35,18 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     production_api.orders_router,
     jobs_api.router,
     *jobs_api.SHORTCUT_ROUTERS,
+    partners_api.groups_router,
+    partners_api.customers_router,
+    partners_api.suppliers_router,
+    partners_api.price_lists_router,
+    partners_api.prices_router,
+    partners_api.tax_rates_router,
+    sales_api.orders_router,
+    sales_api.deliveries_router,
+    sales_api.invoices_router,
+    sales_api.credit_router,
+    purchasing_api.orders_router,
+    purchasing_api.receipts_router,
 ]
 
 

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Quantity
+from landkontor.db.types import Quantity, UnitCost
+
+
+class VatCategory(StrEnum):
+    """Which VAT rate applies to an item; the percentage per date is in ``tax_rates``."""
+
+    standard = "standard"  # 19 %
+    reduced = "reduced"  # 7 %: seed, feed and most agricultural products
+    zero = "zero"  # 0 %
 
 
 class Unit(IdMixin, Base):
@@ -28,6 +45,7 @@ class Item(IdMixin, TimestampMixin, Base):
     __tablename__ = "items"
     __table_args__ = (
         CheckConstraint("shelf_life_days IS NULL OR shelf_life_days >= 0", name="shelf_life"),
+        CheckConstraint("base_price IS NULL OR base_price >= 0", name="base_price_not_negative"),
     )
 
     item_no: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -40,6 +58,14 @@ class Item(IdMixin, TimestampMixin, Base):
     allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     reorder_point: Mapped[Decimal | None] = mapped_column(Quantity())
     reorder_quantity: Mapped[Decimal | None] = mapped_column(Quantity())
+    # Net sales price in EUR per base unit when no price list has one (partners.pricing).
+    base_price: Mapped[Decimal | None] = mapped_column(UnitCost())
+    vat_category: Mapped[VatCategory] = mapped_column(
+        Enum(VatCategory, name="vat_category", native_enum=False, length=20),
+        default=VatCategory.standard,
+        server_default=VatCategory.standard.value,
+        nullable=False,
+    )
 
     base_unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     pack_units: Mapped[list[ItemUnit]] = relationship(

@@ -8,10 +8,13 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from landkontor.catalog.models import VatCategory
 from landkontor.common.schemas import Code, InputModel, Name, NonNegativeDecimal, OutputModel
 from landkontor.common.schemas import PositiveDecimal as Positive
 
 UnitCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][\w.%-]*$")]
+# A net price in EUR per base unit: not negative, at most 6 decimals (cheap bulk goods per kg).
+Price = Annotated[Decimal, Field(ge=0, decimal_places=6, max_digits=19, allow_inf_nan=False)]
 
 
 class UnitCreate(InputModel):
@@ -53,6 +56,8 @@ class ItemCreate(InputModel):
     allow_negative_stock: bool = False
     reorder_point: NonNegativeDecimal | None = None
     reorder_quantity: Positive | None = None
+    base_price: Price | None = Field(None, description="Net EUR per base unit (no price list).")
+    vat_category: VatCategory = VatCategory.standard
     pack_units: list[PackUnitIn] = Field(default_factory=list)
 
 
@@ -66,6 +71,8 @@ class ItemUpdate(InputModel):
     allow_negative_stock: bool | None = None
     reorder_point: NonNegativeDecimal | None = None
     reorder_quantity: Positive | None = None
+    base_price: Price | None = None
+    vat_category: VatCategory | None = None
 
 
 class ItemOut(OutputModel):
@@ -80,6 +87,8 @@ class ItemOut(OutputModel):
     allow_negative_stock: bool
     reorder_point: Decimal | None
     reorder_quantity: Decimal | None
+    base_price: Decimal | None
+    vat_category: VatCategory
     pack_units: list[PackUnitOut]
     created_at: datetime
 

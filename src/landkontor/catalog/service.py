@@ -117,6 +117,8 @@ def create_item(session: Session, data: ItemCreate) -> Item:
         allow_negative_stock=data.allow_negative_stock,
         reorder_point=data.reorder_point,
         reorder_quantity=data.reorder_quantity,
+        base_price=data.base_price,
+        vat_category=data.vat_category,
         pack_units=[
             ItemUnit(code=u.code, name=u.name, factor=exact_quantity(u.factor, field="factor"))
             for u in data.pack_units
@@ -128,12 +130,15 @@ def create_item(session: Session, data: ItemCreate) -> Item:
     return item
 
 
+_REQUIRED_ITEM_FIELDS = ("name", "item_group", "active", "allow_negative_stock", "vat_category")
+
+
 @use_case
 def update_item(session: Session, item_id: int, data: ItemUpdate) -> Item:
     item = get_item(session, item_id)
     for field in data.model_fields_set:
         value = getattr(data, field)
-        if value is None and field in ("name", "item_group", "active", "allow_negative_stock"):
+        if value is None and field in _REQUIRED_ITEM_FIELDS:
             raise InvalidInput(f"{field} cannot be empty", field=field)
         setattr(item, field, value)
     session.flush()

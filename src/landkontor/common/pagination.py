@@ -38,6 +38,11 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+def page_of(items: list[Any], total: int, params: PageParams) -> Page[Any]:
+    """The response for one page of ``items`` out of ``total``."""
+    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+
+
 def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
     """Run ``stmt`` for one page; return the rows (scalars) and the total row count."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -114,7 +114,9 @@ class Batch(IdMixin, TimestampMixin, Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), nullable=False)
     batch_no: Mapped[str] = mapped_column(String(64), nullable=False)
     origin: Mapped[BatchOrigin] = mapped_column(_enum(BatchOrigin, "batch_origin"))
-    supplier_id: Mapped[int | None] = mapped_column(BigIntPK, index=True)
+    supplier_id: Mapped[int | None] = mapped_column(
+        BigIntPK, ForeignKey("suppliers.id"), index=True
+    )
     supplier_batch_no: Mapped[str | None] = mapped_column(String(64))
     production_date: Mapped[date | None] = mapped_column(Date)
     best_before: Mapped[date | None] = mapped_column(Date, index=True)

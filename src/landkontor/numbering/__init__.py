@@ -1,0 +1,1 @@
+"""Gapless document numbers per series and year (RE-2026-000123)."""

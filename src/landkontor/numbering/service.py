@@ -1,0 +1,46 @@
+"""Handing out document numbers without gaps.
+
+Sequences are no use here: a rolled-back transaction loses its sequence value, and invoice
+numbers must not have gaps. Instead the number comes from a counter row per (series, year)
+that is incremented by one atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` inside the
+transaction that writes the document. Concurrent transactions of the same series wait for
+the row lock and see the committed value; a rollback undoes the increment.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam
+from sqlalchemy.orm import Session
+
+from landkontor.common.clock import business_today
+from landkontor.db.upsert import insert_for
+from landkontor.numbering.models import DocumentCounter
+
+NUMBER_DIGITS = 6
+
+
+def _increment(session: Session):
+    stmt = insert_for(session, DocumentCounter).values(
+        series=bindparam("series"), year=bindparam("year"), last_number=1
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[DocumentCounter.series, DocumentCounter.year],
+        set_={"last_number": DocumentCounter.last_number + 1},
+    ).returning(DocumentCounter.last_number)
+
+
+def next_number(session: Session, series: str, year: int | None = None) -> str:
+    """The next number of ``series`` in ``year`` (default: this business year), e.g.
+    ``RE-2026-000123``. Joins the caller's transaction; call it as late as possible there,
+    because the counter row stays locked until that transaction ends."""
+    year = year or business_today().year
+    number = (
+        session.connection()
+        .execute(_increment(session), {"series": series, "year": year})
+        .scalar_one()
+    )
+    return format_number(series, year, number)
+
+
+def format_number(series: str, year: int, number: int) -> str:
+    return f"{series}-{year}-{number:0{NUMBER_DIGITS}d}"

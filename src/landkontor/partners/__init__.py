@@ -1,0 +1,1 @@
+"""Customers, suppliers, customer groups (KundenGruppe), price lists, pricing and VAT rates."""

@@ -1,0 +1,120 @@
+"""Rules of money, VAT and prices as plain functions (no database).
+
+Amounts are EUR as Decimal. Unit prices keep 6 decimals (EUR per kg of bulk goods); line
+amounts are rounded half-up to cents; VAT is computed per rate on the sum of the net lines
+of that rate (German practice), not per line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from landkontor.catalog.models import VatCategory
+from landkontor.db.types import UNIT_COST_SCALE
+
+CENT = Decimal("0.01")
+_PRICE_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_price(value: Decimal) -> Decimal:
+    return value.quantize(_PRICE_STEP, rounding=ROUND_HALF_UP)
+
+
+def discounted(price: Decimal, discount_percent: Decimal) -> Decimal:
+    """The net unit price after a discount, at price precision."""
+    return round_price(price * (HUNDRED - discount_percent) / HUNDRED)
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A line's net amount: quantity times unit price, rounded half-up to cents."""
+    return round_cents(quantity * unit_price)
+
+
+def vat_of(net: Decimal, percent: Decimal) -> Decimal:
+    return round_cents(net * percent / HUNDRED)
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    category: VatCategory
+    percent: Decimal
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    taxes: list[TaxTotal]
+    net: Decimal
+    vat: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+
+def vat_totals(lines: Iterable[tuple[VatCategory, Decimal, Decimal]]) -> Totals:
+    """Totals of (category, percent, net amount) lines: VAT per rate on the sum of its nets."""
+    nets: dict[tuple[VatCategory, Decimal], Decimal] = {}
+    for category, percent, net in lines:
+        nets[(category, percent)] = nets.get((category, percent), ZERO) + net
+    taxes = [
+        TaxTotal(category, percent, net, vat_of(net, percent))
+        for (category, percent), net in sorted(nets.items(), key=lambda kv: kv[0][0].value)
+    ]
+    return Totals(
+        taxes=taxes,
+        net=sum((t.net for t in taxes), ZERO),
+        vat=sum((t.vat for t in taxes), ZERO),
+    )
+
+
+def valid_on(valid_from: date | None, valid_to: date | None, day: date) -> bool:
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
+def periods_overlap(
+    a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None
+) -> bool:
+    """Whether two validity periods (None = open end) share at least one day."""
+    starts_before_b_ends = a_from is None or b_to is None or a_from <= b_to
+    b_starts_before_a_ends = b_from is None or a_to is None or b_from <= a_to
+    return starts_before_b_ends and b_starts_before_a_ends
+
+
+def best_break(entries: Sequence[Any], quantity: Decimal, day: date) -> Any | None:
+    """The price entry for ``quantity`` on ``day``: the highest quantity break not above the
+    quantity among the entries valid that day (later start wins a tie). None if none fits."""
+    fitting = [
+        e for e in entries if e.min_quantity <= quantity and valid_on(e.valid_from, e.valid_to, day)
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda e: (e.min_quantity, e.valid_from or date.min))
+
+
+def check_payment_terms(
+    payment_days: int | None, cash_discount_percent: Decimal | None, cash_discount_days: int | None
+) -> str | None:
+    """Why a set of payment terms is inconsistent, or None if it is fine."""
+    if (cash_discount_percent is None) != (cash_discount_days is None):
+        return "cash discount needs both a percentage and days"
+    if cash_discount_days is not None and payment_days is None:
+        return "a cash discount needs payment_days as well"
+    if (
+        cash_discount_days is not None
+        and payment_days is not None
+        and cash_discount_days > payment_days
+    ):
+        return "cash discount days must not exceed the payment days"
+    return None

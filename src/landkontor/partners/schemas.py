@@ -1,0 +1,279 @@
+"""Request and response models of partners, price lists, VAT rates and price quotes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from landkontor.catalog.models import VatCategory
+from landkontor.catalog.schemas import Price
+from landkontor.common.schemas import (
+    Code,
+    InputModel,
+    Name,
+    NonNegativeDecimal,
+    OutputModel,
+    PercentDecimal,
+)
+from landkontor.partners.rules import check_payment_terms
+from landkontor.partners.vat_ids import normalize_vat_id
+
+VatId = Annotated[str, Field(min_length=4, max_length=20), AfterValidator(normalize_vat_id)]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code, e.g. DE")]
+CashDiscount = Annotated[Decimal, Field(ge=0, lt=100, decimal_places=4, allow_inf_nan=False)]
+Discount = Annotated[PercentDecimal, Field(decimal_places=4)]
+Amount = Annotated[NonNegativeDecimal, Field(decimal_places=2, max_digits=17)]
+Days = Annotated[int, Field(ge=0, le=365)]
+
+
+class PaymentTermsIn(InputModel):
+    payment_days: Days | None = Field(None, description="Days net; empty: inherited.")
+    cash_discount_percent: CashDiscount | None = Field(None, description="Skonto %.")
+    cash_discount_days: Days | None = Field(None, description="Skonto within these days.")
+
+    @model_validator(mode="after")
+    def _consistent_terms(self) -> PaymentTermsIn:
+        problem = check_payment_terms(
+            self.payment_days, self.cash_discount_percent, self.cash_discount_days
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class PaymentTermsUpdate(InputModel):
+    """Partial update: checked against the stored terms in the service."""
+
+    payment_days: Days | None = None
+    cash_discount_percent: CashDiscount | None = None
+    cash_discount_days: Days | None = None
+
+
+class AddressIn(InputModel):
+    street: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=20)
+    city: str = Field("", max_length=100)
+    country: Country = "DE"
+
+
+# --- customer groups ---------------------------------------------------------------
+class CustomerGroupCreate(PaymentTermsIn):
+    code: Code
+    name: Name
+    parent_id: int | None = None
+    discount_percent: Discount | None = None
+    price_list_id: int | None = None
+    credit_limit: Amount | None = None
+
+
+class CustomerGroupUpdate(PaymentTermsUpdate):
+    name: Name | None = None
+    parent_id: int | None = None
+    discount_percent: Discount | None = None
+    price_list_id: int | None = None
+    credit_limit: Amount | None = None
+
+
+class PaymentTermsOut(OutputModel):
+    payment_days: int | None
+    cash_discount_percent: Decimal | None
+    cash_discount_days: int | None
+
+
+class CustomerGroupOut(PaymentTermsOut):
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    discount_percent: Decimal | None
+    price_list_id: int | None
+    credit_limit: Decimal | None
+
+
+# --- customers and suppliers -------------------------------------------------------------
+class PartnerCreate(PaymentTermsIn, AddressIn):
+    name: Name
+    vat_id: VatId | None = Field(None, description="USt-IdNr., checked (format, check digit).")
+    blocked: bool = False
+    blocked_reason: str = Field("", max_length=500)
+
+
+class PartnerUpdate(PaymentTermsUpdate):
+    """Partial update; an empty (null) optional value is cleared, so it is inherited again."""
+
+    name: Name | None = None
+    street: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    country: Country | None = None
+    vat_id: VatId | None = None
+    blocked: bool | None = None
+    blocked_reason: str | None = Field(None, max_length=500)
+
+
+class CustomerCreate(PartnerCreate):
+    customer_no: Code
+    group_id: int | None = None
+    price_list_id: int | None = None
+    discount_percent: Discount | None = None
+    credit_limit: Amount | None = Field(None, description="EUR; empty: the group's.")
+
+
+class CustomerUpdate(PartnerUpdate):
+    group_id: int | None = None
+    price_list_id: int | None = None
+    discount_percent: Discount | None = None
+    credit_limit: Amount | None = None
+
+
+class EffectiveTermsOut(OutputModel):
+    """What applies to a customer after inheritance, and where each value comes from."""
+
+    discount_percent: Decimal
+    discount_source: str
+    price_list_ids: list[int] = Field(description="Consulted in this order (customer first).")
+    credit_limit: Decimal | None
+    credit_limit_source: str
+    payment_days: int
+    cash_discount_percent: Decimal | None
+    cash_discount_days: int | None
+    payment_terms_source: str
+
+
+class PartnerOut(PaymentTermsOut):
+    id: int
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    vat_id: str | None
+    blocked: bool
+    blocked_reason: str
+    created_at: datetime
+
+
+class CustomerOut(PartnerOut):
+    customer_no: str
+    group_id: int | None
+    price_list_id: int | None
+    discount_percent: Decimal | None
+    credit_limit: Decimal | None
+    effective: EffectiveTermsOut | None = None
+
+
+class SupplierCreate(PartnerCreate):
+    supplier_no: Code
+
+
+class SupplierUpdate(PartnerUpdate):
+    """Suppliers have nothing beyond the common partner data."""
+
+
+class SupplierOut(PartnerOut):
+    supplier_no: str
+
+
+# --- price lists -------------------------------------------------------------------------
+class PriceIn(InputModel):
+    item_id: int
+    unit_price: Price = Field(description="Net EUR per base unit of the item.")
+    min_quantity: NonNegativeDecimal = Field(
+        Decimal(0), description="Quantity break in the base unit: from this quantity on."
+    )
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> PriceIn:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class PriceListCreate(InputModel):
+    code: Code
+    name: Name
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool = True
+    prices: list[PriceIn] = Field(default_factory=list, max_length=10_000)
+
+
+class PriceListUpdate(InputModel):
+    name: Name | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool | None = None
+
+
+class PriceOut(OutputModel):
+    id: int
+    item_id: int
+    min_quantity: Decimal
+    unit_price: Decimal
+    valid_from: date | None
+    valid_to: date | None
+
+
+class PriceListOut(OutputModel):
+    id: int
+    code: str
+    name: str
+    valid_from: date | None
+    valid_to: date | None
+    active: bool
+    prices: list[PriceOut] = Field(default_factory=list)
+
+
+# --- VAT rates and quotes ------------------------------------------------------------------
+class TaxRateIn(InputModel):
+    category: VatCategory
+    valid_from: date
+    percent: Annotated[Decimal, Field(ge=0, lt=100, decimal_places=4, allow_inf_nan=False)]
+
+
+class TaxRateOut(OutputModel):
+    id: int
+    category: VatCategory
+    valid_from: date
+    percent: Decimal
+
+
+class PriceStepOut(OutputModel):
+    """One step of a price resolution: what was looked at and what came of it."""
+
+    kind: str  # price | discount
+    source: str  # customer_price_list, group_price_list, base_price, customer, group, none
+    applied: bool
+    detail: str
+    price_list_id: int | None = None
+    price_list_code: str | None = None
+    customer_group_id: int | None = None
+    min_quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    discount_percent: Decimal | None = None
+
+
+class QuoteOut(OutputModel):
+    customer_id: int
+    item_id: int
+    date: date
+    quantity: Decimal
+    unit: str
+    base_quantity: Decimal
+    base_unit: str
+    list_price: Decimal
+    price_source: str
+    price_list_id: int | None
+    min_quantity: Decimal | None
+    discount_percent: Decimal
+    discount_source: str
+    net_unit_price: Decimal = Field(description="EUR per base unit, after the discount.")
+    net_amount: Decimal = Field(description="base_quantity times net_unit_price, in cents.")
+    vat_category: VatCategory
+    vat_percent: Decimal
+    steps: list[PriceStepOut]

@@ -1,0 +1,1 @@
+"""Purchasing: purchase orders (Bestellung) and goods receipts (Wareneingang)."""

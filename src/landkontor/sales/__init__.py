@@ -1,0 +1,1 @@
+"""Sales: orders, deliveries (with the delivered batches), invoices and credit notes."""

@@ -1,0 +1,337 @@
+"""Deliveries: stock leaves the order's warehouse through the ledger, batch by batch.
+
+Batches are picked first expired, first out unless the request names a batch or location;
+blocked, recalled and expired batches are never picked (and the posting refuses them too).
+A delivery posts one stock issue (document type ``delivery``), records each batch and
+location in ``delivery_lines`` (recall tracing) and releases what it delivers from the
+order's reservation. An uninvoiced delivery can be cancelled: the issue is reversed and the
+quantity reserved again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from landkontor.catalog.models import Item
+from landkontor.catalog.service import get_item, to_base_quantity
+from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
+from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.session import use_case
+from landkontor.db.types import utcnow
+from landkontor.errors import InvalidInput, InvalidState
+from landkontor.inventory.batches import get_batch
+from landkontor.inventory.errors import BatchNotUsable, InsufficientStock
+from landkontor.inventory.locations import get_location
+from landkontor.inventory.models import MovementType
+from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
+from landkontor.inventory.queries import pickable_stock
+from landkontor.inventory.reservations import lock_item, release, reserve
+from landkontor.inventory.rules import unusable_reason
+from landkontor.numbering.service import next_number
+from landkontor.partners.service import ensure_not_blocked, get_customer
+from landkontor.sales.errors import QuantityExceedsOrder
+from landkontor.sales.models import (
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    SalesOrder,
+    SalesOrderLine,
+    SalesOrderStatus,
+)
+from landkontor.sales.orders import RESERVATION_DOCUMENT, get_order, refresh_status
+from landkontor.sales.schemas import DeliveryCreate, DeliveryLineIn
+
+DOCUMENT_TYPE = "delivery"
+DELIVERABLE = (SalesOrderStatus.confirmed, SalesOrderStatus.partially_delivered)
+
+
+@dataclass(frozen=True)
+class _Request:
+    field: str  # where in the request body, for error messages
+    line: SalesOrderLine
+    item: Item
+    quantity: Decimal  # base unit
+    batch_id: int | None = None
+    location_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Pick:
+    line: SalesOrderLine
+    location_id: int
+    batch_id: int | None
+    quantity: Decimal
+
+
+def get_delivery(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
+    return fetch(session, Delivery, delivery_id, kind="delivery", lock=lock)
+
+
+def delivery_query(
+    *, sales_order_id: int | None = None, customer_id: int | None = None
+) -> Select[Any]:
+    stmt = select(Delivery).order_by(Delivery.id.desc())
+    if sales_order_id is not None:
+        stmt = stmt.where(Delivery.sales_order_id == sales_order_id)
+    if customer_id is not None:
+        stmt = stmt.where(Delivery.customer_id == customer_id)
+    return stmt
+
+
+def list_deliveries(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
+    return paginate(session, delivery_query(**filters), params)
+
+
+def _requests(session: Session, order: SalesOrder, data: DeliveryCreate) -> list[_Request]:
+    """The request lines in base units, checked against what is still open per line."""
+    by_id = {line.id: line for line in order.lines}
+    if data.lines is None:
+        return [
+            _Request("lines", line, get_item(session, line.item_id), open_quantity)
+            for line in order.lines
+            if (open_quantity := line.quantity - line.delivered_quantity) > 0
+        ]
+    if not data.lines:
+        raise InvalidInput("a delivery needs at least one line", field="lines")
+    requests: list[_Request] = []
+    wanted: dict[int, Decimal] = defaultdict(Decimal)
+    for index, given in enumerate(data.lines):
+        requests.append(_request(session, order, by_id, given, f"lines[{index}]"))
+        wanted[given.order_line_id] += requests[-1].quantity
+        line = by_id[given.order_line_id]
+        still_open = line.quantity - line.delivered_quantity
+        if wanted[line.id] > still_open:
+            raise QuantityExceedsOrder(
+                f"order line {line.line_no} has {still_open.normalize():f} "
+                f"{requests[-1].item.base_unit.code} left to deliver; "
+                f"{wanted[line.id].normalize():f} requested",
+                field=f"lines[{index}].quantity",
+                order_line_id=line.id,
+                open_quantity=str(still_open),
+                requested=str(wanted[line.id]),
+            )
+    return requests
+
+
+def _request(
+    session: Session,
+    order: SalesOrder,
+    by_id: dict[int, SalesOrderLine],
+    given: DeliveryLineIn,
+    field: str,
+) -> _Request:
+    line = by_id.get(given.order_line_id)
+    if line is None:
+        raise InvalidInput(
+            f"order {order.order_no} has no line {given.order_line_id}",
+            field=f"{field}.order_line_id",
+        )
+    item = get_item(session, line.item_id)
+    quantity = to_base_quantity(
+        session, item, given.quantity, given.unit, field=f"{field}.quantity"
+    ).quantity
+    if given.location_id is not None:
+        location = get_location(session, given.location_id, field=f"{field}.location_id")
+        if location.warehouse_id != order.warehouse_id:
+            raise InvalidInput(
+                f"location {location.code} is not in the order's warehouse",
+                field=f"{field}.location_id",
+            )
+    if given.batch_id is not None:
+        _check_batch(session, item, given.batch_id, f"{field}.batch_id")
+    return _Request(field, line, item, quantity, given.batch_id, given.location_id)
+
+
+def _check_batch(session: Session, item: Item, batch_id: int, field: str) -> None:
+    if not item.batch_managed:
+        raise InvalidInput(f"item {item.item_no} is not batch-managed", field=field)
+    batch = get_batch(session, batch_id, field=field)
+    if batch.item_id != item.id:
+        raise InvalidInput(f"batch {batch.batch_no} is not of item {item.item_no}", field=field)
+    reason = unusable_reason(batch.status, batch.best_before, business_today())
+    if reason:
+        raise BatchNotUsable(
+            f"batch {batch.batch_no} of item {item.item_no} is {reason} and cannot be delivered",
+            field=field,
+            batch_id=batch.id,
+            reason=reason,
+        )
+
+
+def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list[_Pick]:
+    """Where each request's quantity comes from: FEFO within what the request allows."""
+    taken: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+    stock: dict[int, list[Any]] = {}
+    picks: list[_Pick] = []
+    for request in requests:
+        item_id = request.item.id
+        if item_id not in stock:
+            stock[item_id] = pickable_stock(session, item_id, order.warehouse_id)
+        remaining = request.quantity
+        for row in stock[item_id]:
+            if remaining <= 0:
+                break
+            if request.location_id not in (None, row.location_id):
+                continue
+            if request.batch_id not in (None, row.batch_id):
+                continue
+            key = (row.location_id, row.batch_id)
+            take = min(remaining, row.quantity - taken[key])
+            if take <= 0:
+                continue
+            taken[key] += take
+            remaining -= take
+            picks.append(_Pick(request.line, row.location_id, row.batch_id, take))
+        if remaining > 0:
+            unit = request.item.base_unit.code
+            raise InsufficientStock(
+                f"only {(request.quantity - remaining).normalize():f} {unit} of item "
+                f"{request.item.item_no} can be picked in the order's warehouse (released, "
+                f"unexpired batches on usable locations); {request.quantity.normalize():f} "
+                f"{unit} requested",
+                field=f"{request.field}.quantity" if request.field != "lines" else "lines",
+                item_id=item_id,
+                available=str(request.quantity - remaining),
+                requested=str(request.quantity),
+            )
+    return picks
+
+
+@use_case
+def deliver(session: Session, order_id: int, data: DeliveryCreate, *, actor: str) -> Delivery:
+    """Deliver (part of) a confirmed order: pick, post the stock issue, record the batches,
+    release the reservation.
+
+    Raises InvalidState (order not confirmed or partly delivered), CustomerBlocked,
+    QuantityExceedsOrder, BatchNotUsable, InsufficientStock (409), InvalidInput (422).
+    """
+    order = get_order(session, order_id, lock=True)
+    if order.status not in DELIVERABLE:
+        raise InvalidState(
+            f"order {order.order_no} is {order.status.value}; only confirmed orders are delivered"
+        )
+    ensure_not_blocked(get_customer(session, order.customer_id))
+    requests = _requests(session, order, data)
+    if not requests:
+        raise InvalidState(f"order {order.order_no} has nothing left to deliver")
+    for item_id in sorted({r.item.id for r in requests}):
+        lock_item(session, item_id)  # the stock picked cannot go elsewhere meanwhile
+    picks = _pick(session, order, requests)
+    delivery = Delivery(
+        delivery_no=next_number(session, "LS"),
+        sales_order_id=order.id,
+        customer_id=order.customer_id,
+        warehouse_id=order.warehouse_id,
+        status=DeliveryStatus.posted,
+        delivered_at=utcnow(),
+        delivered_by=actor,
+        note=data.note,
+    )
+    session.add(delivery)
+    session.flush()
+    movement = post_movement(
+        session,
+        MovementType.issue,
+        [
+            PostingLine(
+                item_id=p.line.item_id,
+                location_id=p.location_id,
+                quantity=p.quantity,
+                batch_id=p.batch_id,
+            )
+            for p in picks
+        ],
+        actor=actor,
+        reference=delivery.delivery_no,
+        document_type=DOCUMENT_TYPE,
+        document_id=delivery.id,
+    )
+    delivery.movement_id = movement.id
+    delivery.lines = [
+        DeliveryLine(
+            order_line_id=p.line.id,
+            item_id=p.line.item_id,
+            batch_id=p.batch_id,
+            location_id=p.location_id,
+            quantity=p.quantity,
+        )
+        for p in picks
+    ]
+    delivered: dict[int, Decimal] = defaultdict(Decimal)
+    for p in picks:
+        delivered[p.line.id] += p.quantity
+    for line in order.lines:
+        if line.id in delivered:
+            line.delivered_quantity += delivered[line.id]
+            release(
+                session,
+                document_type=RESERVATION_DOCUMENT,
+                document_id=order.id,
+                document_line_id=line.id,
+                quantity=delivered[line.id],
+            )
+    refresh_status(order)
+    session.flush()
+    return delivery
+
+
+@use_case
+def cancel_delivery(session: Session, delivery_id: int, *, reason: str, actor: str) -> Delivery:
+    """Take back an uninvoiced delivery: reverse its stock issue (the goods come back at the
+    cost they left with), reduce the delivered quantities and reserve them again.
+
+    InvalidState when the delivery is cancelled or invoiced already (invoiced goods are
+    corrected by credit note), or the order is closed or cancelled.
+    """
+    # Lock order before delivery, as invoicing does (it locks the order, then its deliveries).
+    order = get_order(session, get_delivery(session, delivery_id).sales_order_id, lock=True)
+    delivery = get_delivery(session, delivery_id, lock=True)
+    if delivery.status != DeliveryStatus.posted:
+        raise InvalidState(f"delivery {delivery.delivery_no} is already cancelled")
+    if delivery.invoice_id is not None:
+        raise InvalidState(
+            f"delivery {delivery.delivery_no} is invoiced; correct it with a credit note"
+        )
+    if order.status in (SalesOrderStatus.closed, SalesOrderStatus.cancelled):
+        raise InvalidState(f"order {order.order_no} is {order.status.value}")
+    assert delivery.movement_id is not None
+    reversal = reverse_movement(
+        session,
+        delivery.movement_id,
+        reason=reason,
+        actor=actor,
+        document_type=DOCUMENT_TYPE,
+        document_id=delivery.id,
+        own_document=True,
+    )
+    returned: dict[int, Decimal] = defaultdict(Decimal)
+    for dl in delivery.lines:
+        returned[dl.order_line_id] += dl.quantity
+    for line in order.lines:
+        if line.id in returned:
+            line.delivered_quantity -= returned[line.id]
+            reserve(
+                session,
+                item_id=line.item_id,
+                warehouse_id=order.warehouse_id,
+                quantity=returned[line.id],
+                document_type=RESERVATION_DOCUMENT,
+                document_id=order.id,
+                document_line_id=line.id,
+                strict=False,  # the goods are back on hand: reserve them again as they were
+            )
+    delivery.status = DeliveryStatus.cancelled
+    delivery.cancelled_at = utcnow()
+    delivery.cancelled_by = actor
+    delivery.cancel_reason = reason
+    delivery.reversal_movement_id = reversal.id
+    refresh_status(order)
+    session.flush()
+    return delivery
