@@ -8,8 +8,9 @@ depth 10 with fan-in 3: every chain batch is made from the previous batch of its
 two raw batches (the first from three raw batches), the raw batches drawn at random from the
 pool, so raw batches feed several chains. With the defaults that is 100 000 batches and
 210 000 links. Then times backward traces from chain ends and forward traces from raw
-batches through the service function (one query each) and prints one JSON line. Use a
-scratch database.
+batches: the genealogy walk alone (one recursive query) and the whole trace answer of
+`GET /api/v1/batches/{id}/trace` (plus suppliers, receipts, deliveries). Prints one JSON
+line. Use a scratch database.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.inventory.genealogy import Direction, trace
 from landkontor.inventory.models import Batch, BatchLink
+from landkontor.production.trace import trace as trace_report
 from landkontor.settings import get_settings
 
 DEPTH = 10
@@ -104,14 +106,14 @@ def build(db, chains: int, raw: int, rng: random.Random) -> tuple[list[int], lis
     return ends, raw_ids
 
 
-def timed(db, batch_ids, direction):
+def timed(db, batch_ids, direction, function=trace):
     times, sizes = [], []
     with db.session() as s:
         for batch_id in batch_ids:
             started = time.perf_counter()
-            found = trace(s, batch_id, direction)
+            found = function(s, batch_id, direction)
             times.append((time.perf_counter() - started) * 1000)
-            sizes.append(len(found))
+            sizes.append(len(found) if isinstance(found, list) else len(found.batches))
     times.sort()
     return {
         "p50_ms": round(statistics.median(times), 2),
@@ -141,8 +143,13 @@ def main():
         total_links = conn.execute(
             select(BatchLink.id).order_by(BatchLink.id.desc()).limit(1)
         ).scalar()
-    backward = timed(db, rng.sample(ends, min(args.samples, len(ends))), Direction.backward)
-    forward = timed(db, rng.sample(raw_ids, min(args.samples, len(raw_ids))), Direction.forward)
+    ends_sample = rng.sample(ends, min(args.samples, len(ends)))
+    raw_sample = rng.sample(raw_ids, min(args.samples, len(raw_ids)))
+    backward = timed(db, ends_sample, Direction.backward)
+    forward = timed(db, raw_sample, Direction.forward)
+    # The whole answer of GET /batches/{id}/trace: batches, suppliers, receipts, deliveries.
+    report_backward = timed(db, ends_sample, Direction.backward, trace_report)
+    report_forward = timed(db, raw_sample, Direction.forward, trace_report)
     print(
         json.dumps(
             {
@@ -154,6 +161,8 @@ def main():
                 "build_s": round(build_s, 1),
                 "backward": backward,
                 "forward": forward,
+                "trace_report_backward": report_backward,
+                "trace_report_forward": report_forward,
             }
         )
     )

@@ -33,6 +33,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     stock_api.stocktakes_router,
     production_api.boms_router,
     production_api.orders_router,
+    production_api.trace_router,
     jobs_api.router,
     *jobs_api.SHORTCUT_ROUTERS,
     partners_api.groups_router,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import Page, PageDep
-from landkontor.production import boms, orders
+from landkontor.inventory import genealogy
+from landkontor.inventory.genealogy import Direction
+from landkontor.inventory.schemas import RecallIn
+from landkontor.production import boms, orders, trace
 from landkontor.production.models import OrderStatus
 from landkontor.production.schemas import (
     BomCreate,
@@ -18,7 +23,9 @@ from landkontor.production.schemas import (
     OrderCreate,
     OrderOut,
     OutputIn,
+    RecallReportOut,
     ReleaseIn,
+    TraceOut,
 )
 
 boms_router = APIRouter(prefix="/boms", tags=["production"])
@@ -101,3 +108,35 @@ def complete_order(order_id: int, user: Clerk, session: SessionDep) -> OrderOut:
 def cancel_order(order_id: int, body: CancelIn, user: Manager, session: SessionDep) -> OrderOut:
     order = orders.cancel_order(session, order_id, body.reason, actor=user.username)
     return orders.order_out(order)
+
+
+# Tracing lives with production: it walks production genealogy into purchasing and sales.
+trace_router = APIRouter(prefix="/batches", tags=["batches"])
+
+
+@trace_router.get("/{batch_id}/trace", response_model=TraceOut, summary="Trace a batch")
+def trace_batch(
+    batch_id: int,
+    session: SessionDep,
+    direction: Direction = Direction.backward,
+    depth: Annotated[int | None, Query(ge=1, le=genealogy.MAX_DEPTH)] = None,
+) -> TraceOut:
+    return trace.trace(session, batch_id, direction, depth)
+
+
+@trace_router.get(
+    "/{batch_id}/recall-report", response_model=RecallReportOut, summary="What a recall concerns"
+)
+def recall_report(batch_id: int, session: SessionDep) -> RecallReportOut:
+    return trace.recall_report(session, batch_id)
+
+
+@trace_router.post(
+    "/{batch_id}/recall",
+    response_model=RecallReportOut,
+    summary="Recall a batch and everything made from it (idempotent)",
+)
+def recall_batch(
+    batch_id: int, body: RecallIn, user: Manager, session: SessionDep
+) -> RecallReportOut:
+    return trace.recall(session, batch_id, body.reason, actor=user.username)

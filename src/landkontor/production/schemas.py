@@ -14,6 +14,7 @@ from landkontor.common.schemas import (
     OutputModel,
     PositiveDecimal,
 )
+from landkontor.inventory.models import BatchStatus
 from landkontor.production.models import OrderStatus
 
 
@@ -158,3 +159,83 @@ class OrderOut(OutputModel):
     components: list[ComponentOut]
     outputs: list[OutputOut]
     shortages: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PartnerRef(OutputModel):
+    id: int
+    number: str
+    name: str
+
+
+class TracedBatchOut(OutputModel):
+    batch_id: int
+    batch_no: str
+    item_id: int
+    item_no: str
+    item_name: str
+    depth: int
+    status: BatchStatus
+    best_before: date | None
+    origin: str
+    supplier: PartnerRef | None = None
+
+
+class ReceiptRef(OutputModel):
+    batch_id: int
+    goods_receipt_id: int
+    receipt_no: str
+    supplier: PartnerRef
+    received_at: datetime
+    quantity: Decimal
+    delivery_note_no: str
+
+
+class MadeByRef(OutputModel):
+    batch_id: int
+    document_type: str  # production_order or mix
+    document_id: int
+    number: str | None
+
+
+class DeliveryRef(OutputModel):
+    batch_id: int
+    delivery_id: int
+    delivery_no: str
+    customer: PartnerRef
+    delivered_at: datetime
+    item_id: int
+    quantity: Decimal
+
+
+class TraceOut(OutputModel):
+    batch: TracedBatchOut
+    direction: str
+    depth: int | None
+    batches: list[TracedBatchOut]
+    receipts: list[ReceiptRef] = Field(default_factory=list)
+    made_by: list[MadeByRef] = Field(default_factory=list)
+    deliveries: list[DeliveryRef] = Field(default_factory=list)
+
+
+class StockRef(OutputModel):
+    batch_id: int
+    item_id: int
+    location_id: int
+    location_code: str
+    warehouse_id: int
+    quantity: Decimal
+
+
+class AffectedCustomer(OutputModel):
+    customer: PartnerRef
+    deliveries: list[DeliveryRef]
+    quantities: dict[str, Decimal] = Field(description="Delivered quantity per item number.")
+
+
+class RecallReportOut(OutputModel):
+    batch: TracedBatchOut
+    affected_batches: list[TracedBatchOut]
+    stock: list[StockRef]
+    stock_total: dict[str, Decimal] = Field(description="Quantity on hand per item number.")
+    customers: list[AffectedCustomer]
+    newly_recalled: list[int] = Field(default_factory=list)
