@@ -193,7 +193,6 @@ def test_doctor_does_not_reconfigure_a_redis_it_does_not_manage(make_stack, tmp_
 
 
 def test_systemtest_fails_with_a_reason_when_no_worker_runs(make_stack):
-    pytest.importorskip("landkontor.jobs.celery_app")
     stack = make_stack()
     stack.up(*NO_JOBS)
     stack.wait_started()

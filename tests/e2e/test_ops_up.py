@@ -135,7 +135,7 @@ def test_systemtest_passes_on_the_healthy_stack(stack, tmp_path):
     data = json.loads(report.read_text())
     assert data["passed"] is True
     steps = {s["name"]: s["status"] for s in data["steps"]}
-    for name in ("api-ready", "login", "redis-round-trip", "get-routes"):
+    for name in ("api-ready", "login", "redis-round-trip", "get-routes", "business-round-trip"):
         assert steps[name] == "pass", data
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "0"
@@ -151,20 +151,14 @@ def test_systemtest_fails_with_a_reason_when_the_password_is_wrong(stack, tmp_pa
     assert steps["get-routes"]["status"] == "fail"
 
 
-# --- with the job engine (skipped where it is not installed) ---------------------------------
-def needs_job_engine() -> None:
-    pytest.importorskip("landkontor.jobs.celery_app")
-
-
+# --- worker, beat and Flower ------------------------------------------------------------------
 def test_worker_beat_and_flower_run_healthy(stack):
-    needs_job_engine()
     for name in ("worker", "beat", "flower"):
         assert stack.service(name)["state"] == "healthy", stack.service(name)
     wait_until(lambda: "Flower" in stack.output(), 10, "the URLs after start-up")
 
 
 def test_killed_worker_is_restarted_and_notified(stack, webhook):
-    needs_job_engine()
     old = stack.service("worker")
     psutil.Process(old["pid"]).kill()
     new = stack.wait_healthy("worker", other_than=old["pid"], timeout=10)
@@ -174,7 +168,6 @@ def test_killed_worker_is_restarted_and_notified(stack, webhook):
 
 
 def test_doctor_sees_workers_consuming_every_queue(stack):
-    needs_job_engine()
     result = stack.cli("doctor", "--json")
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["workers"]["status"] == "OK", checks["workers"]
@@ -184,7 +177,6 @@ def test_doctor_sees_workers_consuming_every_queue(stack):
 
 
 def test_systemtest_runs_a_job_through_the_worker(stack, tmp_path):
-    needs_job_engine()
     report = tmp_path / "systemtest.json"
     result = stack.cli("systemtest", "--json", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -192,6 +184,9 @@ def test_systemtest_runs_a_job_through_the_worker(stack, tmp_path):
     assert steps["job-through-worker"]["status"] == "pass", steps
     assert "100" in steps["job-through-worker"]["detail"]
     assert steps["flower-sees-worker"]["status"] == "pass", steps
+    # A second run reuses the marked test records and leaves the test level at zero again.
+    assert steps["business-round-trip"]["status"] == "pass", steps
+    assert "level back to 0" in steps["business-round-trip"]["detail"]
 
 
 # --- the end of the stack's life ---------------------------------------------------------------

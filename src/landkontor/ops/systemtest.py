@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -185,8 +186,112 @@ def step_job_through_worker(test: SystemTest) -> str:
     return f"job {job['id']} succeeded; progress {seen}"
 
 
-# A business round trip (create an item, receive stock, read the level, reverse it in a marked
-# test location) belongs here, between the job and Flower steps, once the inventory lands.
+TEST_CODE = "SYSTEMTEST"  # warehouse, location and item of the business round trip
+
+
+def _call(test: SystemTest, method: str, path: str, expected: int, **kwargs: Any) -> Any:
+    headers = {**test.auth(), **kwargs.pop("headers", {})}
+    response = test.http.request(method, path, headers=headers, **kwargs)
+    if response.status_code != expected:
+        raise StepFailed(f"{method} {path} answered {response.status_code}: {response.text[:200]}")
+    return response.json() if response.content else None
+
+
+def _ensure(test: SystemTest, path: str, found: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The marked test record if it exists, else create it."""
+    return found or _call(test, "POST", path, 201, json=body)
+
+
+def _level(test: SystemTest, item_id: int, location_id: int) -> Decimal:
+    page = _call(
+        test,
+        "GET",
+        "/api/v1/stock/levels",
+        200,
+        params={"item_id": item_id, "location_id": location_id, "include_zero": "true"},
+    )
+    return sum((Decimal(row["quantity"]) for row in page["items"]), Decimal(0))
+
+
+def step_business_round_trip(test: SystemTest) -> str:
+    """Receive stock of a marked test item in a marked test location, read the level, reverse
+    the receipt and read it again; leaves the level at zero and the test item inactive.
+
+    The ledger is append-only: the receipt and its reversal stay in it, referenced
+    ``systemtest`` in the warehouse ``SYSTEMTEST``."""
+    if not test.has_route("/api/v1/stock/movements", "post"):
+        raise StepSkipped("inventory not installed (no POST /api/v1/stock/movements)")
+    warehouses = _call(test, "GET", "/api/v1/warehouses", 200)
+    warehouse = _ensure(
+        test,
+        "/api/v1/warehouses",
+        next((w for w in warehouses if w["code"] == TEST_CODE), None),
+        {"code": TEST_CODE, "name": "Systemtest (automatic checks, not for goods)"},
+    )
+    locations = _call(
+        test,
+        "GET",
+        "/api/v1/locations",
+        200,
+        params={"warehouse_id": warehouse["id"], "limit": 500},
+    )["items"]
+    location = _ensure(
+        test,
+        "/api/v1/locations",
+        next((loc for loc in locations if loc["code"] == TEST_CODE), None),
+        {"warehouse_id": warehouse["id"], "code": TEST_CODE, "name": "Systemtest", "kind": "bin"},
+    )
+    items = _call(test, "GET", "/api/v1/items", 200, params={"q": TEST_CODE})["items"]
+    item = _ensure(
+        test,
+        "/api/v1/items",
+        next((i for i in items if i["item_no"] == TEST_CODE), None),
+        {"item_no": TEST_CODE, "name": "Systemtest item", "base_unit": "kg", "active": False},
+    )
+    item_path = f"/api/v1/items/{item['id']}"
+    _call(test, "PATCH", item_path, 200, json={"active": True})
+    try:
+        before = _level(test, item["id"], location["id"])
+        receipt = _call(
+            test,
+            "POST",
+            "/api/v1/stock/movements",
+            201,
+            json={
+                "type": "receipt",
+                "reference": "systemtest",
+                "lines": [
+                    {
+                        "item_id": item["id"],
+                        "location_id": location["id"],
+                        "quantity": "1.5",
+                        "unit_cost": "1.00",
+                    }
+                ],
+            },
+            headers={"Idempotency-Key": f"systemtest-{uuid.uuid4().hex}"},
+        )
+        received = _level(test, item["id"], location["id"])
+        if received != before + Decimal("1.5"):
+            raise StepFailed(
+                f"level after receiving 1.5 kg is {received}, expected {before + Decimal('1.5')}"
+            )
+        _call(
+            test,
+            "POST",
+            f"/api/v1/stock/movements/{receipt['id']}/reverse",
+            201,
+            json={"reason": "systemtest round trip"},
+        )
+        after = _level(test, item["id"], location["id"])
+        if after != before:
+            raise StepFailed(f"level after the reversal is {after}, expected {before}")
+    finally:
+        _call(test, "PATCH", item_path, 200, json={"active": False})
+    return (
+        f"received 1.5 kg of {TEST_CODE} in {TEST_CODE}/{TEST_CODE}, read {received}, "
+        f"reversed movement {receipt['id']}, level back to {after}"
+    )
 
 
 def step_flower_sees_worker(test: SystemTest) -> str:
@@ -241,6 +346,7 @@ STEPS: list[Step] = [
     ("redis-round-trip", step_redis_round_trip),
     ("get-routes", step_get_routes),
     ("job-through-worker", step_job_through_worker),
+    ("business-round-trip", step_business_round_trip),
     ("flower-sees-worker", step_flower_sees_worker),
     ("metrics", step_metrics),
 ]
