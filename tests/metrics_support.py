@@ -1,12 +1,82 @@
-"""Helpers for metrics tests: reading an exposition, and business data the gauges report."""
+"""Helpers for metrics tests: an API server with several processes, reading an exposition,
+and business data the gauges report."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from landkontor.settings import Settings
+from tests.jobs_support import free_port, wait_until
+
 Samples = dict[tuple[str, frozenset], float]
+
+
+@dataclass
+class ApiServer:
+    process: subprocess.Popen
+    base: str
+    metrics_dir: Path  # the multiprocess folder of its processes
+    log: Path
+
+    def wait_ready(self) -> ApiServer:
+        process = self.process
+        wait_until(lambda: self.healthy() or process.poll() is not None, 60, 0.2, "API start")
+        assert process.poll() is None, self.log.read_text(errors="replace")
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.base}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def scrape(self, **headers: str) -> str:
+        response = httpx.get(f"{self.base}/metrics", headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.text
+
+
+@contextmanager
+def running_api(
+    settings: Settings, log: Path, *, workers: int = 2, ready: bool = True, **env: str
+) -> Iterator[ApiServer]:
+    """``landkontor api --workers N`` on a free port (the test database must be migrated);
+    ``ready=False`` returns at once (call ``wait_ready`` after starting other processes)."""
+    port = free_port()
+    command = ["api", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "landkontor.cli.main", *command, "--workers", str(workers)],
+            env={**os.environ, "LANDKONTOR_LOG_LEVEL": "WARNING", **env},
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
+    server = ApiServer(
+        process,
+        f"http://127.0.0.1:{port}",
+        Path(settings.run_dir) / "prometheus" / f"api-{process.pid}",
+        log,
+    )
+    try:
+        yield server.wait_ready() if ready else server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def parse_samples(text: str) -> Samples:
