@@ -1,13 +1,15 @@
-"""Prometheus metrics of the job engine (the contract dashboards and alerts are built on).
+"""Prometheus metrics of the job engine (dashboards and alerts are checked against them).
 
-Counters and histograms are recorded where the work happens: ``submitted`` in the process
-that submits (API), the rest in worker processes. Workers run prometheus-client in
-multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by ``landkontor worker`` before this
-module is imported), and the worker's main process serves the sum of all its children.
+Counters and histograms are recorded where the work happens: ``submitted`` and
+``cancelled`` (of a waiting job) in the process that handles the request (API), the rest
+in worker processes. Workers run prometheus-client in multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, set by ``landkontor worker`` before this module is imported),
+and the worker's main process serves the sum of all its children. So do the API's processes
+when there are several (``landkontor api --workers N``).
 
 The gauges are computed at scrape time from Redis and the database by
-:class:`JobsCollector`, which the API's ``/metrics`` registers. Labels are bounded: job type
-and queue, never a job id, user or item.
+:class:`JobsCollector`, on the registry the API's ``/metrics`` renders. Labels are bounded:
+job type and queue, never a job id, user or item.
 """
 
 from __future__ import annotations
