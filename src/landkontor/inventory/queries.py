@@ -200,20 +200,23 @@ def batches_with_stock(session: Session) -> dict[str, int]:
     """How many ``blocked`` and ``recalled`` batches still hold stock (a non-zero level
     anywhere), by status.
 
-    Reads through the index on the batch status, so the work grows with the blocked and
-    recalled batches, not with all batches ever received. (Expired batches are not counted
-    here: almost every batch expires sooner or later, so finding those with stock would
-    read the whole history.)
+    Reads through the index on the batch status and then each such batch's levels, so the
+    work grows with the blocked and recalled batches, not with all batches or levels.
+    (Expired batches are not counted here: almost every batch expires sooner or later, so
+    finding those with stock would read the whole history.)
     """
     counts = dict.fromkeys(UNSELLABLE_STATUSES, 0)
-    has_stock = (
+    # A correlated LIMIT 1 lookup per batch, not EXISTS: the planner may turn a semi-join
+    # into a hash over every non-empty stock level, which grows with the whole warehouse.
+    some_stock = (
         select(StockLevel.id)
         .where(StockLevel.batch_id == Batch.id, StockLevel.quantity != 0)
-        .exists()
+        .limit(1)
+        .scalar_subquery()
     )
     stmt = (
         select(Batch.status, func.count())
-        .where(Batch.status.in_(UNSELLABLE_STATUSES), has_stock)
+        .where(Batch.status.in_(UNSELLABLE_STATUSES), some_stock.is_not(None))
         .group_by(Batch.status)
     )
     for status, count in session.execute(stmt):
