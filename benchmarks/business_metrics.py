@@ -50,6 +50,12 @@ def insert_chunked(session, model, rows: list[dict]) -> None:
         session.execute(insert(model), rows[start : start + CHUNK])
 
 
+def inserted_ids(session, model, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` and return their new ids in the same order."""
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, rows))
+
+
 def batch_status(n: int) -> BatchStatus:
     if n % 1000 == 0:
         return BatchStatus.recalled
@@ -76,11 +82,7 @@ def seed(database, items: int, batches: int, orders: int) -> None:
             {"item_no": f"B-{run}-{n}", "name": "Bench", "base_unit_id": kg, "batch_managed": True}
             for n in range(items)
         ]
-        item_ids = list(
-            session.scalars(
-                insert(Item).returning(Item.id, sort_by_parameter_order=True), item_rows
-            )
-        )
+        item_ids = inserted_ids(session, Item, item_rows)
         insert_chunked(
             session,
             ItemCost,
@@ -99,11 +101,7 @@ def seed(database, items: int, batches: int, orders: int) -> None:
             }
             for n in range(batches)
         ]
-        batch_ids = list(
-            session.scalars(
-                insert(Batch).returning(Batch.id, sort_by_parameter_order=True), batch_rows
-            )
-        )
+        batch_ids = inserted_ids(session, Batch, batch_rows)
         insert_chunked(
             session,
             StockLevel,
