@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Bearer token Prometheus sends to GET /metrics; when unset, /metrics "
         "answers only clients on loopback (127.0.0.1, ::1).",
     )
+    metrics_business_refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="How long /metrics reuses the business gauges (stock value, batches with "
+        "stock, open orders) before querying them again; 0 = at every scrape.",
+    )
     # --- operations: supervision, notifications (landkontor up) ---------------------
     ops_start_timeout: float = Field(
         60.0, gt=0, description="Seconds a started service has to become healthy."

@@ -33,10 +33,15 @@ def scrape_jobs(prometheus_config) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def app_series() -> dict[str, frozenset[str]]:
-    from tests.deploy.metric_contract import known_app_series
+def app_series(settings, migrated_database):
+    """Every series the application really exports: what a real API application renders on
+    /metrics (with the database and Redis of the tests behind its collectors) and what the
+    workers serve."""
+    from landkontor.api.app import create_app
+    from tests.deploy.known_metrics import app_series
 
-    return known_app_series()
+    app = create_app(settings, migrated_database)
+    return app_series(app.state.metrics_registry)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import promql_parser
 
-from tests.deploy.metric_contract import EXPORTERS, TARGET_LABELS
+from tests.deploy.known_metrics import EXPORTERS, TARGET_LABELS, Series
 
 # Grafana's interval macros are not PromQL; any duration stands in for them.
 _GRAFANA_DURATIONS = re.compile(
@@ -42,7 +42,7 @@ def selectors(expr: str) -> list[Selector]:
     return found
 
 
-def problems(expr: str, app_series: dict[str, frozenset[str]], jobs: set[str]) -> list[str]:
+def problems(expr: str, app_series: dict[str, Series], jobs: set[str]) -> list[str]:
     """Every reason why ``expr`` could select nothing real; empty when it is fine."""
     try:
         found = selectors(expr)
@@ -65,14 +65,17 @@ def _jobs_of(selector: Selector) -> set[str]:
 
 
 def _selector_problems(
-    selector: Selector, app_series: dict[str, frozenset[str]], jobs: set[str]
+    selector: Selector, app_series: dict[str, Series], jobs: set[str]
 ) -> list[str]:
     name = selector.metric
     selected_jobs = _jobs_of(selector)
     if selected_jobs - jobs:
         return [f"{name}: job(s) {sorted(selected_jobs - jobs)} not scraped by prometheus.yml"]
     if name in app_series:
-        unknown = set(selector.matchers) - app_series[name]
+        series = app_series[name]
+        if selected_jobs and not selected_jobs & series.jobs:
+            return [f"{name} is not served by job(s) {sorted(selected_jobs)}"]
+        unknown = set(selector.matchers) - series.labels
         return [f"{name} has no label(s) {sorted(unknown)}"] if unknown else []
     if name == "up":
         return [] if selected_jobs else ["up without a job matcher"]
@@ -86,7 +89,7 @@ def _selector_problems(
     return [f"{name} is exported by nothing we know"]
 
 
-def label_values_problems(query: str, app_series: dict[str, frozenset[str]]) -> list[str]:
+def label_values_problems(query: str, app_series: dict[str, Series]) -> list[str]:
     """Grafana's ``label_values(metric, label)`` variable query."""
     match = _LABEL_VALUES.match(query)
     if not match:
@@ -94,6 +97,6 @@ def label_values_problems(query: str, app_series: dict[str, frozenset[str]]) -> 
     metric, label = match.groups()
     if metric not in app_series:
         return [f"{metric} is exported by nothing we know"]
-    if label not in app_series[metric] - TARGET_LABELS:
+    if label not in app_series[metric].labels - TARGET_LABELS:
         return [f"{metric} has no label {label!r}"]
     return []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import DEPLOY, load_yaml
+from tests.deploy.known_metrics import TARGET_LABELS
 from tests.deploy.promql import label_values_problems, problems
 
 GRAFANA = DEPLOY / "grafana"
@@ -112,12 +113,48 @@ def test_dashboard_provider_reads_the_folder_compose_mounts(compose):
     assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in mounts
 
 
+# The families of the issue (HTTP, job counters and histograms, job and business gauges).
+ISSUE_FAMILIES = {
+    "landkontor_http_requests_total": {"method", "route", "status_class"},
+    "landkontor_http_request_duration_seconds_bucket": {"method", "route", "le"},
+    "landkontor_http_requests_in_progress": {"method"},
+    "landkontor_http_errors_total": {"problem_type"},
+    **{
+        f"landkontor_jobs_{event}_total": {"type", "queue"}
+        for event in ("submitted", "started", "succeeded", "failed", "retried", "cancelled")
+    },
+    "landkontor_job_duration_seconds_bucket": {"type", "le"},
+    "landkontor_job_queue_wait_seconds_bucket": {"type", "le"},
+    "landkontor_job_queue_length": {"queue"},
+    "landkontor_workers_online": set(),
+    "landkontor_job_oldest_pending_age_seconds": set(),
+    "landkontor_jobs_failed_last_24h": set(),
+    "landkontor_stock_value_eur": set(),
+    "landkontor_batches_with_stock": {"status"},
+    "landkontor_sales_orders_open": set(),
+}
+
+
+def test_the_application_really_exports_the_families_of_the_issue(app_series):
+    found = {
+        name: set(app_series[name].labels - TARGET_LABELS)
+        for name in ISSUE_FAMILIES
+        if name in app_series
+    }
+    assert found == ISSUE_FAMILIES
+    # Gauges computed at scrape time are on the API only; job histograms on the workers.
+    assert app_series["landkontor_job_queue_length"].jobs == {"landkontor-api"}
+    assert "landkontor-worker" in app_series["landkontor_job_duration_seconds_bucket"].jobs
+
+
 # The checker itself: it must reject what the dashboards must not contain.
 @pytest.mark.parametrize(
     ("expr", "complaint"),
     [
         ("rate(landkontor_no_such_metric_total[5m])", "exported by nothing"),
         ('landkontor_http_requests_total{colour="red"}', "no label"),
+        ('landkontor_jobs_failed_total{queue="default", job_type="x"}', "no label"),
+        ('landkontor_job_queue_length{job="landkontor-worker"}', "not served by job"),
         ("redis_up", 'job="redis"'),
         ('redis_up{job="postgres"}', 'job="redis"'),
         ('redis_made_up_metric{job="redis"}', "not a known redis"),

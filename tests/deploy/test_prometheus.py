@@ -94,6 +94,17 @@ def test_alert_expressions_name_real_metrics(app_series, scrape_jobs):
     assert {name: issues for name, issues in found.items() if issues} == {}
 
 
+def test_rule_tests_feed_series_that_really_exist(app_series, scrape_jobs):
+    # A rule test fed with a made-up name or label would pass while the alert never fires.
+    found = {}
+    for path in (PROMETHEUS_DIR / "tests").glob("*.yml"):
+        for case in load_yaml(path)["tests"]:
+            for series in case.get("input_series", []):
+                if issues := problems(series["series"], app_series, scrape_jobs):
+                    found[series["series"]] = issues
+    assert found == {}
+
+
 def test_scrape_jobs_cover_the_stack(prometheus_config, scrape_jobs):
     assert {"landkontor-api", "landkontor-worker", "flower", "redis", "postgres", "node"} <= (
         scrape_jobs

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from landkontor.api.app import create_app
 from tests.helpers import assert_problem
+from tests.metrics_support import parse_samples, sample
 
 LOCAL = ("127.0.0.1", 51000)
 FAMILIES = {
@@ -25,19 +26,16 @@ def scrape(client: TestClient, **kwargs) -> dict[tuple[str, frozenset], float]:
     response = client.get("/metrics", **kwargs)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
+    return parse_samples(response.text)
 
 
 def value(samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    return sample(samples, name, **labels) or 0.0
 
 
 def landkontor_label_sets(samples) -> set[tuple[str, frozenset]]:
-    return {key for key in samples if key[0].startswith("landkontor_http")}
+    """Every landkontor series (HTTP, job and business gauges) with its labels."""
+    return {key for key in samples if key[0].startswith("landkontor_")}
 
 
 @pytest.fixture
@@ -112,6 +110,7 @@ def test_thousand_distinct_ids_leave_the_label_set_unchanged(local_client, admin
         assert response.status_code == 404
     after = landkontor_label_sets(scrape(local_client))
     assert after == before
+    assert any(name == "landkontor_batches_with_stock" for name, _ in after)  # gauges too
 
 
 def test_requests_in_progress_is_back_to_zero(local_client):

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from landkontor import __version__
+from landkontor.api.business_metrics import BusinessCollector
 from landkontor.api.health import ReadinessCheck
 from landkontor.api.health import router as health_router
-from landkontor.api.metrics import MetricsMiddleware
+from landkontor.api.metrics import MetricsMiddleware, scrape_registry
 from landkontor.api.metrics import router as metrics_router
 from landkontor.api.middleware import RequestContextMiddleware
 from landkontor.api.problems import install_problem_handlers
@@ -20,6 +21,7 @@ from landkontor.api.routers import build_api_router
 from landkontor.auth.security import resolve_secret_key
 from landkontor.db.session import Database, get_database
 from landkontor.jobs import broker
+from landkontor.jobs.metrics import JobsCollector
 from landkontor.logconfig import configure_logging
 from landkontor.settings import Settings, get_settings
 
@@ -57,6 +59,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.secret_key = resolve_secret_key(settings)
     app.state.readiness_checks = {"database": database.ping}
     add_readiness_check(app, "broker", functools.partial(broker.ping, settings))
+    app.state.metrics_registry = scrape_registry(
+        [
+            JobsCollector(settings, database),
+            BusinessCollector(database, settings.metrics_business_refresh_seconds),
+        ]
+    )
 
     install_problem_handlers(app)
     app.include_router(health_router)

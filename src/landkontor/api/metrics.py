@@ -7,6 +7,8 @@ Every label has a bounded set of values: ``route`` is the route *template*
 With several API processes (``landkontor api --workers N``) the metrics live in files under
 ``PROMETHEUS_MULTIPROC_DIR`` (set by the CLI before the workers start, see
 :func:`prepare_multiprocess_dir`); ``/metrics`` then adds up the files of every process.
+Gauges computed at scrape time (job queues and workers, business figures) are collectors
+of each application's own registry, see :func:`scrape_registry`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -234,22 +237,39 @@ def authorize_scrape(request: Request, settings: Settings) -> None:
         )
 
 
-def render_metrics(accept: str | None) -> tuple[bytes, str]:
-    """The metrics of this process, or of every API process in multiprocess mode."""
+def scrape_registry(collectors: Sequence[Collector] = ()) -> CollectorRegistry:
+    """What ``GET /metrics`` renders: this process' metrics (in multiprocess mode the sum
+    of the files of every API process) and the ``collectors`` computed at scrape time.
+
+    The collectors go on this registry, not the process-wide one: that one is not rendered
+    in multiprocess mode, and each application (tests build many) brings its own.
+    """
+    registry = CollectorRegistry()
+    multiproc_dir = os.environ.get(MULTIPROC_ENV)
+    if multiproc_dir:
+        prometheus_multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+    else:
+        registry.register(REGISTRY)
+    for collector in collectors:
+        registry.register(collector)  # refuses a second collector of the same family
+    return registry
+
+
+def render_metrics(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+    """The text (or OpenMetrics) exposition of ``registry``."""
     encoder, content_type = choose_encoder(accept or "")
     multiproc_dir = os.environ.get(MULTIPROC_ENV)
-    if not multiproc_dir:
-        return encoder(REGISTRY), content_type
-    mark_dead_processes(Path(multiproc_dir))
-    registry = CollectorRegistry()
-    prometheus_multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+    if multiproc_dir:
+        mark_dead_processes(Path(multiproc_dir))
     return encoder(registry), content_type
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     authorize_scrape(request, request.app.state.settings)
-    body, content_type = render_metrics(request.headers.get("accept"))
+    body, content_type = render_metrics(
+        request.app.state.metrics_registry, request.headers.get("accept")
+    )
     return Response(body, media_type=content_type)
 
 

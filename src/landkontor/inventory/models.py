@@ -120,8 +120,12 @@ class Batch(IdMixin, TimestampMixin, Base):
     supplier_batch_no: Mapped[str | None] = mapped_column(String(64))
     production_date: Mapped[date | None] = mapped_column(Date)
     best_before: Mapped[date | None] = mapped_column(Date, index=True)
+    # Indexed for the few blocked and recalled batches (monitoring counts those with stock).
     status: Mapped[BatchStatus] = mapped_column(
-        _enum(BatchStatus, "batch_status"), default=BatchStatus.released, nullable=False
+        _enum(BatchStatus, "batch_status"),
+        default=BatchStatus.released,
+        nullable=False,
+        index=True,
     )
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
 

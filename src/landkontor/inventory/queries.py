@@ -35,6 +35,7 @@ from landkontor.inventory.schemas import (
 )
 
 ZERO = Decimal(0)
+UNSELLABLE_STATUSES = (BatchStatus.blocked, BatchStatus.recalled)
 
 
 def _within(session: Session, location_id: int, column: Any = Location.path) -> Any:
@@ -187,6 +188,40 @@ def valuation(
             )
     total = sum((r.value for r in rows), ZERO)
     return ValuationOut(as_of=as_of, by_warehouse=by_warehouse, rows=rows, total_value=total)
+
+
+def stock_value(session: Session) -> Decimal:
+    """Value of all stock on hand at moving-average cost (EUR): the sum of the item cost
+    rows, one per item, so the work grows with the catalogue, not with the ledger."""
+    return Decimal(session.scalar(select(func.coalesce(func.sum(ItemCost.value), 0))) or 0)
+
+
+def batches_with_stock(session: Session) -> dict[str, int]:
+    """How many ``blocked`` and ``recalled`` batches still hold stock (a non-zero level
+    anywhere), by status.
+
+    Reads through the index on the batch status and then each such batch's levels, so the
+    work grows with the blocked and recalled batches, not with all batches or levels.
+    (Expired batches are not counted here: almost every batch expires sooner or later, so
+    finding those with stock would read the whole history.)
+    """
+    counts = dict.fromkeys(UNSELLABLE_STATUSES, 0)
+    # A correlated LIMIT 1 lookup per batch, not EXISTS: the planner may turn a semi-join
+    # into a hash over every non-empty stock level, which grows with the whole warehouse.
+    some_stock = (
+        select(StockLevel.id)
+        .where(StockLevel.batch_id == Batch.id, StockLevel.quantity != 0)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Batch.status, func.count())
+        .where(Batch.status.in_(UNSELLABLE_STATUSES), some_stock.is_not(None))
+        .group_by(Batch.status)
+    )
+    for status, count in session.execute(stmt):
+        counts[status] = count
+    return {status.value: count for status, count in counts.items()}
 
 
 def _valuation_row(

@@ -1,28 +1,27 @@
-"""Prometheus metrics of the job engine (the contract dashboards and alerts are built on).
+"""Prometheus metrics of the job engine (dashboards and alerts are checked against them).
 
-Counters and histograms are recorded where the work happens: ``submitted`` in the process
-that submits (API), the rest in worker processes. Workers run prometheus-client in
-multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by ``landkontor worker`` before this
-module is imported), and the worker's main process serves the sum of all its children.
+Counters and histograms are recorded where the work happens: ``submitted`` and
+``cancelled`` (of a waiting job) in the process that handles the request (API), the rest
+in worker processes. Workers run prometheus-client in multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, set by ``landkontor worker`` before this module is imported),
+and the worker's main process serves the sum of all its children. So do the API's processes
+when there are several (``landkontor api --workers N``).
 
 The gauges are computed at scrape time from Redis and the database by
-:class:`JobsCollector`, which the API's ``/metrics`` registers. Labels are bounded: job type
-and queue, never a job id, user or item.
+:class:`JobsCollector`, on the registry the API's ``/metrics`` renders. Labels are bounded:
+job type and queue, never a job id, user or item.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from landkontor.common.metrics import CachedCollector, GaugeSpec
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
 from landkontor.jobs import broker
@@ -58,32 +57,32 @@ JOB_QUEUE_WAIT = Histogram(
 )
 
 
-class JobsCollector(Collector):
+QUEUE_LENGTH = GaugeSpec("landkontor_job_queue_length", "Messages waiting in a queue.", ("queue",))
+WORKERS_ONLINE = GaugeSpec("landkontor_workers_online", "Workers that reported recently.")
+OLDEST_PENDING_AGE = GaugeSpec(
+    "landkontor_job_oldest_pending_age_seconds",
+    "Age of the oldest job not yet started (pending, queued); 0 if none.",
+)
+FAILED_LAST_24H = GaugeSpec(
+    "landkontor_jobs_failed_last_24h", "Jobs that failed in the last 24 hours."
+)
+
+
+class JobsCollector(CachedCollector):
     """Gauges computed at scrape time, cached for ``cache_seconds``:
 
     ``landkontor_job_queue_length{queue}``, ``landkontor_workers_online``,
     ``landkontor_job_oldest_pending_age_seconds``, ``landkontor_jobs_failed_last_24h``.
     A source that does not answer (Redis down) leaves its gauges out instead of failing."""
 
+    specs = (QUEUE_LENGTH, WORKERS_ONLINE, OLDEST_PENDING_AGE, FAILED_LAST_24H)
+
     def __init__(self, settings: Settings, database: Database, cache_seconds: float = 5) -> None:
+        super().__init__(cache_seconds)
         self.settings = settings
         self.database = database
-        self.cache_seconds = cache_seconds
-        self._lock = threading.Lock()
-        self._cached: list[GaugeMetricFamily] = []
-        self._cached_at = float("-inf")
 
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        return iter(())  # computed at scrape time; nothing to check at registration
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self._lock:
-            if time.monotonic() - self._cached_at > self.cache_seconds:
-                self._cached = self._compute()
-                self._cached_at = time.monotonic()
-            return iter(list(self._cached))
-
-    def _compute(self) -> list[GaugeMetricFamily]:
+    def compute(self) -> list[GaugeMetricFamily]:
         families: list[GaugeMetricFamily] = []
         try:
             lengths = broker.queue_lengths(self.settings, QUEUES)
@@ -91,36 +90,15 @@ class JobsCollector(Collector):
         except broker.BROKER_ERRORS as exc:
             log.warning("metrics: broker unreachable: %s", exc)
         else:
-            queue_length = GaugeMetricFamily(
-                "landkontor_job_queue_length", "Messages waiting in a queue.", labels=["queue"]
-            )
-            for queue, length in lengths.items():
-                queue_length.add_metric([queue], length)
-            families.append(queue_length)
-            families.append(
-                GaugeMetricFamily(
-                    "landkontor_workers_online", "Workers that reported recently.", value=online
-                )
-            )
+            families.append(QUEUE_LENGTH.by_label(lengths))
+            families.append(WORKERS_ONLINE.of(online))
         try:
             oldest, failed = self._from_database()
         except Exception as exc:
             log.warning("metrics: database unreachable: %s", exc)
         else:
-            families.append(
-                GaugeMetricFamily(
-                    "landkontor_job_oldest_pending_age_seconds",
-                    "Age of the oldest job not yet started (pending, queued); 0 if none.",
-                    value=oldest,
-                )
-            )
-            families.append(
-                GaugeMetricFamily(
-                    "landkontor_jobs_failed_last_24h",
-                    "Jobs that failed in the last 24 hours.",
-                    value=failed,
-                )
-            )
+            families.append(OLDEST_PENDING_AGE.of(oldest))
+            families.append(FAILED_LAST_24H.of(failed))
         return families
 
     def _from_database(self) -> tuple[float, int]:

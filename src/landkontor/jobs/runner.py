@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from landkontor.db.session import Database
+from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
 from landkontor.jobs import metrics
@@ -197,6 +197,7 @@ def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -
         return fast
     now = utcnow()
     with database.session() as session:
+        begin_write(session)  # SQLite: read and write under one lock, not a stale snapshot
         job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None:
             log.info("job %s: no longer exists (purged); message dropped", job_id)
@@ -295,6 +296,7 @@ def _finish(
         return _succeed(database, claimed, context, result)
     retry_in: float | None = None
     with database.session() as session:
+        begin_write(session)  # SQLite: read and write under one lock, not a stale snapshot
         job = session.scalar(select(Job).where(Job.id == claimed.job_id).with_for_update())
         if job is None or job.status != JobStatus.running or job.attempts != claimed.attempt:
             log.warning(

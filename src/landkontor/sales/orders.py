@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
@@ -41,6 +41,10 @@ from landkontor.sales.schemas import (
 
 RESERVATION_DOCUMENT = "sales_order"
 ZERO = Decimal(0)
+# Orders still being worked on: everything but closed and cancelled.
+OPEN_STATUSES = tuple(
+    s for s in SalesOrderStatus if s not in (SalesOrderStatus.closed, SalesOrderStatus.cancelled)
+)
 
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> SalesOrder:
@@ -62,6 +66,17 @@ def order_query(
 
 def list_orders(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
     return paginate(session, order_query(**filters), params)
+
+
+def count_open_orders(session: Session) -> int:
+    """How many orders are neither closed nor cancelled (drafts and invoiced, unpaid ones
+    included). Reads the status index: the work grows with the open orders only."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(SalesOrder).where(SalesOrder.status.in_(OPEN_STATUSES))
+        )
+        or 0
+    )
 
 
 def _priced_line(
