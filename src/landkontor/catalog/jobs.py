@@ -24,7 +24,7 @@ from landkontor.common.schemas import InputModel
 from landkontor.errors import DomainError, InvalidInput
 from landkontor.jobs.context import JobContext, JobFileData
 from landkontor.jobs.errors import RetryableError
-from landkontor.jobs.importing import ImportSpec, run_import
+from landkontor.jobs.importing import ImportSpec, run_import, spreadsheet_cells
 from landkontor.jobs.registry import job_type
 from landkontor.jobs.tabular import check_columns, read_table, write_table
 
@@ -44,8 +44,6 @@ ITEM_COLUMNS = [
 REQUIRED_COLUMNS = ["item_no", "name", "base_unit"]
 _BOOLEAN_FIELDS = ("batch_managed", "active", "allow_negative_stock")
 _DECIMAL_FIELDS = ("reorder_point", "reorder_quantity")
-_TRUE = {"ja", "j", "x", "wahr", "y"}
-_FALSE = {"nein", "n", "falsch", "-"}
 
 
 def parse_pack_units(text: str) -> list[dict[str, str]]:
@@ -74,20 +72,12 @@ def format_pack_units(item: Item) -> str:
 def item_input(values: dict[str, Any]) -> dict[str, Any]:
     """One file row as ItemCreate input: empty cells take the defaults, German yes/no and
     decimal commas are understood."""
-    data = {k: v for k, v in values.items() if v is not None}
-    for name in _BOOLEAN_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and value.lower() in _TRUE:
-            data[name] = True
-        elif isinstance(value, str) and value.lower() in _FALSE:
-            data[name] = False
-    for name in _DECIMAL_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and "," in value and "." not in value:
-            data[name] = value.replace(",", ".")
-    for name in ("item_no", "name", "base_unit", "item_group"):
-        if name in data and not isinstance(data[name], str):
-            data[name] = str(data[name])  # 4711 in a spreadsheet is an item number, not a count
+    data = spreadsheet_cells(
+        values,
+        texts=("item_no", "name", "base_unit", "item_group"),
+        decimals=_DECIMAL_FIELDS,
+        booleans=_BOOLEAN_FIELDS,
+    )
     if isinstance(data.get("pack_units"), str):
         data["pack_units"] = parse_pack_units(data["pack_units"])
     return data

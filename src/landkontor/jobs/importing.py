@@ -8,8 +8,10 @@ rows already imported come out ``unchanged``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +30,65 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # The domain's chunk function: one result per input, in order: CREATED, UPDATED, UNCHANGED
 # or a DomainError saying why that row was refused.
 ApplyChunk = Callable[[Session, list[M]], list["str | DomainError"]]
+
+
+_TRUE = {"ja", "j", "x", "wahr", "y"}
+_FALSE = {"nein", "n", "falsch", "-"}
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() in _TRUE:
+        return True
+    if isinstance(value, str) and value.lower() in _FALSE:
+        return False
+    return value
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, str) and "," in value and "." not in value:
+        return value.replace(",", ".")  # 12,5 (German decimal comma)
+    return value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date()  # a spreadsheet date cell
+    if isinstance(value, str) and (match := _GERMAN_DATE.match(value)):
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return value  # the model names the field and says why
+    return value
+
+
+def _text(value: Any) -> Any:
+    return value if isinstance(value, str) else str(value)  # 4711 in a sheet is a number
+
+
+def spreadsheet_cells(
+    values: dict[str, Any],
+    *,
+    texts: Iterable[str] = (),
+    decimals: Iterable[str] = (),
+    dates: Iterable[str] = (),
+    booleans: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A file row's cells as model input: empty cells left out (the model's defaults apply),
+    numbers in text columns as text, German decimal commas, ``31.03.2027`` and date cells as
+    dates, ``ja``/``nein`` as booleans. Anything else is left for the model to judge."""
+    data = {k: v for k, v in values.items() if v is not None}
+    for names, convert in (
+        (texts, _text),
+        (decimals, _decimal),
+        (dates, _date),
+        (booleans, _boolean),
+    ):
+        for name in names:
+            if name in data:
+                data[name] = convert(data[name])
+    return data
 
 
 @dataclass
