@@ -112,7 +112,7 @@ def _batch(stock, item, batch_no) -> int:
 
 @pytest.mark.slow
 def test_opening_stock_killed_mid_import_posts_every_balance_once(private, manager, session):
-    rows = 1500
+    rows = 800
     client = private.client
     manager_headers = manager
     _master_data(client, manager_headers)
