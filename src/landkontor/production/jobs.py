@@ -209,9 +209,13 @@ ORDER_CHUNK = 50
 Checked = Literal["planned", "released", "in_progress"]
 
 
+def _planned_and_released() -> list[Checked]:
+    return ["planned", "released"]
+
+
 class MaterialShortageParams(InputModel):
     statuses: list[Checked] = Field(
-        default_factory=lambda: ["planned", "released"], min_length=1, max_length=3
+        default_factory=_planned_and_released, min_length=1, max_length=3
     )
     warehouse_id: int | None = None
     planned_until: date | None = Field(
