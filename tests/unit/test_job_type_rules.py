@@ -160,3 +160,19 @@ def test_every_domain_job_type_is_registered_with_queue_role_and_limits():
     assert get_job_type("import.partners").input_file
     verify = get_job_type("maintenance.verify-stock").schedule
     assert verify is not None and verify.hour == {2} and verify.minute == {43}
+
+
+def test_an_xlsx_export_stopped_midway_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from landkontor.jobs.errors import JobCancelled
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ["A-1"]
+        raise JobCancelled()  # what check_cancelled raises between two batches
+
+    with pytest.raises(JobCancelled):
+        write_xlsx_sheets([Sheet("Eins", ["a"], [[1]]), Sheet("Zwei", ["item_no"], rows())])
+    assert list(tmp_path.iterdir()) == []

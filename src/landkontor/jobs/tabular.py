@@ -7,6 +7,7 @@ text, so 12.5 stays 12.5), empty cells as None. Writing streams rows (openpyxl w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -192,17 +193,28 @@ def write_xlsx_sheets(sheets: Iterable[Sheet]) -> bytes:
 
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
-    for spec in sheets:
-        sheet = workbook.create_sheet(title=spec.title[:31])
-        sheet.freeze_panes = "A2"
-        header = []
-        for name in spec.columns:
-            cell = WriteOnlyCell(sheet, value=name)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in spec.rows:
-            sheet.append([_xlsx_value(v) for v in row])
+    try:
+        for spec in sheets:
+            sheet = workbook.create_sheet(title=spec.title[:31])
+            sheet.freeze_panes = "A2"
+            header = []
+            for name in spec.columns:
+                cell = WriteOnlyCell(sheet, value=name)
+                cell.font = bold
+                header.append(cell)
+            sheet.append(header)
+            for row in spec.rows:
+                sheet.append([_xlsx_value(v) for v in row])
+    except BaseException:  # a cancelled export: drop the sheets' temporary files now
+        for sheet in workbook.worksheets:
+            rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+            with contextlib.suppress(Exception):
+                if rows is not None:
+                    rows.close()
+                if writer is not None:
+                    writer.close()
+                    writer.cleanup()
+        raise
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
