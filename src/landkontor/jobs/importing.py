@@ -9,18 +9,19 @@ rows already imported come out ``unchanged``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.errors import DomainError
-from landkontor.jobs.context import JobContext
-from landkontor.jobs.errors import JobCancelled
-from landkontor.jobs.tabular import Row, Table
+from landkontor.jobs.context import JobContext, JobFileData
+from landkontor.jobs.errors import JobCancelled, RetryableError
+from landkontor.jobs.tabular import Row, Table, check_columns, read_table
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -202,3 +203,46 @@ def run_import(ctx: JobContext, table: Table, spec: ImportSpec[M], filename: str
         raise JobCancelled(f"cancelled after {report.chunks} chunk(s)", result=result) from exc
     ctx.progress(100, message=f"{report.rows} rows, {len(report.errors)} rejected")
     return report.as_result()
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """The columns an import file may have (``known``) and must have (``required``), and any
+    further check of its columns (``check(columns, filename)``)."""
+
+    known: Sequence[str]
+    required: Sequence[str]
+    check: Callable[[list[str], str], None] | None = None
+
+    def read(self, upload: JobFileData) -> Table:
+        """The file's rows; InvalidInput if it is not CSV/XLSX or its columns are wrong."""
+        table = read_table(upload.filename, upload.content)
+        check_columns(
+            table.columns, required=self.required, known=self.known, filename=upload.filename
+        )
+        if self.check is not None:
+            self.check(table.columns, upload.filename)
+        return table
+
+    def check_upload(self, upload: JobFileData) -> None:
+        """For ``@job_type(check_input=...)``: refuse a bad file at submit (422)."""
+        self.read(upload)
+
+
+def import_upload(ctx: JobContext, layout: FileLayout, spec: ImportSpec[M]) -> dict:
+    """Import the job's uploaded file with ``spec``: the whole of an import job type."""
+    upload = ctx.input_file()
+    return run_import(ctx, layout.read(upload), spec, upload.filename)
+
+
+def retry_on_conflict(apply: ApplyChunk[M], what: str) -> ApplyChunk[M]:
+    """``apply`` with a unique-key conflict — another import created the same rows meanwhile —
+    turned into a retry of the job (the chunk was rolled back; the retry finds the rows)."""
+
+    def guarded(session: Session, models: list[M]) -> list[str | DomainError]:
+        try:
+            return apply(session, models)
+        except IntegrityError as exc:
+            raise RetryableError(f"{what} changed concurrently; the import is retried") from exc
+
+    return guarded

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from landkontor.partners.models import Customer, CustomerGroup, PriceList, Suppl
 from landkontor.partners.schemas import (
     CustomerCreate,
     CustomerUpdate,
+    PartnerCreate,
     PartnerImportRow,
     SupplierCreate,
     SupplierUpdate,
@@ -32,20 +34,13 @@ from landkontor.partners.service import (
 )
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-_PARTNER_FIELDS = (
-    "name",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "vat_id",
-    "blocked",
-    "blocked_reason",
-    "payment_days",
-    "cash_discount_percent",
-    "cash_discount_days",
-)
+_PARTNER_FIELDS = tuple(PartnerCreate.model_fields)  # customers and suppliers have them
 _CUSTOMER_FIELDS = ("discount_percent", "credit_limit")
+# Per kind: the number's field, the create and update models and use cases.
+_KINDS: dict[str, tuple[str, type[BaseModel], type[BaseModel], Any, Any]] = {
+    "customer": ("customer_no", CustomerCreate, CustomerUpdate, create_customer, update_customer),
+    "supplier": ("supplier_no", SupplierCreate, SupplierUpdate, create_supplier, update_supplier),
+}
 
 
 class _Lookups:
@@ -54,13 +49,19 @@ class _Lookups:
     def __init__(self, session: Session, rows: list[PartnerImportRow]) -> None:
         customer_nos = {r.customer_no for r in rows if r.customer_no}
         supplier_nos = {r.supplier_no for r in rows if r.supplier_no}
-        self.customers = {
-            c.customer_no: c
-            for c in session.scalars(select(Customer).where(Customer.customer_no.in_(customer_nos)))
-        }
-        self.suppliers = {
-            s.supplier_no: s
-            for s in session.scalars(select(Supplier).where(Supplier.supplier_no.in_(supplier_nos)))
+        self.existing: dict[str, dict[str, Any]] = {
+            "customer": {
+                c.customer_no: c
+                for c in session.scalars(
+                    select(Customer).where(Customer.customer_no.in_(customer_nos))
+                )
+            },
+            "supplier": {
+                s.supplier_no: s
+                for s in session.scalars(
+                    select(Supplier).where(Supplier.supplier_no.in_(supplier_nos))
+                )
+            },
         }
         group_codes = {r.customer_group for r in rows if r.customer_group}
         self.groups = dict(
@@ -107,34 +108,20 @@ def _values(row: PartnerImportRow, lookups: _Lookups) -> dict[str, Any]:
     return values
 
 
-def _changes(partner: Any, values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if getattr(partner, name) != value}
-
-
 def _upsert(session: Session, row: PartnerImportRow, lookups: _Lookups) -> str:
+    kind = "customer" if row.customer_no else "supplier"
+    number_field, create_model, update_model, create, update = _KINDS[kind]
+    number = getattr(row, number_field)
     values = _values(row, lookups)
-    if row.customer_no:
-        customer = lookups.customers.get(row.customer_no)
-        if customer is None:
-            create_customer(
-                session, CustomerCreate.model_validate({**values, "customer_no": row.customer_no})
-            )
-            return CREATED
-        changes = _changes(customer, values)
-        if changes:
-            update_customer(session, customer.id, CustomerUpdate.model_validate(changes))
-        return UPDATED if changes else UNCHANGED
-    assert row.supplier_no is not None
-    supplier = lookups.suppliers.get(row.supplier_no)
-    if supplier is None:
-        create_supplier(
-            session, SupplierCreate.model_validate({**values, "supplier_no": row.supplier_no})
-        )
+    partner = lookups.existing[kind].get(number)
+    if partner is None:
+        create(session, create_model.model_validate({**values, number_field: number}))
         return CREATED
-    changes = _changes(supplier, values)
-    if changes:
-        update_supplier(session, supplier.id, SupplierUpdate.model_validate(changes))
-    return UPDATED if changes else UNCHANGED
+    changes = {name: value for name, value in values.items() if getattr(partner, name) != value}
+    if not changes:
+        return UNCHANGED
+    update(session, partner.id, update_model.model_validate(changes))
+    return UPDATED
 
 
 @use_case

@@ -11,54 +11,27 @@ from typing import Any
 
 from pydantic import Field
 from pydantic_core import PydanticUndefined
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from landkontor.auth.roles import Role
 from landkontor.common.schemas import InputModel
-from landkontor.errors import DomainError, InvalidInput
-from landkontor.jobs.context import JobContext, JobFileData
-from landkontor.jobs.errors import RetryableError
-from landkontor.jobs.importing import ImportSpec, run_import, spreadsheet_cells
+from landkontor.errors import InvalidInput
+from landkontor.jobs.context import JobContext
+from landkontor.jobs.importing import (
+    FileLayout,
+    ImportSpec,
+    import_upload,
+    retry_on_conflict,
+    spreadsheet_cells,
+)
 from landkontor.jobs.registry import job_type
-from landkontor.jobs.tabular import check_columns, read_table
 from landkontor.partners.importing import upsert_partners
 from landkontor.partners.schemas import PartnerImportRow
 
-PARTNER_COLUMNS = [
-    "customer_no",
-    "supplier_no",
-    "name",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "vat_id",
-    "payment_days",
-    "cash_discount_percent",
-    "cash_discount_days",
-    "blocked",
-    "blocked_reason",
-    "customer_group",
-    "price_list",
-    "discount_percent",
-    "credit_limit",
-]
+PARTNER_COLUMNS = list(PartnerImportRow.model_fields)
 NUMBER_COLUMNS = ("customer_no", "supplier_no")
-_TEXTS = (
-    "customer_no",
-    "supplier_no",
-    "name",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "vat_id",
-    "blocked_reason",
-    "customer_group",
-    "price_list",
-)
 _DECIMALS = ("cash_discount_percent", "discount_percent", "credit_limit")
+_NOT_TEXT = (*_DECIMALS, "payment_days", "cash_discount_days", "blocked")
+_TEXTS = tuple(c for c in PARTNER_COLUMNS if c not in _NOT_TEXT)
 # What an empty cell means: the field's empty value (a term not set is inherited again).
 _EMPTY = {
     name: None if field.default is PydanticUndefined else field.default
@@ -76,8 +49,7 @@ def partner_input(values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _check_file_columns(columns: list[str], filename: str) -> None:
-    check_columns(columns, required=["name"], known=PARTNER_COLUMNS, filename=filename)
+def _check_number_columns(columns: list[str], filename: str) -> None:
     if not any(c in columns for c in NUMBER_COLUMNS):
         raise InvalidInput(
             f"{filename}: needs a customer_no column (customers) or a supplier_no column "
@@ -86,9 +58,7 @@ def _check_file_columns(columns: list[str], filename: str) -> None:
         )
 
 
-def check_partner_file(upload: JobFileData) -> None:
-    """Refuse at submit what cannot be a partner file: not CSV/XLSX, wrong columns."""
-    _check_file_columns(read_table(upload.filename, upload.content).columns, upload.filename)
+PARTNER_FILE = FileLayout(known=PARTNER_COLUMNS, required=["name"], check=_check_number_columns)
 
 
 class ImportPartnersParams(InputModel):
@@ -99,31 +69,21 @@ def _key(row: PartnerImportRow) -> str:
     return f"customer {row.customer_no}" if row.customer_no else f"supplier {row.supplier_no}"
 
 
-def _apply(session: Session, rows: list[PartnerImportRow]) -> list[str | DomainError]:
-    try:
-        return upsert_partners(session, rows)
-    except IntegrityError as exc:  # another import created the same partner meanwhile
-        raise RetryableError("partners changed concurrently; the chunk will be retried") from exc
-
-
 @job_type(
     "import.partners",
     params=ImportPartnersParams,
     input_file=True,
     role=Role.manager,
     soft_time_limit=1800,
-    check_input=check_partner_file,
+    check_input=PARTNER_FILE.check_upload,
 )
 def import_partners(ctx: JobContext, params: ImportPartnersParams) -> dict:
     """Create or update customers and suppliers from a CSV/XLSX file; bad rows are reported."""
-    upload = ctx.input_file()
-    table = read_table(upload.filename, upload.content)
-    _check_file_columns(table.columns, upload.filename)
     spec = ImportSpec(
         model=PartnerImportRow,
         key=_key,
-        apply=_apply,
+        apply=retry_on_conflict(upsert_partners, "partners"),
         to_input=partner_input,
         chunk_size=params.chunk_size,
     )
-    return run_import(ctx, table, spec, upload.filename)
+    return import_upload(ctx, PARTNER_FILE, spec)

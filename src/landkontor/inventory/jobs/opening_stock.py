@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.auth.roles import Role
@@ -15,11 +14,15 @@ from landkontor.common.schemas import InputModel
 from landkontor.errors import DomainError
 from landkontor.inventory.opening import post_opening_stock
 from landkontor.inventory.schemas import OpeningStockIn
-from landkontor.jobs.context import JobContext, JobFileData
-from landkontor.jobs.errors import RetryableError
-from landkontor.jobs.importing import ImportSpec, run_import, spreadsheet_cells
+from landkontor.jobs.context import JobContext
+from landkontor.jobs.importing import (
+    FileLayout,
+    ImportSpec,
+    retry_on_conflict,
+    run_import,
+    spreadsheet_cells,
+)
 from landkontor.jobs.registry import job_type
-from landkontor.jobs.tabular import check_columns, read_table
 
 OPENING_COLUMNS = [
     "item_no",
@@ -45,12 +48,7 @@ def opening_input(values: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def check_opening_file(upload: JobFileData) -> None:
-    """Refuse at submit what cannot be an opening-stock file: not CSV/XLSX, wrong columns."""
-    table = read_table(upload.filename, upload.content)
-    check_columns(
-        table.columns, required=OPENING_REQUIRED, known=OPENING_COLUMNS, filename=upload.filename
-    )
+OPENING_FILE = FileLayout(known=OPENING_COLUMNS, required=OPENING_REQUIRED)
 
 
 class ImportOpeningStockParams(InputModel):
@@ -67,28 +65,21 @@ def _balance_key(balance: OpeningStockIn) -> str:
     input_file=True,
     role=Role.manager,
     soft_time_limit=3600,
-    check_input=check_opening_file,
+    check_input=OPENING_FILE.check_upload,
 )
 def import_opening_stock(ctx: JobContext, params: ImportOpeningStockParams) -> dict:
     """Post opening stock from a CSV/XLSX file as stock receipts; each balance once."""
-    upload = ctx.input_file()
-    table = read_table(upload.filename, upload.content)
-    check_columns(
-        table.columns, required=OPENING_REQUIRED, known=OPENING_COLUMNS, filename=upload.filename
-    )
     actor = ctx.submitted_by or "system"
+    upload = ctx.input_file()
 
-    def apply(session: Session, balances: list[OpeningStockIn]) -> list[str | DomainError]:
-        try:
-            return post_opening_stock(session, balances, actor=actor, source=upload.filename)
-        except IntegrityError as exc:  # the same balance or batch posted concurrently
-            raise RetryableError("stock changed concurrently; the chunk will be retried") from exc
+    def post(session: Session, balances: list[OpeningStockIn]) -> list[str | DomainError]:
+        return post_opening_stock(session, balances, actor=actor, source=upload.filename)
 
     spec = ImportSpec(
         model=OpeningStockIn,
         key=_balance_key,
-        apply=apply,
+        apply=retry_on_conflict(post, "stock"),  # the same balance or batch posted meanwhile
         to_input=opening_input,
         chunk_size=params.chunk_size,
     )
-    return run_import(ctx, table, spec, upload.filename)
+    return run_import(ctx, OPENING_FILE.read(upload), spec, upload.filename)
