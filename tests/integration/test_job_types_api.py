@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from sqlalchemy import func, select
 
 from landkontor.jobs.models import Job
@@ -47,29 +46,30 @@ def test_an_opening_stock_file_with_wrong_columns_is_refused_at_upload(client, m
     assert _jobs(session) == 0
 
 
-@pytest.mark.parametrize(
-    ("route", "body", "field"),
-    [
-        ("/api/v1/reports", {"type": "batch-trace"}, "params.batch_id"),
-        ("/api/v1/reports", {"type": "batch-trace", "params": {"batch_id": 1}}, "params.batch_id"),
-        (
-            "/api/v1/reports",
-            {"type": "batch-trace", "params": {"batch_id": 1, "depth": 0}},
-            "params.depth",
-        ),
-        ("/api/v1/reports", {"type": "stock-valuation", "params": {"as_of": "gestern"}}, None),
-        (
-            "/api/v1/optimizations",
-            {"type": "material-shortages", "params": {"statuses": ["completed"]}},
-            None,
-        ),
-        ("/api/v1/optimizations", {"type": "reorder-proposals", "params": {"x": 1}}, "params.x"),
-        ("/api/v1/exports", {"type": "stock-levels", "params": {"location_id": 42}}, None),
-        ("/api/v1/reports", {"type": "stock-levels"}, "type"),  # not a report
-    ],
-)
-def test_bad_parameters_are_422_before_queueing(client, clerk, session, route, body, field):
-    assert_problem(client.post(route, json=body, headers=clerk), 422, field=field)
+PERIOD_BACKWARDS = {"posted_from": "2026-02-01T00:00:00Z", "posted_to": "2026-01-01T00:00:00Z"}
+# (shortcut, type, params, the field named in the 422)
+BAD_PARAMETERS = [
+    ("reports", "batch-trace", {}, "params.batch_id"),
+    ("reports", "batch-trace", {"batch_id": 1}, "params.batch_id"),  # no such batch
+    ("reports", "batch-trace", {"batch_id": 1, "depth": 0}, "params.depth"),
+    ("reports", "stock-valuation", {"as_of": "gestern"}, "params.as_of"),
+    ("reports", "stock-levels", {}, "type"),  # an export, not a report
+    ("optimizations", "material-shortages", {"statuses": ["completed"]}, None),
+    ("optimizations", "reorder-proposals", {"x": 1}, "params.x"),
+    ("exports", "stock-levels", {"location_id": 42}, "params.location_id"),  # no such location
+    ("exports", "ledger", {"format": "pdf"}, "params.format"),
+    ("exports", "ledger", {"movement_type": "theft"}, "params.movement_type"),
+    ("exports", "ledger", PERIOD_BACKWARDS, "params"),
+]
+
+
+def test_bad_parameters_are_422_before_queueing(client, clerk, viewer, session):
+    for shortcut, kind, params, field in BAD_PARAMETERS:
+        body = {"type": kind, "params": params}
+        response = client.post(f"/api/v1/{shortcut}", json=body, headers=clerk)
+        assert_problem(response, 422, field=field)
+    response = client.post("/api/v1/exports", json={"type": "stock-levels"}, headers=viewer)
+    assert_problem(response, 403)
     assert _jobs(session) == 0
 
 
