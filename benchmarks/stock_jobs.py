@@ -6,7 +6,8 @@ Needs a database of its own (it adds items, stock and ledger lines, which cannot
 and a Redis db of its own (it empties it):
 
     LANDKONTOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test_jobs \
-    LANDKONTOR_BROKER_URL=redis://127.0.0.1:6379/14 .venv/bin/python benchmarks/stock_jobs.py --rows 20000
+    LANDKONTOR_BROKER_URL=redis://127.0.0.1:6379/14 \
+    .venv/bin/python benchmarks/stock_jobs.py --rows 20000
 
 Prints one JSON line: seconds each job ran (its record's started → finished) and rows/s.
 """
@@ -26,6 +27,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: benchmarks.jobs must import
 
+import landkontor.models  # noqa: E402, F401 - every mapper, for the services used here
 from benchmarks.jobs import BIN, start, stop, wait_for  # noqa: E402
 from landkontor.catalog import service as catalog  # noqa: E402
 from landkontor.catalog.schemas import ItemCreate  # noqa: E402
