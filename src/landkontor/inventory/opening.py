@@ -160,8 +160,7 @@ def _post(
             raise AlreadyExists(
                 f"the opening stock of {item.item_no} at {balance.warehouse}/{balance.location}"
                 f"{' batch ' + balance.batch_no if balance.batch_no else ''} was posted with "
-                f"other values (movement {movement_id}); correct it with a stock adjustment",
-                field="quantity",
+                f"other values (movement {movement_id}); correct it with a stock adjustment"
             )
         return ALREADY_POSTED
     line = PostingLine(

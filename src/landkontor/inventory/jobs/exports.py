@@ -93,10 +93,12 @@ def export_stock_levels(ctx: JobContext, params: StockLevelsExportParams) -> dic
         total = _count(session, stmt)
     _check_size(params.format, total)
 
+    written = 0
+
     def rows() -> Iterator[list[Any]]:
         # One statement, streamed in batches: a consistent snapshot of the levels (a
         # transfer is never seen half), progress and the cancel check between batches.
-        done = 0
+        nonlocal written
         with ctx.session() as session:
             result = session.execute(stmt.execution_options(yield_per=EXPORT_BATCH))
             for batch in result.partitions():
@@ -113,14 +115,14 @@ def export_stock_levels(ctx: JobContext, params: StockLevelsExportParams) -> dic
                         r.quantity,
                         r.unit,
                     ]
-                done += len(batch)
-                ctx.progress(done, total, f"{done} of {total} stock levels")
+                written += len(batch)
+                ctx.progress(written, total, f"{written} of {total} stock levels")
                 ctx.check_cancelled()
 
     content, content_type = write_table(params.format, LEVEL_COLUMNS, rows(), sheet_title="Bestand")
     filename = f"stock-levels-{ctx.job_id[:8]}.{params.format}"
     ctx.attach_result(filename, content_type, content)
-    return {"rows": total, "file": filename, "format": params.format, "bytes": len(content)}
+    return {"rows": written, "file": filename, "format": params.format, "bytes": len(content)}
 
 
 class LedgerExportParams(InputModel):

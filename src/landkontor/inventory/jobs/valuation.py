@@ -4,7 +4,8 @@ the end of a business day, from inventory.queries.valuation, as PDF or XLSX."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy import select
@@ -15,16 +16,11 @@ from landkontor.common.clock import end_of_business_day
 from landkontor.common.schemas import InputModel
 from landkontor.db.types import utcnow
 from landkontor.inventory import queries
-from landkontor.inventory.models import (
-    Warehouse,
-)
+from landkontor.inventory.models import Warehouse
 from landkontor.jobs.context import JobContext
 from landkontor.jobs.pdf import PDF_TYPE, Section, number, sections_pdf
 from landkontor.jobs.registry import job_type
-from landkontor.jobs.tabular import (
-    XLSX_TYPE,
-    write_xlsx,
-)
+from landkontor.jobs.tabular import XLSX_TYPE, write_xlsx
 
 
 class ValuationReportParams(InputModel):
@@ -48,7 +44,10 @@ VALUATION_COLUMNS = [
 ]
 
 
-def _valuation_rows(session: Session, params: ValuationReportParams, as_of: datetime | None):
+def _valuation_rows(
+    session: Session, params: ValuationReportParams, as_of: datetime | None
+) -> tuple[list[list[Any]], Decimal, str]:
+    """The valued rows with item names, units and warehouse codes; the total; the scope."""
     valuation = queries.valuation(
         session,
         as_of=as_of,
@@ -65,6 +64,13 @@ def _valuation_rows(session: Session, params: ValuationReportParams, as_of: date
         )
     }
     warehouses = dict(session.execute(select(Warehouse.id, Warehouse.code)).tuples().all())
+    scope = [
+        f"Lager {warehouses.get(params.warehouse_id, params.warehouse_id)}"
+        if params.warehouse_id
+        else "alle Lager" + (", je Lager" if params.by_warehouse else ""),
+    ]
+    if params.item_id is not None:
+        scope.append(f"nur Artikel {items[params.item_id][0]}" if params.item_id in items else "")
     rows = [
         [
             r.item_no,
@@ -77,7 +83,7 @@ def _valuation_rows(session: Session, params: ValuationReportParams, as_of: date
         ]
         for r in valuation.rows
     ]
-    return rows, valuation.total_value
+    return rows, valuation.total_value, ", ".join(part for part in scope if part)
 
 
 @job_type("report.stock-valuation", params=ValuationReportParams, soft_time_limit=900)
@@ -85,7 +91,7 @@ def report_stock_valuation(ctx: JobContext, params: ValuationReportParams) -> di
     """Stock value per item (optionally per warehouse), now or as of a day, as PDF or XLSX."""
     as_of = end_of_business_day(params.as_of) if params.as_of else None
     with ctx.session() as session:
-        rows, total = _valuation_rows(session, params, as_of)
+        rows, total, scope = _valuation_rows(session, params, as_of)
     ctx.progress(50, message=f"{len(rows)} rows valued")
     ctx.check_cancelled()
     moment = as_of or utcnow()
@@ -115,7 +121,7 @@ def report_stock_valuation(ctx: JobContext, params: ValuationReportParams) -> di
                     empty="",
                 )
             ],
-            header_lines=[stand, "Bewertung zum gleitenden Durchschnitt"],
+            header_lines=[stand, scope, "Bewertung zum gleitenden Durchschnitt"],
         )
         content_type = PDF_TYPE
     filename = f"stock-valuation-{(params.as_of or moment.date()).isoformat()}.{params.format}"
