@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from tests.jobs_support import wait_until
 
@@ -69,15 +70,25 @@ def csv_records(content: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
 
 
+def _cell(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))  # the decimal it was written as
+    return value
+
+
 def xlsx_records(content: bytes, sheet: str | None = None) -> list[dict]:
-    """The rows of a sheet (default: the first) as dicts by the header row."""
+    """The rows of a sheet (default: the first) as dicts by the header row; numbers as
+    Decimal."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     rows = list((workbook[sheet] if sheet else workbook.worksheets[0]).iter_rows(values_only=True))
     header = rows[0]
     # Read-only sheets leave out empty cells at the end of a row.
-    return [{h: row[i] if i < len(row) else None for i, h in enumerate(header)} for row in rows[1:]]
+    return [
+        {h: _cell(row[i]) if i < len(row) else None for i, h in enumerate(header)}
+        for row in rows[1:]
+    ]
 
 
 def pdf_pages(content: bytes) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from landkontor.inventory.models import Batch, LedgerEntry, StockMovement
 from landkontor.inventory.verify import verify_stock
+from tests.factories import Stock
 from tests.jobs_helpers import get_job, upload_import, wait_job
 from tests.jobs_support import wait_until
 
@@ -113,8 +114,7 @@ def _batch(stock, item, batch_no) -> int:
 @pytest.mark.slow
 def test_opening_stock_killed_mid_import_posts_every_balance_once(private, manager, session):
     rows = 800
-    client = private.client
-    manager_headers = manager
+    client, manager_headers = private.client, manager
     _master_data(client, manager_headers)
     content = HEADER + "".join(f"WEIZEN;HAUPT;A1;OB-{n:05d};;10;kg;0,20\n" for n in range(rows))
     private.process("beat")
@@ -151,8 +151,6 @@ def test_opening_stock_killed_mid_import_posts_every_balance_once(private, manag
 
 
 def _master_data(client, headers) -> None:
-    from tests.factories import Stock
-
     stock = Stock(client, headers)
     wh = stock.warehouse(code="HAUPT")
     stock.location(wh["id"], code="A1")

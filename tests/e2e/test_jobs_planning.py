@@ -10,7 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from tests.helpers import assert_problem
-from tests.jobs_helpers import pdf_pages, result_file, run_job, xlsx_records
+from tests.jobs_helpers import pdf_pages, result_file, run_job, wait_job, xlsx_records
 
 
 @pytest.fixture(scope="module")
@@ -104,17 +104,17 @@ def test_batch_trace_report_holds_the_trace_and_the_recall_report(
     assert [r["batch_no"] for r in made] == [b["batch_no"] for b in forward["batches"]]
     deliveries = xlsx_records(content, "Lieferungen")
     assert [
-        (r["delivery_no"], r["customer_no"], r["item_no"], _d(r["quantity"])) for r in deliveries
+        (r["delivery_no"], r["customer_no"], r["item_no"], r["quantity"]) for r in deliveries
     ] == [
         (d["delivery_no"], d["customer"]["number"], "MF18", D(d["quantity"]))
         for d in forward["deliveries"]
     ]
     customers = xlsx_records(content, "Kunden")
-    assert [(c["customer_no"], c["item_no"], _d(c["quantity"])) for c in customers] == [
+    assert [(c["customer_no"], c["item_no"], c["quantity"]) for c in customers] == [
         ("K-100", "MF18", D(recall["customers"][0]["quantities"]["MF18"]))
     ]
     stock_rows = xlsx_records(content, "Bestand")
-    assert sum(_d(r["quantity"]) for r in stock_rows if r["item_no"] == "SOJA") == D(
+    assert sum(r["quantity"] for r in stock_rows if r["item_no"] == "SOJA") == D(
         recall["stock_total"]["SOJA"]
     )
     assert done["result"]["customers"] == ["K-100"] and done["result"]["descendants"] == 1
@@ -140,15 +140,10 @@ def test_batch_trace_report_holds_the_trace_and_the_recall_report(
 
 
 def run_job_from(client, headers, job: dict) -> dict:
-    from tests.jobs_helpers import wait_job
-
+    """Wait for a job submitted through a shortcut; assert it succeeded."""
     done = wait_job(client, headers, job["id"])
     assert done["status"] == "succeeded", done
     return done
-
-
-def _d(value) -> D:
-    return D(str(value))
 
 
 def test_reorder_proposals_count_open_orders_and_name_the_last_supplier(
@@ -206,7 +201,7 @@ def test_reorder_proposals_count_open_orders_and_name_the_last_supplier(
     assert D(availability["available"]) == D(feed_p["available"])
 
     rows = xlsx_records(result_file(client, clerk, done)[0])
-    assert [(r["item_no"], _d(r["quantity"]), r["supplier_no"]) for r in rows] == [
+    assert [(r["item_no"], r["quantity"], r["supplier_no"]) for r in rows] == [
         ("FUTTER", D(50), None),
         ("SAAT", D(250), "L-NEU"),
     ]
