@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from tests.jobs_support import wait_until
 
@@ -46,3 +47,53 @@ def upload_import(client, headers, content: bytes, filename: str = "items.csv", 
     )
     assert response.status_code == 202, response.text
     return response.json()
+
+
+def run_job(client, headers, job_type: str, params: dict | None = None, **extra) -> dict:
+    """Submit a job and wait until it has finished; assert it succeeded."""
+    done = wait_job(client, headers, submit(client, headers, job_type, params, **extra)["id"])
+    assert done["status"] == "succeeded", done
+    return done
+
+
+def result_file(client, headers, job: dict) -> tuple[bytes, str]:
+    """The job's result file: (content, content type)."""
+    assert job["result_url"] == f"/api/v1/jobs/{job['id']}/result", job
+    response = client.get(job["result_url"], headers=headers)
+    assert response.status_code == 200, response.text
+    return response.content, response.headers["content-type"]
+
+
+def csv_records(content: bytes) -> list[dict[str, str]]:
+    import csv
+
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+def _cell(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))  # the decimal it was written as
+    return value
+
+
+def xlsx_records(content: bytes, sheet: str | None = None) -> list[dict]:
+    """The rows of a sheet (default: the first) as dicts by the header row; numbers as
+    Decimal."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    rows = list((workbook[sheet] if sheet else workbook.worksheets[0]).iter_rows(values_only=True))
+    header = rows[0]
+    # Read-only sheets leave out empty cells at the end of a row.
+    return [
+        {h: _cell(row[i]) if i < len(row) else None for i, h in enumerate(header)}
+        for row in rows[1:]
+    ]
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf), after checking it is one."""
+    from pypdf import PdfReader
+
+    assert content.startswith(b"%PDF-")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from fastapi.testclient import TestClient
 
 from landkontor.settings import get_settings
 
@@ -195,6 +196,51 @@ def start_worker(tmp_path_factory, migrated_database) -> Iterator:
 def worker(start_worker) -> Worker:
     """One worker with two pool processes on every queue, shared by the session's tests."""
     return start_worker("--queues", "default,reports,imports,exports")
+
+
+class Private:
+    """A private Redis, an API client using it, and processes started against it."""
+
+    def __init__(self, redis_server, client, settings, logs, start_worker) -> None:
+        self.redis, self.client, self.settings = redis_server, client, settings
+        self.logs, self._start_worker = logs, start_worker
+        self.processes: list = []
+        self.workers: list = []
+
+    def worker(self, *args: str, **kwargs):
+        worker = self._start_worker(*args, broker=self.redis.url, **kwargs)
+        self.workers.append(worker)
+        return worker
+
+    def queue_empty(self, queue: str = "default") -> bool:
+        return redis.Redis.from_url(self.redis.url).llen(queue) == 0
+
+    def process(self, *args: str, **env: str):
+        log = self.logs / f"{args[0]}-{len(self.processes)}.log"
+        process = start_process(list(args), log, LANDKONTOR_BROKER_URL=self.redis.url, **env)
+        self.processes.append(process)
+        return process
+
+
+@pytest.fixture
+def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
+    """A Redis of the test's own (which it may stop), an API client and processes using it."""
+    from landkontor.api.app import create_app  # not at plugin load: settings come first
+
+    server = RedisServer().start()
+    own = settings.model_copy(update={"broker_url": server.url})
+    try:
+        with TestClient(create_app(own, db), raise_server_exceptions=False) as client:
+            env = Private(server, client, own, tmp_path, start_worker)
+            yield env
+            for process in env.processes:
+                process.terminate()
+            for worker in env.workers:
+                worker.stop()
+            for process in env.processes:
+                process.wait(20)
+    finally:
+        server.stop()
 
 
 def wait_until(predicate, timeout: float = 30, interval: float = 0.1, message: str = ""):

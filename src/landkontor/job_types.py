@@ -5,6 +5,17 @@ adds its ``jobs`` module here.
 """
 
 from landkontor.catalog import jobs as catalog_jobs
+from landkontor.inventory import jobs as inventory_jobs
 from landkontor.jobs import builtin as builtin_jobs
+from landkontor.partners import jobs as partners_jobs
+from landkontor.production import jobs as production_jobs
+from landkontor.purchasing import jobs as purchasing_jobs
 
-__all__ = ["builtin_jobs", "catalog_jobs"]
+__all__ = [
+    "builtin_jobs",
+    "catalog_jobs",
+    "inventory_jobs",
+    "partners_jobs",
+    "production_jobs",
+    "purchasing_jobs",
+]

@@ -7,63 +7,17 @@ import base64
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from landkontor.api.app import create_app
 from landkontor.catalog.models import Item, ItemUnit
 from landkontor.jobs.models import Job
 from tests.jobs_helpers import get_job, items_csv, submit, upload_import, wait_job
-from tests.jobs_support import RedisServer, free_port, start_process, wait_until
+from tests.jobs_support import free_port, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-class Private:
-    """A private Redis, an API client using it, and processes started against it."""
-
-    def __init__(self, redis_server, client, settings, logs, start_worker) -> None:
-        self.redis, self.client, self.settings = redis_server, client, settings
-        self.logs, self._start_worker = logs, start_worker
-        self.processes: list = []
-        self.workers: list = []
-
-    def worker(self, *args: str, **kwargs):
-        worker = self._start_worker(*args, broker=self.redis.url, **kwargs)
-        self.workers.append(worker)
-        return worker
-
-    def queue_empty(self, queue: str = "default") -> bool:
-        return redis.Redis.from_url(self.redis.url).llen(queue) == 0
-
-    def process(self, *args: str, **env: str):
-        log = self.logs / f"{args[0]}-{len(self.processes)}.log"
-        process = start_process(list(args), log, LANDKONTOR_BROKER_URL=self.redis.url, **env)
-        self.processes.append(process)
-        return process
-
-
-@pytest.fixture
-def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
-    server = RedisServer().start()
-    own = settings.model_copy(update={"broker_url": server.url})
-    try:
-        with TestClient(create_app(own, db), raise_server_exceptions=False) as client:
-            env = Private(server, client, own, tmp_path, start_worker)
-            yield env
-            for process in env.processes:
-                process.terminate()
-            for worker in env.workers:
-                worker.stop()
-            for process in env.processes:
-                process.wait(20)
-    finally:
-        server.stop()
 
 
 def _count(session, model) -> int:

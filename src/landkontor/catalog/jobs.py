@@ -13,20 +13,23 @@ from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from landkontor.auth.roles import Role
 from landkontor.catalog import service
 from landkontor.catalog.models import Item
 from landkontor.catalog.schemas import ItemCreate
 from landkontor.common.schemas import InputModel
-from landkontor.errors import DomainError, InvalidInput
-from landkontor.jobs.context import JobContext, JobFileData
-from landkontor.jobs.errors import RetryableError
-from landkontor.jobs.importing import ImportSpec, run_import
+from landkontor.errors import InvalidInput
+from landkontor.jobs.context import JobContext
+from landkontor.jobs.importing import (
+    FileLayout,
+    ImportSpec,
+    import_upload,
+    retry_on_conflict,
+    spreadsheet_cells,
+)
 from landkontor.jobs.registry import job_type
-from landkontor.jobs.tabular import check_columns, read_table, write_table
+from landkontor.jobs.tabular import write_table
 
 ITEM_COLUMNS = [
     "item_no",
@@ -44,8 +47,6 @@ ITEM_COLUMNS = [
 REQUIRED_COLUMNS = ["item_no", "name", "base_unit"]
 _BOOLEAN_FIELDS = ("batch_managed", "active", "allow_negative_stock")
 _DECIMAL_FIELDS = ("reorder_point", "reorder_quantity")
-_TRUE = {"ja", "j", "x", "wahr", "y"}
-_FALSE = {"nein", "n", "falsch", "-"}
 
 
 def parse_pack_units(text: str) -> list[dict[str, str]]:
@@ -74,42 +75,22 @@ def format_pack_units(item: Item) -> str:
 def item_input(values: dict[str, Any]) -> dict[str, Any]:
     """One file row as ItemCreate input: empty cells take the defaults, German yes/no and
     decimal commas are understood."""
-    data = {k: v for k, v in values.items() if v is not None}
-    for name in _BOOLEAN_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and value.lower() in _TRUE:
-            data[name] = True
-        elif isinstance(value, str) and value.lower() in _FALSE:
-            data[name] = False
-    for name in _DECIMAL_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and "," in value and "." not in value:
-            data[name] = value.replace(",", ".")
-    for name in ("item_no", "name", "base_unit", "item_group"):
-        if name in data and not isinstance(data[name], str):
-            data[name] = str(data[name])  # 4711 in a spreadsheet is an item number, not a count
+    data = spreadsheet_cells(
+        values,
+        texts=("item_no", "name", "base_unit", "item_group"),
+        decimals=_DECIMAL_FIELDS,
+        booleans=_BOOLEAN_FIELDS,
+    )
     if isinstance(data.get("pack_units"), str):
         data["pack_units"] = parse_pack_units(data["pack_units"])
     return data
 
 
-def check_item_file(upload: JobFileData) -> None:
-    """Refuse at submit what cannot be an item file: not CSV/XLSX, wrong columns."""
-    table = read_table(upload.filename, upload.content)
-    check_columns(
-        table.columns, required=REQUIRED_COLUMNS, known=ITEM_COLUMNS, filename=upload.filename
-    )
+ITEM_FILE = FileLayout(known=ITEM_COLUMNS, required=REQUIRED_COLUMNS)
 
 
 class ImportItemsParams(InputModel):
     chunk_size: int = Field(1000, ge=10, le=10_000, description="Rows per transaction.")
-
-
-def _apply_items(session: Session, items: list[ItemCreate]) -> list[str | DomainError]:
-    try:
-        return service.upsert_items(session, items)
-    except IntegrityError as exc:  # another import created the same item meanwhile
-        raise RetryableError("items changed concurrently; the chunk will be retried") from exc
 
 
 @job_type(
@@ -118,23 +99,18 @@ def _apply_items(session: Session, items: list[ItemCreate]) -> list[str | Domain
     input_file=True,
     role=Role.manager,
     soft_time_limit=3600,
-    check_input=check_item_file,
+    check_input=ITEM_FILE.check_upload,
 )
 def import_items(ctx: JobContext, params: ImportItemsParams) -> dict:
     """Create or update items from a CSV/XLSX file; bad rows are reported, not imported."""
-    upload = ctx.input_file()
-    table = read_table(upload.filename, upload.content)
-    check_columns(
-        table.columns, required=REQUIRED_COLUMNS, known=ITEM_COLUMNS, filename=upload.filename
-    )
     spec = ImportSpec(
         model=ItemCreate,
         key=lambda item: item.item_no,
-        apply=_apply_items,
+        apply=retry_on_conflict(service.upsert_items, "items"),
         to_input=item_input,
         chunk_size=params.chunk_size,
     )
-    return run_import(ctx, table, spec, upload.filename)
+    return import_upload(ctx, ITEM_FILE, spec)
 
 
 class ExportItemsParams(InputModel):

@@ -43,17 +43,17 @@ def _within(session: Session, location_id: int, column: Any = Location.path) -> 
     return column.startswith(root.path)
 
 
-def levels(
+def level_query(
     session: Session,
-    params: PageParams,
     *,
     item_id: int | None = None,
     location_id: int | None = None,
     batch_id: int | None = None,
     warehouse_id: int | None = None,
     include_zero: bool = False,
-) -> tuple[list[StockLevelOut], int]:
-    """Stock levels; ``location_id`` includes all its sub-locations."""
+) -> Select[Any]:
+    """The stock levels with these filters, ordered by item, location path, best-before;
+    ``location_id`` includes all its sub-locations (InvalidInput if it does not exist)."""
     stmt: Select[Any] = (
         select(
             StockLevel.item_id,
@@ -84,24 +84,30 @@ def levels(
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
     if location_id is not None:
         stmt = stmt.where(_within(session, location_id))
-    rows, total = paginate_rows(session, stmt, params)
+    return stmt
+
+
+def levels(session: Session, params: PageParams, **filters: Any) -> tuple[list[StockLevelOut], int]:
+    """One page of stock levels (filters as :func:`level_query`)."""
+    rows, total = paginate_rows(session, level_query(session, **filters), params)
     return [StockLevelOut.model_validate(row._mapping) for row in rows], total
 
 
-def ledger(
+def ledger_query(
     session: Session,
-    params: PageParams,
     *,
     item_id: int | None = None,
     location_id: int | None = None,
+    warehouse_id: int | None = None,
     batch_id: int | None = None,
     movement_id: int | None = None,
     movement_type: MovementType | None = None,
     reference: str | None = None,
     posted_from: datetime | None = None,
     posted_to: datetime | None = None,
-) -> tuple[list[Any], int]:
-    """Ledger lines with their movement, newest first."""
+) -> Select[Any]:
+    """Ledger lines with their movement, newest first; ``location_id`` includes its
+    sub-locations (InvalidInput if it does not exist)."""
     stmt: Select[Any] = (
         select(
             LedgerEntry,
@@ -128,12 +134,20 @@ def ledger(
         stmt = stmt.where(LedgerEntry.posted_at >= posted_from)
     if posted_to is not None:
         stmt = stmt.where(LedgerEntry.posted_at <= posted_to)
-    if location_id is not None:
+    if location_id is not None or warehouse_id is not None:
         loc = aliased(Location)
-        stmt = stmt.join(loc, loc.id == LedgerEntry.location_id).where(
-            _within(session, location_id, loc.path)
-        )
-    return paginate_rows(session, stmt, params)
+        stmt = stmt.join(loc, loc.id == LedgerEntry.location_id)
+        if location_id is not None:
+            stmt = stmt.where(_within(session, location_id, loc.path))
+        if warehouse_id is not None:
+            stmt = stmt.where(loc.warehouse_id == warehouse_id)
+    return stmt
+
+
+def ledger(session: Session, params: PageParams, **filters: Any) -> tuple[list[Any], int]:
+    """One page of ledger lines with their movement, newest first (filters as
+    :func:`ledger_query`)."""
+    return paginate_rows(session, ledger_query(session, **filters), params)
 
 
 def valuation(

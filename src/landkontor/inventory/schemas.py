@@ -367,3 +367,17 @@ class MixOut(OutputModel):
 
 class RecallIn(InputModel):
     reason: str = Field(min_length=3, max_length=2000)
+
+
+# --- opening stock ---------------------------------------------------------------------
+class OpeningStockIn(InputModel):
+    """One opening balance (Anfangsbestand): stock of an item at a location, in a batch."""
+
+    item_no: Code
+    warehouse: Code = Field(description="Warehouse code.")
+    location: Code = Field(description="Code of a leaf location in that warehouse.")
+    batch_no: BatchNo | None = Field(None, description="Batch-managed items: created if new.")
+    best_before: date | None = Field(None, description="Of a new batch; default: shelf life.")
+    quantity: PositiveDecimal
+    unit: str | None = Field(None, max_length=20, description="Default: the base unit.")
+    unit_cost: NonNegativeDecimal = Field(description="EUR per entered unit (valuation).")

@@ -24,6 +24,8 @@ from landkontor.errors import FieldError, InvalidInput
 from landkontor.jobs.errors import UnknownJobType
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from landkontor.jobs.context import JobContext
 
 QUEUES = ("default", "reports", "imports", "exports", "optimization")
@@ -51,6 +53,9 @@ class JobType:
     input_file: bool  # needs an uploaded file (imports): submit through POST /imports
     schedule: Any = None  # a Celery schedule (crontab, timedelta): beat submits it
     check_input: Callable[[Any], None] | None = None  # rejects a bad upload at submit (422)
+    # Checks valid parameters against the database at submit (a batch that does not exist):
+    # raises InvalidInput (422) naming ``params.<field>``; called in the submit transaction.
+    check_params: Callable[[Session, Any], None] | None = None
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,6 +94,7 @@ def job_type(
     input_file: bool = False,
     schedule: Any = None,
     check_input: Callable[[Any], None] | None = None,
+    check_params: Callable[[Session, Any], None] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of job type ``name``."""
     queue = queue or FAMILY_QUEUES.get(name.split(".", 1)[0], "default")
@@ -114,6 +120,7 @@ def job_type(
             input_file=input_file,
             schedule=schedule,
             check_input=check_input,
+            check_params=check_params,
             description=(handler.__doc__ or "").strip().split("\n")[0],
         )
         return handler

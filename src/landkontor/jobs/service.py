@@ -53,7 +53,8 @@ def submit(
     """Store a new job; it is handed to the broker after the transaction commits.
 
     Rules: the type must be registered (UnknownJobType, 422) and the parameters valid
-    (InvalidInput naming ``params.<field>``); the submitter needs the type's role (Forbidden);
+    (InvalidInput naming ``params.<field>``, also for references the type checks in the
+    database, e.g. a batch that does not exist); the submitter needs the type's role (Forbidden);
     import types need an uploaded file. With an ``idempotency_key`` already used by this
     submitter for the same type, the existing job is returned instead of a new one
     (Conflict if that key was used for another type).
@@ -74,6 +75,8 @@ def submit(
     if input_file is not None and spec.check_input is not None:
         spec.check_input(input_file)
     validated = spec.validate_params(params)
+    if spec.check_params is not None:
+        spec.check_params(session, validated)
     if idempotency_key is not None:
         existing = session.scalar(
             select(Job).where(

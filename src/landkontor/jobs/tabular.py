@@ -7,6 +7,7 @@ text, so 12.5 stays 12.5), empty cells as None. Writing streams rows (openpyxl w
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -22,6 +23,7 @@ from landkontor.errors import InvalidInput
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
+XLSX_MAX_ROWS = 1_048_576  # rows of one sheet, the header included
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -173,29 +175,56 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def write_xlsx(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Data"
-) -> bytes:
-    """An XLSX workbook with one sheet: a bold header row, frozen, and the rows."""
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title, header and rows (any iterable, read once)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+
+
+def write_xlsx_sheets(sheets: Iterable[Sheet]) -> bytes:
+    """An XLSX workbook with one sheet per :class:`Sheet`: a bold, frozen header row and the
+    rows, streamed (openpyxl write-only), so long sheets never sit in memory as cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+    try:
+        for spec in sheets:
+            sheet = workbook.create_sheet(title=spec.title[:31])
+            sheet.freeze_panes = "A2"
+            header = []
+            for name in spec.columns:
+                cell = WriteOnlyCell(sheet, value=name)
+                cell.font = bold
+                header.append(cell)
+            sheet.append(header)
+            for row in spec.rows:
+                sheet.append([_xlsx_value(v) for v in row])
+    except BaseException:  # a cancelled export: drop the sheets' temporary files now
+        for sheet in workbook.worksheets:
+            rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+            with contextlib.suppress(Exception):
+                if rows is not None:
+                    rows.close()
+                if writer is not None:
+                    writer.close()
+                    writer.cleanup()
+        raise
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def write_xlsx(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = "Data"
+) -> bytes:
+    """An XLSX workbook with one sheet: a bold header row, frozen, and the rows."""
+    return write_xlsx_sheets([Sheet(sheet_title, columns, rows)])
 
 
 def write_table(

@@ -177,6 +177,32 @@ class SupplierOut(PartnerOut):
     supplier_no: str
 
 
+CUSTOMER_ONLY_FIELDS = ("customer_group", "price_list", "discount_percent", "credit_limit")
+
+
+class PartnerImportRow(PartnerCreate):
+    """One row of a partner file: a customer (it has a customer_no) or a supplier (it has a
+    supplier_no). Groups and price lists are named by their codes."""
+
+    customer_no: Code | None = None
+    supplier_no: Code | None = None
+    customer_group: Code | None = Field(None, description="Code of the customer's group.")
+    price_list: Code | None = Field(None, description="Code of the customer's own price list.")
+    discount_percent: Discount | None = None
+    credit_limit: Amount | None = None
+
+    @model_validator(mode="after")
+    def _customer_or_supplier(self) -> PartnerImportRow:
+        if (self.customer_no is None) == (self.supplier_no is None):
+            raise ValueError(
+                "a row needs either a customer_no (a customer) or a supplier_no (a supplier)"
+            )
+        given = [name for name in CUSTOMER_ONLY_FIELDS if getattr(self, name) is not None]
+        if self.supplier_no is not None and given:
+            raise ValueError(f"suppliers have no {', '.join(given)}")
+        return self
+
+
 # --- price lists -------------------------------------------------------------------------
 class PriceIn(InputModel):
     item_id: int
