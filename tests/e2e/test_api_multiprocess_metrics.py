@@ -30,7 +30,6 @@ def test_metrics_of_all_workers_add_up_and_dead_workers_are_marked(api_server):
     assert metrics_dir.is_dir()
     before = httpx.get(f"{base}/metrics").text
     requests = 40
-    # A route the readiness polling does not touch, so no request is counted late.
     with httpx.Client() as client:  # new connections spread over both processes
         for _ in range(requests):
             client.get(f"{base}/api/v1/users/me", headers={"Connection": "close"})

@@ -173,6 +173,21 @@ class MetricsMiddleware:
         started = time.perf_counter()
         status: int | None = None
         problem: bytearray | None = None
+        recorded = False
+
+        def record() -> None:
+            # Once per request, before the last byte goes out: a client that has its answer
+            # (and scrapes next) always finds its request counted.
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            route = self.templates.of(scope)
+            HTTP_REQUESTS.labels(method, route, f"{(status or 500) // 100}xx").inc()
+            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            if problem is not None:
+                HTTP_ERRORS.labels(problem_code(bytes(problem))).inc()
+            in_progress.dec()
 
         async def send_and_observe(message: Message) -> None:
             nonlocal status, problem
@@ -181,8 +196,11 @@ class MetricsMiddleware:
                 content_type = dict(message.get("headers", ())).get(b"content-type", b"")
                 if content_type.startswith(PROBLEM_JSON):
                     problem = bytearray()
-            elif problem is not None and len(problem) <= MAX_PROBLEM_BODY:
-                problem += message.get("body", b"")
+            elif message["type"] == "http.response.body":
+                if problem is not None and len(problem) <= MAX_PROBLEM_BODY:
+                    problem += message.get("body", b"")
+                if not message.get("more_body", False):
+                    record()
             await send(message)
 
         try:
@@ -194,12 +212,7 @@ class MetricsMiddleware:
                 status, problem = 500, bytearray(b'{"code": "internal-error"}')
             raise
         finally:
-            route = self.templates.of(scope)
-            HTTP_REQUESTS.labels(method, route, f"{(status or 500) // 100}xx").inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
-            if problem is not None:
-                HTTP_ERRORS.labels(problem_code(bytes(problem))).inc()
-            in_progress.dec()
+            record()
 
 
 # --- GET /metrics ------------------------------------------------------------------------
