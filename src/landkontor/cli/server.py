@@ -23,8 +23,8 @@ def prepare_database(settings: Settings, *, run_migrations: bool = True) -> None
         console.print(
             Panel.fit(
                 f"First start: created user [bold]admin[/] with password [bold]{password}[/]\n"
-                f"(also in {settings.var_dir / 'initial-admin-password'}, readable only by you;"
-                " change it after logging in)",
+                f"It is also in {settings.var_dir / 'initial-admin-password'} (readable only\n"
+                "by you). Change it after logging in.",
                 title="Initial admin",
                 border_style="yellow",
             )
