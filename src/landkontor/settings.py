@@ -212,6 +212,12 @@ class Settings(BaseSettings):
     job_progress_interval_seconds: float = Field(
         1, ge=0, description="Shortest interval between two progress writes of one job."
     )
+    job_state_synchronous_commit: bool = Field(
+        False,
+        description="PostgreSQL: wait for the disk on every worker bookkeeping write (claim, "
+        "progress, success). Off: faster; a database crash may forget the last second of "
+        "them, which the sweeper repairs. Submits are always synchronous.",
+    )
     job_upload_max_bytes: int = Field(
         50 * 1024 * 1024, ge=1024, description="Largest file accepted for an import job."
     )

@@ -9,6 +9,7 @@ READ COMMITTED with explicit row locks in the services.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from landkontor.settings import Settings, get_settings
@@ -24,7 +26,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _IN_USE_CASE = "landkontor.in_use_case"
-_WRITE_OPTION = "landkontor_write"
+WRITE_OPTION = "landkontor_write"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -41,11 +43,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(_WRITE_OPTION)
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+) -> Engine:
     """Create an engine for ``url`` with the settings this project relies on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -56,22 +67,58 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
     )
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only if it sat idle ``idle_seconds`` or longer.
+
+    ``pool_pre_ping`` would cost a round trip on every transaction; a connection used a
+    moment ago is alive or, if the database went down in that moment, the error invalidates
+    the pool and the next transaction connects afresh. A stale connection found by the ping
+    is replaced by the pool (DisconnectionError), so requests after a database restart work.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["landkontor_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("landkontor_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("ping failed")
 
 
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.engine = make_engine(
+            url, pool_size=pool_size, echo=echo, ping_after_idle=ping_after_idle
+        )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -126,11 +173,11 @@ def begin_write(session: Session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
-        if session.info.get(_WRITE_OPTION) is session.get_transaction():
+        if session.info.get(WRITE_OPTION) is session.get_transaction():
             return  # already writing
         session.commit()
-    session.connection(execution_options={_WRITE_OPTION: True})
-    session.info[_WRITE_OPTION] = session.get_transaction()
+    session.connection(execution_options={WRITE_OPTION: True})
+    session.info[WRITE_OPTION] = session.get_transaction()
 
 
 def use_case(

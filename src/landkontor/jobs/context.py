@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState
 from landkontor.jobs.errors import JobCancelled, JobSuperseded
-from landkontor.jobs.models import Job, JobFile, JobStatus
+from landkontor.jobs.models import JobFile
+from landkontor.jobs.store import get_store
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,16 +36,21 @@ class JobFileData:
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
+    def as_values(self, job_id: str, role: str, now: datetime | None = None) -> dict:
+        """The job_files row of this file (for a Core insert)."""
+        return {
+            "job_id": job_id,
+            "role": role,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.content),
+            "sha256": self.sha256,
+            "content": self.content,
+            "created_at": now or utcnow(),
+        }
+
     def as_row(self, job_id: str, role: str) -> JobFile:
-        return JobFile(
-            job_id=job_id,
-            role=role,
-            filename=self.filename,
-            content_type=self.content_type,
-            size=len(self.content),
-            sha256=self.sha256,
-            content=self.content,
-        )
+        return JobFile(**self.as_values(job_id, role))
 
 
 class JobContext:
@@ -81,22 +89,13 @@ class JobContext:
         with self.database.session() as session:
             yield session
 
-    def _owned(self):
-        return (
-            update(Job)
-            .where(Job.id == self.job_id, Job.attempts == self.attempt)
-            .where(Job.status == JobStatus.running)
-        )
-
-    def touch(self, **values: object) -> None:
-        """Write heartbeat (and ``values``) for this attempt; learn about cancellation."""
-        stmt = self._owned().values(heartbeat_at=utcnow(), **values).returning(Job.cancel_requested)
-        with self.database.session() as session:
-            row = session.execute(stmt).first()
-            session.commit()
-        if row is None:
+    def touch(self, *, progress: int | None = None, progress_message: str = "") -> None:
+        """Write the heartbeat (and progress) of this attempt; learn about cancellation."""
+        store = get_store(self.database, self.settings)
+        cancel = store.touch(self.job_id, self.attempt, progress=progress, message=progress_message)
+        if cancel is None:
             self._superseded.set()
-        elif row[0]:
+        elif cancel:
             self._cancel_requested.set()
 
     # --- progress and cancellation ---------------------------------------------
@@ -151,21 +150,50 @@ class JobContext:
         self.result_files.append(JobFileData(filename, content_type, content))
 
 
-class Heartbeat(threading.Thread):
-    """Tells the database that this attempt lives, so the sweeper can tell lost ones."""
+class Heartbeats(threading.Thread):
+    """One thread per worker process tells the database that its running attempts live
+    (so the sweeper can tell lost ones) and learns about cancellations; a job only
+    registers itself, which costs nothing for short jobs."""
 
-    def __init__(self, context: JobContext, interval: float) -> None:
-        super().__init__(name=f"heartbeat-{context.job_id}", daemon=True)
-        self.context = context
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="job-heartbeats", daemon=True)
         self.interval = interval
-        self.stopped = threading.Event()
+        self.pid = os.getpid()
+        self._running: dict[int, JobContext] = {}
+        self._lock = threading.Lock()
 
     def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                self.context.touch()
-            except Exception:  # a missed heartbeat is retried on the next tick
-                log.warning("heartbeat of job %s failed", self.context.job_id, exc_info=True)
+        while True:
+            time.sleep(self.interval)
+            with self._lock:
+                contexts = list(self._running.values())
+            for context in contexts:
+                try:
+                    context.touch()
+                except Exception:  # a missed heartbeat is retried on the next tick
+                    log.warning("heartbeat of job %s failed", context.job_id, exc_info=True)
 
-    def stop(self) -> None:
-        self.stopped.set()
+    @contextmanager
+    def beating(self, context: JobContext) -> Iterator[None]:
+        """While the block runs, ``context``'s attempt gets a heartbeat every interval."""
+        with self._lock:
+            self._running[id(context)] = context
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.pop(id(context), None)
+
+
+_heartbeats: dict[float, Heartbeats] = {}
+_heartbeats_lock = threading.Lock()
+
+
+def heartbeats(interval: float) -> Heartbeats:
+    """This process's heartbeat thread (started on first use, again after a fork)."""
+    with _heartbeats_lock:
+        thread = _heartbeats.get(interval)
+        if thread is None or thread.pid != os.getpid():
+            thread = _heartbeats[interval] = Heartbeats(interval)
+            thread.start()
+        return thread

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from landkontor.db.types import utcnow
 from landkontor.jobs import metrics
@@ -33,6 +34,7 @@ class Dispatch:
     queue: str
     settings: Settings
     submitted: bool  # count it as submitted (new job) rather than re-queued
+    job: Job | None = None  # the submitter's object: told when its publish failed
 
 
 def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None):
@@ -52,10 +54,9 @@ def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float 
     )
 
 
-def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
-    """Publish ``jobs``; mark the published pending ones queued. Returns the published ids.
-
-    Stops at the first broker error (the broker is down: the sweeper will try again)."""
+def _publish_until_broker_error(jobs: list[Dispatch]) -> list[str]:
+    """Publish ``jobs`` in order; stop at the first broker error (the broker is down).
+    Returns the ids published."""
     published: list[str] = []
     for job in jobs:
         try:
@@ -68,6 +69,12 @@ def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
             )
             break
         published.append(job.job_id)
+    return published
+
+
+def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
+    """Publish pending ``jobs`` (the sweeper's); mark the published ones queued."""
+    published = _publish_until_broker_error(jobs)
     if published:
         jobs_table = Job.__table__
         with engine.begin() as connection:
@@ -79,10 +86,33 @@ def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
     return published
 
 
+def publish_queued(engine: Engine, jobs: list[Dispatch]) -> list[str]:
+    """Publish jobs just committed as ``queued``; those the broker did not take are set back
+    to ``pending`` for the sweeper. Returns the published ids."""
+    published = _publish_until_broker_error(jobs)
+    failed = [job for job in jobs if job.job_id not in set(published)]
+    if failed:
+        jobs_table = Job.__table__
+        with engine.begin() as connection:
+            connection.execute(
+                update(jobs_table)
+                .where(
+                    jobs_table.c.id.in_([job.job_id for job in failed]),
+                    jobs_table.c.status == JobStatus.queued,
+                )
+                .values(status=JobStatus.pending, queued_at=None)
+            )
+        for job in failed:
+            if job.job is not None:
+                set_committed_value(job.job, "status", JobStatus.pending)
+                set_committed_value(job.job, "queued_at", None)
+    return published
+
+
 def dispatch_after_commit(session: Session, job: Job, settings: Settings, *, new: bool) -> None:
-    """Publish ``job`` once the session's current transaction commits."""
+    """Publish ``job`` (written as ``queued``) once the session's transaction commits."""
     session.info.setdefault(_PENDING_KEY, []).append(
-        Dispatch(job.id, job.type, job.queue, settings, submitted=new)
+        Dispatch(job.id, job.type, job.queue, settings, submitted=new, job=job)
     )
 
 
@@ -95,7 +125,7 @@ def _after_commit(session: Session) -> None:
         if job.submitted:
             metrics.JOBS_SUBMITTED.labels(job.job_type, job.queue).inc()
     try:
-        publish_jobs(session.get_bind().engine, jobs)
+        publish_queued(session.get_bind().engine, jobs)
     except Exception:  # the jobs are stored; the sweeper dispatches what is left
         log.exception("dispatching %d job(s) after commit failed", len(jobs))
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import socket
 import time
 import traceback
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -33,16 +32,15 @@ from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
 from landkontor.jobs import metrics
 from landkontor.jobs.broker import BROKER_ERRORS
-from landkontor.jobs.context import Heartbeat, JobContext
+from landkontor.jobs.context import JobContext, heartbeats
 from landkontor.jobs.dispatch import publish
 from landkontor.jobs.errors import JobCancelled, JobSuperseded, RetryableError, UnknownJobType
-from landkontor.jobs.models import WAITING, AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
+from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
 from landkontor.jobs.registry import get_job_type, is_registered
+from landkontor.jobs.store import HOST, get_store
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
-
-HOST = socket.gethostname()
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     RetryableError,
@@ -136,65 +134,24 @@ def fail_job(session: Session, job: Job, error_type: str, message: str, tb: str 
     metrics.JOBS_FAILED.labels(job.type, job.queue).inc()
 
 
-_jobs = Job.__table__
-_attempts = JobAttempt.__table__
+def claim(
+    database: Database,
+    job_id: str,
+    *,
+    worker: str,
+    settings: Settings,
+    job_type: str | None = None,
+) -> Claim | None:
+    """Start an attempt of the job if it is this delivery's to run; None otherwise.
 
-
-def _claim_waiting(database: Database, job_id: str, *, worker: str) -> Claim | None:
-    """The common case in one statement: a waiting job of a known type becomes running."""
-    now = utcnow()
-    with database.session() as session:
-        row = session.execute(
-            update(_jobs)
-            .where(_jobs.c.id == job_id, _jobs.c.status.in_(list(WAITING)))
-            .values(
-                status=JobStatus.running,
-                attempts=_jobs.c.attempts + 1,
-                started_at=now,
-                heartbeat_at=now,
-                next_attempt_at=None,
-                worker=worker,
-                worker_host=HOST,
-                worker_pid=os.getpid(),
-                progress=0,
-                progress_message="",
-            )
-            .returning(
-                _jobs.c.id,
-                _jobs.c.type,
-                _jobs.c.queue,
-                _jobs.c.params,
-                _jobs.c.attempts,
-                _jobs.c.submitted_by,
-                _jobs.c.queued_at,
-                _jobs.c.created_at,
-            )
-        ).first()
-        if row is None or not is_registered(row.type):
-            session.rollback()  # the careful path below decides
-            return None
-        session.execute(
-            insert(_attempts).values(
-                job_id=job_id,
-                number=row.attempts,
-                outcome=AttemptOutcome.running,
-                worker=worker,
-                started_at=now,
-            )
-        )
-        if row.attempts > 1:  # results of an earlier attempt
-            session.execute(
-                delete(JobFile).where(JobFile.job_id == job_id, JobFile.role == "result")
-            )
-        session.commit()
-    return Claim.of(row)
-
-
-def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -> Claim | None:
-    """Start an attempt of the job if it is this delivery's to run; None otherwise."""
-    fast = _claim_waiting(database, job_id, worker=worker)
-    if fast is not None:
-        return fast
+    ``job_type`` (from the message) allows the one-statement claim of a waiting job; every
+    other case — no type given, a running job whose worker may be dead, a finished, purged or
+    unknown-type job — takes the careful path under a row lock."""
+    if job_type is not None:
+        store = get_store(database, settings)
+        fast = store.claim(job_id, job_type, worker, runnable=is_registered)
+        if fast is not None:
+            return Claim.of(fast)
     now = utcnow()
     with database.session() as session:
         begin_write(session)  # SQLite: read and write under one lock, not a stale snapshot
@@ -242,9 +199,16 @@ def claim(database: Database, job_id: str, *, worker: str, settings: Settings) -
         return Claim.of(job)
 
 
-def execute(job_id: str, *, worker: str, settings: Settings, database: Database) -> str:
+def execute(
+    job_id: str,
+    *,
+    worker: str,
+    settings: Settings,
+    database: Database,
+    job_type: str | None = None,
+) -> str:
     """Claim, run and finish one attempt. Returns what happened (for the worker's log)."""
-    claimed = claim(database, job_id, worker=worker, settings=settings)
+    claimed = claim(database, job_id, worker=worker, settings=settings, job_type=job_type)
     if claimed is None:
         return "skipped"
     spec = get_job_type(claimed.job_type)
@@ -261,12 +225,11 @@ def execute(job_id: str, *, worker: str, settings: Settings, database: Database)
         submitted_by=claimed.submitted_by,
         worker=worker,
     )
-    heartbeat = Heartbeat(context, settings.job_heartbeat_seconds)
-    heartbeat.start()
     started = time.perf_counter()
     try:
-        params = spec.validate_params(claimed.params)
-        result = spec.handler(context, params)
+        with heartbeats(settings.job_heartbeat_seconds).beating(context):
+            params = spec.validate_params(claimed.params)
+            result = spec.handler(context, params)
     except JobSuperseded:
         log.warning("job %s: attempt %d was superseded; stopped", job_id, claimed.attempt)
         return "superseded"
@@ -276,8 +239,6 @@ def execute(job_id: str, *, worker: str, settings: Settings, database: Database)
         metrics.JOB_DURATION.labels(spec.name).observe(time.perf_counter() - started)
         outcome = AttemptOutcome.retry if is_transient(exc) else AttemptOutcome.failed
         return _finish(database, claimed, outcome, context, error=exc, settings=settings)
-    finally:
-        heartbeat.stop()
     metrics.JOB_DURATION.labels(spec.name).observe(time.perf_counter() - started)
     return _finish(database, claimed, AttemptOutcome.succeeded, context, result=result)
 
@@ -348,38 +309,9 @@ def _succeed(
     database: Database, claimed: Claim, context: JobContext, result: dict[str, Any] | None
 ) -> str:
     """Record success, result and result files in one transaction (if still ours)."""
-    now = utcnow()
-    with database.session() as session:
-        updated = session.execute(
-            update(_jobs)
-            .where(
-                _jobs.c.id == claimed.job_id,
-                _jobs.c.attempts == claimed.attempt,
-                _jobs.c.status == JobStatus.running,
-            )
-            .values(
-                status=JobStatus.succeeded,
-                progress=100,
-                finished_at=now,
-                result=result,
-                error_type=None,
-                error_message=None,
-                error_traceback=None,
-            )
-        )
-        if updated.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            log.warning(
-                "job %s: attempt %d no longer owns the job", claimed.job_id, claimed.attempt
-            )
-            return "superseded"
-        session.execute(
-            update(_attempts)
-            .where(_attempts.c.job_id == claimed.job_id, _attempts.c.number == claimed.attempt)
-            .values(outcome=AttemptOutcome.succeeded, finished_at=now)
-        )
-        for file in context.result_files:
-            session.add(file.as_row(claimed.job_id, "result"))
-        session.commit()
+    store = get_store(database, context.settings)
+    if not store.succeed(claimed.job_id, claimed.attempt, result, context.result_files):
+        log.warning("job %s: attempt %d no longer owns the job", claimed.job_id, claimed.attempt)
+        return "superseded"
     metrics.JOBS_SUCCEEDED.labels(claimed.job_type, claimed.queue).inc()
     return AttemptOutcome.succeeded.value

@@ -90,12 +90,13 @@ def submit(
                     field="idempotency_key",
                 )
             return existing
+    now = utcnow()
     job = Job(
         id=str(uuid.uuid4()),
         type=spec.name,
         queue=spec.queue,
         params=validated.model_dump(mode="json"),
-        status=JobStatus.pending,
+        status=JobStatus.queued,  # back to pending only if the broker does not take it
         progress=0,
         progress_message="",
         attempts=0,
@@ -103,7 +104,8 @@ def submit(
         cancel_requested=False,
         submitted_by=submitter.username,
         idempotency_key=idempotency_key,
-        created_at=utcnow(),
+        created_at=now,
+        queued_at=now,
     )
     session.add(job)
     if input_file is not None:
@@ -198,14 +200,13 @@ def retry(
             f"job {job_id} is {job.status.value}; only failed or cancelled jobs can be retried"
         )
     spec = get_job_type(job.type)
-    job.status = JobStatus.pending
     job.max_attempts = job.attempts + spec.max_attempts
     job.cancel_requested = False
     job.finished_at = job.next_attempt_at = None
     job.error_type = job.error_message = job.error_traceback = None
     job.result = None
     job.progress, job.progress_message = 0, ""
-    job.queued_at = None
+    job.status, job.queued_at = JobStatus.queued, utcnow()
     session.flush()
     dispatch_after_commit(session, job, settings or get_settings(), new=False)
     return job

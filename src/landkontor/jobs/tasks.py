@@ -21,6 +21,7 @@ def run_job(self, job_id: str, job_type: str | None = None) -> str:
         worker=self.request.hostname or "?",
         settings=settings,
         database=get_database(settings),
+        job_type=job_type,
     )
 
 
