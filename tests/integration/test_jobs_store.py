@@ -4,10 +4,12 @@ how connections the database dropped are replaced."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select, text, update
 
 from landkontor.db.session import Database
-from landkontor.jobs import service
+from landkontor.db.types import utcnow
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
 from landkontor.jobs.registry import is_registered
@@ -16,7 +18,20 @@ from tests.helpers import requires_postgres
 
 
 def _submit(session, settings) -> str:
-    return service.submit(session, "system.ping", {}, settings=settings).id
+    """A queued ping job that no broker knows of (the suite's workers must not take it)."""
+    job = Job(
+        id=str(uuid.uuid4()),
+        type="system.ping",
+        queue="default",
+        params={"message": "ping"},
+        status=JobStatus.queued,
+        max_attempts=3,
+        created_at=utcnow(),
+        queued_at=utcnow(),
+    )
+    session.add(job)
+    session.commit()
+    return job.id
 
 
 def _job(db: Database, job_id: str) -> tuple[Job, list[JobAttempt], list[JobFile]]:
