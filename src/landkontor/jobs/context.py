@@ -161,10 +161,10 @@ class Heartbeats(threading.Thread):
         self.pid = os.getpid()
         self._running: dict[int, JobContext] = {}
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def run(self) -> None:
-        while True:
-            time.sleep(self.interval)
+        while not self._stopped.wait(self.interval):
             with self._lock:
                 contexts = list(self._running.values())
             for context in contexts:
