@@ -16,8 +16,8 @@ from landkontor.catalog.schemas import (
     UnitCreate,
     UnitOut,
 )
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page
 
 units_router = APIRouter(prefix="/units", tags=["catalog"])
 items_router = APIRouter(prefix="/items", tags=["catalog"])

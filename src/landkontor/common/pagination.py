@@ -1,11 +1,13 @@
-"""Offset paging for list endpoints: ?limit=&offset= in, {items, total, limit, offset} out."""
+"""Offset paging for list endpoints: ?limit=&offset= in, {items, total, limit, offset} out.
+
+Free of the web framework (services and jobs use it); the query parameters are read by
+``landkontor.api.pagination.PageDep``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -26,16 +28,6 @@ class Page(BaseModel, Generic[T]):
 class PageParams:
     limit: int = 50
     offset: int = 0
-
-
-def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
-) -> PageParams:
-    return PageParams(limit=limit, offset=offset)
-
-
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def page_of(items: list[Any], total: int, params: PageParams) -> Page[Any]:

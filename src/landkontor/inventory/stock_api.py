@@ -10,8 +10,8 @@ from fastapi import APIRouter, Header, Query, Response
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.catalog.service import get_item
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page
 from landkontor.inventory import mixing, posting, queries, reservations, stocktake
 from landkontor.inventory.models import MovementType
 from landkontor.inventory.requests import post_request

@@ -16,8 +16,8 @@ from fastapi.responses import Response, StreamingResponse
 
 from landkontor.auth.deps import CurrentUser, Manager
 from landkontor.auth.models import User
-from landkontor.common.deps import DatabaseDep, SessionDep, SettingsDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.deps import DatabaseDep, PageDep, SessionDep, SettingsDep
+from landkontor.common.pagination import Page
 from landkontor.db.session import Database
 from landkontor.errors import InvalidInput
 from landkontor.jobs import service

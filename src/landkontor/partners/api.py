@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from landkontor.auth.deps import Manager
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep, page_of
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page, page_of
 from landkontor.partners import pricing, service
 from landkontor.partners.models import Customer, PriceList
 from landkontor.partners.schemas import (

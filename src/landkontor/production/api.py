@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from landkontor.auth.deps import Clerk, Manager
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page
 from landkontor.inventory import genealogy
 from landkontor.inventory.genealogy import Direction
 from landkontor.inventory.schemas import RecallIn

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from landkontor.auth.deps import Clerk, Manager
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep, page_of
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page, page_of
 from landkontor.inventory.schemas import ReverseIn
 from landkontor.purchasing import orders, receipts
 from landkontor.purchasing.models import PurchaseOrderStatus

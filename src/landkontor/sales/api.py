@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from landkontor.auth.deps import Clerk, Manager
-from landkontor.common.deps import SessionDep
-from landkontor.common.pagination import Page, PageDep, page_of
+from landkontor.common.deps import PageDep, SessionDep
+from landkontor.common.pagination import Page, page_of
 from landkontor.inventory.schemas import ReverseIn
 from landkontor.partners.service import get_customer
 from landkontor.sales import credit, deliveries, invoicing, orders
