@@ -1,8 +1,8 @@
 """The worker's bookkeeping writes to job records: claim, heartbeat and progress, success.
 
-They run for every job, so they are kept lean: statements built once (only parameters change)
-on an engine of their own. On PostgreSQL each write is *one* statement in autocommit mode —
-the claim updates the job, opens its attempt and drops an earlier attempt's results in one
+They run for every job, so they are kept lean. On PostgreSQL each write is *one* statement
+in autocommit mode, run directly on psycopg over one connection per worker thread — the
+claim updates the job, opens its attempt and drops an earlier attempt's results in one
 statement (data-modifying CTEs), and so does success — with *asynchronous commit*
 (``synchronous_commit=off``, setting ``job_state_synchronous_commit``): the commit returns
 before the WAL reaches the disk. A database crash may forget the last fraction of a second
@@ -10,10 +10,11 @@ of these writes, never corrupt anything; the sweeper repairs what is forgotten �
 that vanished leaves the job ``queued`` without a message (republished), a success that
 vanished leaves it ``running`` without a heartbeat (run again; jobs are safe to run twice).
 Submitting a job stays a synchronous commit: what was accepted with 202 is on disk.
-On SQLite the same writes are short ``BEGIN IMMEDIATE`` transactions of a few statements.
+On SQLite the same writes are short ``BEGIN IMMEDIATE`` Core transactions, with statements
+built once.
 
-The engine does not ping connections before use (a round trip per job); a connection the
-database dropped (restart) is replaced and the write tried once more instead.
+Connections are not pinged before use (a round trip per job); one the database dropped
+(restart) is replaced and the write tried once more instead.
 """
 
 from __future__ import annotations
