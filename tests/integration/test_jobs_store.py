@@ -13,7 +13,7 @@ from landkontor.db.types import utcnow
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
 from landkontor.jobs.registry import is_registered
-from landkontor.jobs.store import JobStore, get_store
+from landkontor.jobs.store import JobStore, PostgresJobStore, get_store
 from tests.helpers import requires_postgres
 
 
@@ -127,5 +127,22 @@ def test_an_idle_pooled_connection_is_checked_before_use(db, settings):
             other.commit()
         with database.session() as s:  # the pooled connection is dead: replaced, not failed
             assert s.scalar(text("SELECT pg_backend_pid()")) != own_pid
+    finally:
+        database.dispose()
+
+
+@requires_postgres
+def test_postgres_bookkeeping_keeps_the_urls_options_and_commits_asynchronously(settings):
+    separator = "&" if "?" in settings.database_url else "?"
+    url = f"{settings.database_url}{separator}options=-c%20lock_timeout%3D1234"
+    database = Database(url, pool_size=1)
+    try:
+        for synchronous, expected in ((False, "off"), (True, "on")):
+            wanted = settings.model_copy(update={"job_state_synchronous_commit": synchronous})
+            store = PostgresJobStore(database, wanted)
+            connection = store._connection()
+            assert connection.execute("SHOW synchronous_commit").fetchone() == (expected,)
+            assert connection.execute("SHOW lock_timeout").fetchone() == ("1234ms",)
+            store.dispose()
     finally:
         database.dispose()

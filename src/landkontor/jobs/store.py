@@ -263,8 +263,16 @@ class PostgresJobStore(JobStore):
 
     def __init__(self, database: Database, settings: Settings) -> None:
         url = make_url(database.url).set(drivername="postgresql")
-        self.conninfo = url.render_as_string(hide_password=False)
-        self.options = "" if settings.job_state_synchronous_commit else "-c synchronous_commit=off"
+        # Connection parameters of the URL (sslmode, options …) are kept; ours are added.
+        options = [url.query.get("options")] if url.query.get("options") else []
+        if not settings.job_state_synchronous_commit:
+            options.append("-c synchronous_commit=off")
+        self.connect_args: dict[str, Any] = {"autocommit": True, "options": " ".join(options)}
+        if "connect_timeout" not in url.query:
+            self.connect_args["connect_timeout"] = 10
+        self.conninfo = url.difference_update_query(["options"]).render_as_string(
+            hide_password=False
+        )
         self._local = threading.local()
         self._opened: list[psycopg.Connection] = []
         self._lock = threading.Lock()
@@ -272,9 +280,7 @@ class PostgresJobStore(JobStore):
     def _connection(self, *, fresh: bool = False) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None or connection.closed or fresh:
-            connection = psycopg.connect(
-                self.conninfo, autocommit=True, options=self.options, connect_timeout=10
-            )
+            connection = psycopg.connect(self.conninfo, **self.connect_args)
             self._local.connection = connection
             with self._lock:
                 self._opened = [c for c in self._opened if not c.closed] + [connection]
