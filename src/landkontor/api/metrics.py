@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -289,16 +290,6 @@ def metrics(request: Request) -> Response:
 # --- multiprocess mode -------------------------------------------------------------------
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def mark_dead_processes(multiproc_dir: Path) -> list[int]:
     """Drop the live gauges (requests in progress) of API processes that are gone.
 
@@ -307,7 +298,7 @@ def mark_dead_processes(multiproc_dir: Path) -> list[int]:
     dead: set[int] = set()
     for entry in multiproc_dir.glob("gauge_live*.db"):
         match = _LIVE_GAUGE_FILE.match(entry.name)
-        if match and not _process_alive(pid := int(match.group(1))):
+        if match and not psutil.pid_exists(pid := int(match.group(1))):
             dead.add(pid)
     for pid in dead:
         prometheus_multiprocess.mark_process_dead(pid, str(multiproc_dir))
@@ -328,7 +319,7 @@ def prepare_multiprocess_dir(settings: Settings) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("api-*"):
         pid = old.name.removeprefix("api-")
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     folder = root / f"api-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)

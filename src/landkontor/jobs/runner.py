@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import psutil
 from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
 from sqlalchemy import delete, select
@@ -91,19 +92,9 @@ class Claim:
         )
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def previous_attempt_lost(job: Job, settings: Settings, now: datetime) -> str | None:
     """Why the running attempt of ``job`` is dead, or None if it may still be running."""
-    if job.worker_host == HOST and job.worker_pid and not _process_alive(job.worker_pid):
+    if job.worker_host == HOST and job.worker_pid and not psutil.pid_exists(job.worker_pid):
         return f"worker process {job.worker_pid} on {HOST} is gone"
     stale = timedelta(seconds=settings.job_stale_after_seconds)
     if job.heartbeat_at is None or now - job.heartbeat_at > stale:
