@@ -90,7 +90,7 @@ def publish_queued(engine: Engine, jobs: list[Dispatch]) -> list[str]:
     """Publish jobs just committed as ``queued``; those the broker did not take are set back
     to ``pending`` for the sweeper. Returns the published ids."""
     published = _publish_until_broker_error(jobs)
-    failed = [job for job in jobs if job.job_id not in set(published)]
+    failed = jobs[len(published) :]  # publishing stops at the first broker error
     if failed:
         jobs_table = Job.__table__
         with engine.begin() as connection:

@@ -30,7 +30,9 @@ from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PENDING_GRACE = timedelta(seconds=2)  # time the submitter has to publish a job itself
+# Pending jobs are those the broker refused at submit and lost ones a sweep re-queued; that
+# sweep publishes them itself right after committing, so a fresh pending job gets a moment.
+PENDING_GRACE = timedelta(seconds=2)
 BATCH = 500
 
 
