@@ -85,13 +85,17 @@ def check_configuration(env_file: Path = ENV_FILE) -> Report:
     except ValidationError as exc:
         problems = [_problem(error, env_file) for error in exc.errors()]
         return Report(None, errors=problems, exception=exc)
-    report = Report(settings, errors=var_dir_problems(settings, env_file))
-    report.warnings = [
+    return review(settings, env_file)
+
+
+def review(settings: Settings, env_file: Path = ENV_FILE) -> Report:
+    """Check valid ``settings`` against the machine (VAR_DIR) and for risky combinations."""
+    warnings = [
         Problem(w.variable, w.message, where=_source(w.variable, env_file)[1])
         for w in settings.warnings()
     ]
-    report.warnings += unknown_variables(env_file)
-    return report
+    warnings += unknown_variables(env_file)
+    return Report(settings, errors=var_dir_problems(settings, env_file), warnings=warnings)
 
 
 # --- one line per validation error -----------------------------------------------------------
