@@ -79,12 +79,12 @@ def check_connections(doctor: Doctor) -> CheckResult:
     # What one process may open: its pool and the overflow make_engine() allows on top.
     per_process = pool_size + max(getattr(pool, "_max_overflow", 0), 0)
     # API processes, one worker's prefork children (default: one per core), beat, supervisor.
+    # Each keeps up to its pool open; the overflow is opened only under load, briefly.
     processes = doctor.settings.api_workers + (os.cpu_count() or 1) + 2
-    needed = per_process * processes
-    fitting = max(1, available * pool_size // (per_process * processes))
+    kept_open = pool_size * processes
     hint = (
-        f"set LANDKONTOR_DATABASE_POOL_SIZE={fitting} or lower, or raise max_connections in "
-        "postgresql.conf (or put PgBouncer in front)"
+        f"set LANDKONTOR_DATABASE_POOL_SIZE={max(1, available // processes)} or lower, or raise "
+        "max_connections in postgresql.conf (or put PgBouncer in front)"
     )
     facts = (
         f"pool {pool_size} (+{per_process - pool_size} overflow) per process, "
@@ -92,16 +92,15 @@ def check_connections(doctor: Doctor) -> CheckResult:
     )
     if per_process > available:
         return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
-    if needed > available:
+    if kept_open > available:
         return CheckResult(
             name,
             Status.WARN,
-            f"{processes} processes on this machine may open {needed} connections: {facts}",
+            f"the pools of {processes} processes on this machine may keep {kept_open} "
+            f"connections open: {facts}",
             hint,
         )
-    return CheckResult(
-        name, Status.OK, f"{processes} processes x {per_process} connections fit: {facts}"
-    )
+    return CheckResult(name, Status.OK, f"the pools of {processes} processes fit: {facts}")
 
 
 def check_migrations(doctor: Doctor) -> CheckResult:
