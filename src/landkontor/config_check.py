@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import SecretStr, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_settings import SettingsError
 
 from landkontor.settings import ENV_PREFIX, MASK, Settings, get_settings, mask_url
 
@@ -85,6 +86,9 @@ def check_configuration(env_file: Path = ENV_FILE) -> Report:
     except ValidationError as exc:
         problems = [_problem(error, env_file) for error in exc.errors()]
         return Report(None, errors=problems, exception=exc)
+    except (SettingsError, OSError) as exc:  # e.g. an unreadable .env file
+        reason = f"the settings cannot be read: {type(exc).__name__}: {exc}"
+        return Report(None, errors=[Problem(str(env_file), reason)])
     return review(settings, env_file)
 
 
