@@ -29,19 +29,16 @@ DISK_FAIL_MB = 100
 def check_configuration(doctor: Doctor) -> CheckResult:
     """The settings are valid (else doctor never starts); risky combinations are a WARN."""
     report = review(doctor.settings)
-    if report.errors:
+    problems, status = (
+        (report.errors, Status.FAIL) if report.errors else (report.warnings, Status.WARN)
+    )
+    if problems:
         return CheckResult(
             "configuration",
-            Status.FAIL,
-            "; ".join(p.line() for p in report.errors),
-            "fix the named variables (environment or .env); `landkontor config check` re-checks",
-        )
-    if report.warnings:
-        return CheckResult(
-            "configuration",
-            Status.WARN,
-            "; ".join(p.line() for p in report.warnings),
-            "change the named variables as the message says; `landkontor config check` re-checks",
+            status,
+            "; ".join(p.line() for p in problems),
+            "change the named variables (environment or .env) as the message says; "
+            "`landkontor config check` checks again",
         )
     return CheckResult("configuration", Status.OK, "settings valid, no risky combination")
 
