@@ -3,80 +3,144 @@
 Every field is read from the environment with the prefix ``LANDKONTOR_`` or from an
 optional ``.env`` file in the working directory. Secrets are ``SecretStr`` so they are
 masked wherever the settings are printed or logged.
+
+Each field carries what an operator needs when it is wrong: ``description`` (README table,
+`config show`), ``examples`` and, where the type alone does not say it, ``expected``
+(json_schema_extra). `landkontor.config_check` turns a validation error into one line from
+them. Rules between settings: a combination that cannot work is a validation error of the
+later field (so the error names a variable); one that works but is risky is a warning from
+``Settings.warnings()``.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-MASK = "***"
+from landkontor.common.urls import (
+    BROKER_SCHEMES,
+    DATABASE_SCHEMES,
+    HTTP_SCHEMES,
+    MASK,
+    check_url,
+    is_loopback_host,
+    mask_url,
+    normalize_database_url,
+    supported,
+    url_scheme,
+)
+
+__all__ = ["MASK", "Settings", "SettingsWarning", "get_settings", "mask_url"]
+
+ENV_PREFIX = "LANDKONTOR_"
+SECRET_KEY_MIN_LENGTH = 32
+METRICS_TOKEN_MIN_LENGTH = 16
+ADMIN_PASSWORD_LENGTH = (8, 128)  # the password rule of auth.schemas.Password
+
+JsonList = Annotated[list[str], NoDecode]  # parsed by _json_list: a clear error, not a crash
 
 
-def normalize_database_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+def expect(text: str) -> dict[str, Any]:
+    """Field metadata: what a valid value looks like, for error messages."""
+    return {"expected": text}
 
 
-def mask_url(url: str) -> str:
-    """Hide the password of a URL (``scheme://user:***@host/db``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+@dataclass(frozen=True)
+class SettingsWarning:
+    """A combination of settings that works but is risky: which variable, and why."""
+
+    variable: str
+    message: str
+
+
+def _same_socket(data: dict[str, Any], service: str, port: int, host: str | None) -> bool:
+    """Whether ``service`` (api, flower) listens on ``port`` at an address ``host`` shares."""
+    other_port, other_host = data.get(f"{service}_port"), data.get(f"{service}_host")
+    if other_port != port or host is None or other_host is None:
+        return False
+    wildcard = ("0.0.0.0", "::", "")  # noqa: S104
+    return host == other_host or host in wildcard or other_host in wildcard
 
 
 class Settings(BaseSettings):
     """Effective configuration. See the configuration table in README.md."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LANDKONTOR_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
     )
 
     # --- installation -----------------------------------------------------------
     var_dir: Path = Field(
-        Path("var"), description="Folder for the SQLite database, logs, pid files, Redis data."
+        Path("var"),
+        description="Folder for the SQLite database, logs, pid files, Redis data.",
+        examples=["/var/lib/landkontor"],
+        json_schema_extra=expect("a folder Landkontor may read and write"),
     )
     database_url: str = Field(
-        "", description="SQLAlchemy URL; default sqlite:///<var_dir>/landkontor.db."
+        "",
+        description="SQLAlchemy URL; default sqlite:///<var_dir>/landkontor.db.",
+        examples=[DATABASE_SCHEMES["postgresql"]],
+        json_schema_extra=expect("a URL of a supported database: " + supported(DATABASE_SCHEMES)),
     )
-    database_pool_size: int = Field(10, ge=1, description="Connection pool size (PostgreSQL).")
+    database_pool_size: int = Field(
+        10, ge=1, le=1000, description="Connection pool size (PostgreSQL)."
+    )
     database_echo: bool = Field(False, description="Log every SQL statement.")
 
     # --- API server -------------------------------------------------------------
-    api_host: str = Field("127.0.0.1", description="Address the API server binds to.")
-    api_port: int = Field(8000, ge=1, le=65535, description="Port of the API server.")
-    api_workers: int = Field(1, ge=1, description="API server processes.")
-    api_url: str = Field(
-        "", description="URL clients use to reach the API; default http://<api_host>:<api_port>."
+    api_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address the API server binds to.",
+        json_schema_extra=expect("an IP address or host name to bind to"),
     )
-    cors_origins: list[str] = Field(
-        default_factory=list, description="Allowed browser origins (JSON list)."
+    api_port: int = Field(
+        8000,
+        ge=1,
+        le=65535,
+        description="Port of the API server.",
+        json_schema_extra=expect("a port number 1-65535"),
+    )
+    api_workers: int = Field(1, ge=1, le=256, description="API server processes.")
+    api_url: str = Field(
+        "",
+        description="URL clients use to reach the API; default http://<api_host>:<api_port>.",
+        examples=["https://erp.example.de"],
+        json_schema_extra=expect("an http:// or https:// URL"),
+    )
+    cors_origins: JsonList = Field(
+        default_factory=list,
+        description="Allowed browser origins (JSON list).",
+        examples=['["https://erp.example.de"]'],
+        json_schema_extra=expect("a JSON list of origins (scheme://host[:port])"),
     )
 
     # --- security ---------------------------------------------------------------
     secret_key: SecretStr | None = Field(
         None,
         description="Key that signs tokens; default: generated once into <var_dir>/secret-key.",
+        examples=["the output of `openssl rand -hex 32`"],
+        json_schema_extra=expect(
+            f"at least {SECRET_KEY_MIN_LENGTH} characters (unset: a generated key in var/)"
+        ),
     )
     token_expire_minutes: int = Field(60, ge=1, description="Lifetime of an access token.")
     admin_password: SecretStr | None = Field(
         None,
         description="Password of the first admin; default: generated into "
         "<var_dir>/initial-admin-password.",
+        examples=["a passphrase of your own"],
+        json_schema_extra=expect(
+            "a password of {}-{} characters (unset: a generated one)".format(*ADMIN_PASSWORD_LENGTH)
+        ),
     )
     login_max_failures: int = Field(
         5, ge=1, description="Failed logins of one user before logins are throttled."
@@ -87,7 +151,9 @@ class Settings(BaseSettings):
 
     # --- business -------------------------------------------------------------
     timezone: str = Field(
-        "Europe/Berlin", description="Time zone of business dates (best-before, invoice year)."
+        "Europe/Berlin",
+        description="Time zone of business dates (best-before, invoice year).",
+        json_schema_extra=expect("an IANA time zone name"),
     )
     default_payment_days: int = Field(
         30, ge=0, le=365, description="Days net when neither customer nor group sets terms."
@@ -102,6 +168,7 @@ class Settings(BaseSettings):
     production_batch_pattern: str = Field(
         "{date:%Y%m%d}-{item_no}-{seq:02d}",
         description="Number of output batches: fields date, item_no, order (number), seq.",
+        json_schema_extra=expect("a pattern with the fields date, item_no, order and {seq}"),
     )
 
     # --- monitoring -------------------------------------------------------------
@@ -109,6 +176,10 @@ class Settings(BaseSettings):
         None,
         description="Bearer token Prometheus sends to GET /metrics; when unset, /metrics "
         "answers only clients on loopback (127.0.0.1, ::1).",
+        examples=["the output of `openssl rand -hex 32`"],
+        json_schema_extra=expect(
+            f"at least {METRICS_TOKEN_MIN_LENGTH} characters (unset: loopback clients only)"
+        ),
     )
     metrics_business_refresh_seconds: float = Field(
         30.0,
@@ -154,9 +225,14 @@ class Settings(BaseSettings):
     notify_webhook_url: SecretStr | None = Field(
         None,
         description="URL that receives service events as JSON POST (secret: may hold a token).",
+        examples=["https://chat.example.de/hooks/TOKEN"],
+        json_schema_extra=expect("an http:// or https:// URL (empty: no webhook)"),
     )
-    notify_email_to: list[str] = Field(
-        default_factory=list, description="Recipients of service events by e-mail (JSON list)."
+    notify_email_to: JsonList = Field(
+        default_factory=list,
+        description="Recipients of service events by e-mail (JSON list).",
+        examples=['["it@example.de"]'],
+        json_schema_extra=expect("a JSON list of e-mail addresses"),
     )
     notify_email_from: str = Field(
         "landkontor@localhost", description="Sender address of notification e-mails."
@@ -164,8 +240,18 @@ class Settings(BaseSettings):
     notify_timeout: float = Field(
         10.0, gt=0, description="Timeout (seconds) of one webhook or SMTP delivery."
     )
-    smtp_host: str = Field("", description="SMTP server for notification e-mails (empty: none).")
-    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_host: str = Field(
+        "",
+        description="SMTP server for notification e-mails (empty: none).",
+        examples=["mail.example.de"],
+    )
+    smtp_port: int = Field(
+        25,
+        ge=1,
+        le=65535,
+        description="Port of the SMTP server.",
+        json_schema_extra=expect("a port number 1-65535"),
+    )
     smtp_user: str = Field("", description="SMTP login (empty: no login).")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
@@ -174,33 +260,59 @@ class Settings(BaseSettings):
         "redis://127.0.0.1:6379/0",
         description="Redis URL of the job queue (Celery broker); a local one is started by "
         "`landkontor up`.",
+        json_schema_extra=expect("a URL of a supported broker: " + supported(BROKER_SCHEMES)),
     )
-    flower_host: str = Field("127.0.0.1", description="Address Flower binds to.")
-    flower_port: int = Field(5555, ge=1, le=65535, description="Port of Flower.")
+    flower_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address Flower binds to.",
+        json_schema_extra=expect("an IP address or host name to bind to"),
+    )
+    flower_port: int = Field(
+        5555,
+        ge=1,
+        le=65535,
+        description="Port of Flower.",
+        json_schema_extra=expect("a port number 1-65535 other than the API's"),
+    )
     flower_user: str = Field("flower", min_length=1, description="Flower basic-auth user.")
     flower_password: SecretStr | None = Field(
         None,
         description="Flower basic-auth password; default: generated once into "
         "<var_dir>/flower-password. Empty means no login (only allowed on a loopback host).",
+        examples=["the output of `openssl rand -hex 16`"],
+        json_schema_extra=expect("a password (empty: no login, only on a loopback host)"),
     )
     worker_metrics_host: str = Field(
-        "127.0.0.1", description="Address a worker serves its Prometheus metrics on."
+        "127.0.0.1",
+        min_length=1,
+        description="Address a worker serves its Prometheus metrics on.",
+        json_schema_extra=expect("an IP address or host name to bind to"),
     )
     worker_metrics_port: int = Field(
-        9808, ge=0, le=65535, description="Port of a worker's Prometheus metrics; 0 = off."
+        9808,
+        ge=0,
+        le=65535,
+        description="Port of a worker's Prometheus metrics; 0 = off.",
+        json_schema_extra=expect("a port number 1-65535 not used by API or Flower, or 0 (off)"),
     )
     job_retention_days: int = Field(
         30, ge=1, description="Finished jobs older than this are purged (nightly)."
     )
-    job_modules: list[str] = Field(
+    job_modules: JsonList = Field(
         default_factory=list,
         description="Extra Python modules with job types that workers import (JSON list).",
+        examples=['["mycompany.jobs"]'],
+        json_schema_extra=expect("a JSON list of Python module names"),
     )
     job_heartbeat_seconds: float = Field(
         10, gt=0, description="How often a running job and a worker report that they live."
     )
     job_stale_after_seconds: float = Field(
-        60, gt=0, description="A running job without a heartbeat this long has lost its worker."
+        60,
+        gt=0,
+        description="A running job without a heartbeat this long has lost its worker.",
+        json_schema_extra=expect("a number of seconds well above JOB_HEARTBEAT_SECONDS"),
     )
     job_sweep_interval_seconds: float = Field(
         10, gt=0, description="How often the sweeper dispatches, re-queues and fails stuck jobs."
@@ -230,12 +342,99 @@ class Settings(BaseSettings):
         "text", description="'json' writes one JSON object per line."
     )
 
+    # --- single settings ----------------------------------------------------------
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value:
+            return value  # derived from var_dir below
+        check_url(value, DATABASE_SCHEMES)
+        if url_scheme(value) == "sqlite" and value.split("://", 1)[1] in ("", "/", "/:memory:"):
+            raise ValueError("an in-memory SQLite database would be empty in every process")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str) -> str:
+        return check_url(value, BROKER_SCHEMES)
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value:
+            check_url(value, HTTP_SCHEMES)
+        return value
+
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            try:
+                check_url(value.get_secret_value(), HTTP_SCHEMES)
+            except ValueError:
+                raise ValueError("not an http:// or https:// URL") from None  # never echo it
+        return value
+
+    @field_validator("cors_origins", "notify_email_to", "job_modules", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            parsed = json.loads(value) if value.strip() else []
+        except ValueError:
+            raise ValueError("not valid JSON") from None
+        if not isinstance(parsed, list):
+            raise ValueError("not a JSON list")
+        return parsed
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and url_scheme(origin) not in ("http", "https"):
+                raise ValueError(f"{origin!r} is not an http:// or https:// origin")
+        return value
+
+    @field_validator("notify_email_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address.strip("@"):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
+            raise ValueError("too short to sign tokens safely" if value else "empty")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError("too short to guard /metrics" if value else "empty")
+        return value
+
+    @field_validator("admin_password")
+    @classmethod
+    def _usable_password(cls, value: SecretStr | None) -> SecretStr | None:
+        low, high = ADMIN_PASSWORD_LENGTH
+        if value is not None and not low <= len(value.get_secret_value()) <= high:
+            raise ValueError("empty" if not value else f"{len(value)} characters")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
         return value
 
     @field_validator("production_batch_pattern")
@@ -245,7 +444,7 @@ class Settings(BaseSettings):
 
         try:
             sample = value.format(date=date(2026, 1, 2), item_no="X", order="PA-1", seq=1)
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
             raise ValueError(f"not a usable batch number pattern: {exc}") from None
         if "{seq" not in value or not sample:
             raise ValueError("the pattern needs {seq} so that numbers stay unique")
@@ -256,6 +455,47 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    # --- settings that cannot work together (the error names the later one) ------------
+    @field_validator("flower_port")
+    @classmethod
+    def _flower_port_free(cls, value: int, info: ValidationInfo) -> int:
+        if _same_socket(info.data, "api", value, info.data.get("flower_host")):
+            raise ValueError(f"the API uses port {value} already (LANDKONTOR_API_PORT)")
+        return value
+
+    @field_validator("flower_password")
+    @classmethod
+    def _flower_login(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        host = info.data.get("flower_host")
+        if value is not None and not value.get_secret_value() and host is not None:  # noqa: SIM102
+            if not is_loopback_host(host):
+                raise ValueError(
+                    f"empty means no login, but Flower binds to {host} (LANDKONTOR_FLOWER_HOST),"
+                    " which other machines reach"
+                )
+        return value
+
+    @field_validator("worker_metrics_port")
+    @classmethod
+    def _metrics_port_free(cls, value: int, info: ValidationInfo) -> int:
+        host = info.data.get("worker_metrics_host")
+        for service in ("api", "flower"):
+            if value and _same_socket(info.data, service, value, host):
+                variable = f"{ENV_PREFIX}{service.upper()}_PORT"
+                raise ValueError(f"the {service} uses port {value} already ({variable})")
+        return value
+
+    @field_validator("job_stale_after_seconds")
+    @classmethod
+    def _stale_after_heartbeat(cls, value: float, info: ValidationInfo) -> float:
+        heartbeat = info.data.get("job_heartbeat_seconds")
+        if heartbeat is not None and value <= heartbeat:
+            raise ValueError(
+                f"jobs report every {heartbeat:g} s (LANDKONTOR_JOB_HEARTBEAT_SECONDS); living "
+                "jobs would count as lost"
+            )
+        return value
+
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
         if not self.database_url:
@@ -265,6 +505,45 @@ class Settings(BaseSettings):
             host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::") else self.api_host  # noqa: S104
             self.api_url = f"http://{host}:{self.api_port}"
         return self
+
+    # --- settings that work together but are risky ----------------------------------
+    def warnings(self) -> list[SettingsWarning]:
+        """Risky combinations, each with the variable to change and why."""
+        found: list[SettingsWarning] = []
+        if not is_loopback_host(self.api_host) and url_scheme(self.api_url) != "https":
+            # "Behind a proxy" = clients reach the API through an https:// URL, i.e. a TLS
+            # reverse proxy in front of the plain-HTTP server (uvicorn trusts its
+            # X-Forwarded-* headers from FORWARDED_ALLOW_IPS, default 127.0.0.1).
+            found.append(
+                SettingsWarning(
+                    f"{ENV_PREFIX}API_URL",
+                    f"the API binds to {self.api_host} (LANDKONTOR_API_HOST), reachable from "
+                    f"other machines, but clients use {self.api_url}: passwords and tokens "
+                    "travel unencrypted. Put a TLS reverse proxy in front and set "
+                    "LANDKONTOR_API_URL=https://…, or bind 127.0.0.1",
+                )
+            )
+        if self.notify_email_to and not self.smtp_host:
+            found.append(
+                SettingsWarning(
+                    f"{ENV_PREFIX}SMTP_HOST",
+                    "LANDKONTOR_NOTIFY_EMAIL_TO names recipients, but no SMTP server is set: "
+                    "no e-mail will be sent; set LANDKONTOR_SMTP_HOST, e.g. mail.example.de",
+                )
+            )
+        for first, longest in (
+            ("ops_restart_backoff_initial", "ops_restart_backoff_max"),
+            ("job_retry_backoff_seconds", "job_retry_backoff_max_seconds"),
+        ):
+            if getattr(self, first) > getattr(self, longest):
+                found.append(
+                    SettingsWarning(
+                        ENV_PREFIX + first.upper(),
+                        f"longer than {ENV_PREFIX + longest.upper()} "
+                        f"({getattr(self, longest):g}), which caps it",
+                    )
+                )
+        return found
 
     # --- derived paths ----------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ import pytest
 from tests.deploy.conftest import ROOT
 
 REQUIRED_SERVICES = {
+    "config",
     "postgres",
     "redis-broker",
     "migrate",
@@ -75,7 +76,13 @@ def test_start_order_follows_health_and_the_migration(compose):
     migrate = all_services["migrate"]
     assert migrate["command"] == ["db", "upgrade"]
     assert migrate["restart"] == "no"
-    assert depends_on(migrate) == {"postgres": "service_healthy"}
+    assert depends_on(migrate) == {
+        "config": "service_completed_successfully",
+        "postgres": "service_healthy",
+    }
+    config = all_services["config"]
+    assert config["command"] == ["config", "check"] and config["restart"] == "no"
+    assert depends_on(config) == {}  # validating the settings needs nothing running
     for name in APP_SERVICES:
         deps = depends_on(all_services[name])
         assert deps["migrate"] == "service_completed_successfully", name
@@ -136,7 +143,7 @@ def test_roles_run_the_documented_commands(compose):
 
 
 def test_one_image_for_every_landkontor_process(compose):
-    images = {services(compose)[name]["image"] for name in (*APP_SERVICES, "migrate")}
+    images = {services(compose)[name]["image"] for name in (*APP_SERVICES, "migrate", "config")}
     assert images == {"${LANDKONTOR_IMAGE:-landkontor:latest}"}
 
 

@@ -43,7 +43,7 @@ def test_worker_refuses_unknown_queues():
     assert "weekend" in result.output
 
 
-def test_flower_refuses_to_run_open_on_a_public_address(monkeypatch):
+def test_flower_open_on_a_public_address_is_refused_at_start(monkeypatch):
     from landkontor.settings import get_settings
 
     monkeypatch.setenv("LANDKONTOR_FLOWER_PASSWORD", "")
@@ -54,5 +54,6 @@ def test_flower_refuses_to_run_open_on_a_public_address(monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
-    assert result.exit_code == 1
-    assert "loopback" in result.output
+    assert result.exit_code == 2  # refused at start, before Flower runs
+    assert "LANDKONTOR_FLOWER_PASSWORD=''" in result.output
+    assert "other machines reach" in result.output

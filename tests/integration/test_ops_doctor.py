@@ -56,3 +56,71 @@ def test_a_local_broker_that_is_down_is_a_warning_when_nothing_runs(
     assert results["redis-eviction"].message.startswith("not checked")
     assert results["ports"].status == Status.OK
     assert not any(r.status == Status.FAIL for r in results.values()), results
+
+
+@pytest.fixture
+def unreachable_settings(offline_settings):
+    """A PostgreSQL and a Redis where nothing listens, both with passwords."""
+    db_port, broker_port = free_ports(2)
+    return offline_settings.model_copy(
+        update={
+            "database_url": f"postgresql+psycopg://erp:db-pw-1234@127.0.0.1:{db_port}/erp",
+            "broker_url": f"redis://:broker-pw-1234@127.0.0.1:{broker_port}/0",
+        }
+    )
+
+
+def test_every_warning_and_failure_says_why_and_what_to_do(unreachable_settings):
+    results = run_doctor(unreachable_settings)
+    problems = [r for r in results if r.status != Status.OK]
+    assert {r.name for r in problems} >= {"database", "migrations", "broker", "workers"}
+    for result in problems:
+        assert result.message.strip() and not result.message.rstrip().endswith(":"), result
+        assert result.hint.strip(), result
+    text = " ".join(f"{r.message} {r.hint}" for r in results)
+    assert "db-pw-1234" not in text and "broker-pw-1234" not in text
+
+
+def test_an_unreachable_database_and_broker_say_what_was_tried(unreachable_settings):
+    doctor = Doctor(unreachable_settings)
+    database = services.check_database(doctor)
+    port = unreachable_settings.database_url.rsplit(":", 1)[1].split("/")[0]
+    assert database.status == Status.FAIL
+    assert f"tried postgresql host 127.0.0.1 port {port} user erp password ***" in database.message
+    assert "OperationalError" in database.message and "refused" in database.message.lower()
+    assert "LANDKONTOR_DATABASE_URL" in database.hint
+    broker = services.check_broker(doctor)
+    assert "tried redis host 127.0.0.1 port" in broker.message
+    assert "password ***" in broker.message and "ConnectionError" in broker.message
+
+
+def test_a_check_that_crashes_still_names_the_error(offline_settings, monkeypatch):
+    from landkontor.ops import doctor as doctor_package
+
+    def broken(_doctor):
+        raise ModuleNotFoundError()  # no message at all
+
+    monkeypatch.setattr(doctor_package, "CHECKS", [broken])
+    (result,) = run_doctor(offline_settings)
+    assert result.status == Status.FAIL
+    assert "ModuleNotFoundError" in result.message and result.hint
+
+
+def test_pool_sizes_are_checked_against_max_connections(migrated_database, offline_settings):
+    result = services.check_connections(Doctor(offline_settings))
+    if migrated_database.dialect != "postgresql":
+        assert result.status == Status.OK and "no connection limit" in result.message
+        return
+    assert result.status == Status.OK, result
+    huge = offline_settings.model_copy(update={"database_pool_size": 100_000})
+    refused = services.check_connections(Doctor(huge))
+    assert refused.status == Status.FAIL
+    assert "max_connections" in refused.message
+    assert "LANDKONTOR_DATABASE_POOL_SIZE=" in refused.hint
+
+
+def test_risky_settings_are_a_configuration_warning(offline_settings):
+    public = offline_settings.model_copy(update={"api_host": "0.0.0.0"})
+    result = installation.check_configuration(Doctor(public))
+    assert result.status == Status.WARN and "LANDKONTOR_API_URL" in result.message
+    assert installation.check_configuration(Doctor(offline_settings)).status == Status.OK

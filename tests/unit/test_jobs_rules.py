@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from landkontor.errors import InvalidInput
@@ -105,7 +105,9 @@ def test_flower_password_is_generated_once_and_private(tmp_path):
 def test_flower_without_password_only_on_loopback(tmp_path):
     open_local = Settings(var_dir=tmp_path, flower_password=SecretStr(""))
     assert basic_auth(open_local) is None
-    exposed = Settings(var_dir=tmp_path, flower_password=SecretStr(""), flower_host="0.0.0.0")
+    with pytest.raises(ValidationError, match="flower_password"):  # refused at start
+        Settings(var_dir=tmp_path, flower_password=SecretStr(""), flower_host="0.0.0.0")
+    exposed = open_local.model_copy(update={"flower_host": "0.0.0.0"})  # not validated
     with pytest.raises(InvalidInput):
         basic_auth(exposed)
     configured = Settings(var_dir=tmp_path, flower_password=SecretStr("s3cret-flower"))

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from landkontor.cli.common import console
 from landkontor.cli.ops import ops_settings
@@ -32,8 +33,10 @@ def doctor(
 
         def show(result: CheckResult) -> None:
             style = STYLE[result.status]
-            note = f"[green]fixed: {result.fixed}[/]" if result.fixed else result.hint
-            table.add_row(result.name, f"[{style}]{result.status.value}[/]", result.message, note)
+            # Messages quote settings and driver errors: text, never Rich markup.
+            note = Text(f"fixed: {result.fixed}", "green") if result.fixed else Text(result.hint)
+            status = Text(result.status.value, style)
+            table.add_row(result.name, status, Text(result.message), note)
 
         with console.status("checking…"):
             results = run_doctor(settings, fix=fix, on_result=show)

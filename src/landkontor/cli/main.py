@@ -4,6 +4,10 @@ A service process (`landkontor api`, `worker`, `beat`, `flower`) imports only it
 command's module, not every command's: each started interpreter saves about half a second,
 which `landkontor up` starting four of them side by side on a small machine notices.
 `landkontor --help` and anything unknown build the whole command tree.
+
+Every command starts by validating the settings (`config.require_valid_configuration`): an
+invalid one ends it with exit code 2 and one line per problem, before anything is started or
+written. Only `--help`, `version` and `config check` (which reports the result itself) skip it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import sys
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from landkontor import __version__
 
@@ -38,6 +43,34 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+ARGS = "landkontor.args"
+NO_VALIDATION = (["version"], ["config", "check"])
+
+
+class _Root(TyperGroup):
+    """The root group; keeps the command line so the callback can see what will run."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def _validate_first(
+    ctx: typer.Context,
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of a configuration error."
+    ),
+) -> None:
+    """Validate the settings before the command runs (exit 2 with the reasons when invalid)."""
+    args = ctx.meta.get(ARGS, [])
+    words = [a for a in args if not a.startswith("-")]
+    if "--help" in args or any(words[: len(path)] == path for path in NO_VALIDATION):
+        return
+    from landkontor.cli.config import require_valid_configuration
+
+    require_valid_configuration(ctx.invoked_subcommand, debug=debug)
+
+
 def version() -> None:
     """Print the installed version."""
     typer.echo(__version__)
@@ -46,12 +79,14 @@ def version() -> None:
 def build_app(only: str | None = None) -> typer.Typer:
     """The command tree: every command, or just ``only`` (the one being run)."""
     app = typer.Typer(
-        name="landkontor", help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False
+        name="landkontor",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        cls=_Root,
     )
-
-    @app.callback()
-    def _root() -> None:  # a group even when only one command is registered
-        pass
+    # The callback also keeps the app a group when only one command is registered.
+    app.callback()(_validate_first)
 
     for name, (module_name, attribute, kind) in COMMANDS.items():
         if only is not None and name != only:
@@ -73,7 +108,8 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    wanted = sys.argv[1] if len(sys.argv) > 1 else None
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]  # skip --debug
+    wanted = words[0] if words else None
     build_app(wanted if wanted in COMMANDS or wanted == "version" else None)()
 
 

@@ -3,23 +3,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 
 from landkontor.auth.security import write_private_file
+from landkontor.common.urls import is_loopback_host as is_loopback
 from landkontor.errors import InvalidInput
 from landkontor.settings import Settings
 
 PASSWORD_FILE = "flower-password"  # noqa: S105 - a file name
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_flower_password(settings: Settings) -> str | None:

@@ -7,18 +7,59 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from landkontor.ops import redis_server
-from landkontor.settings import Settings
+from landkontor.settings import MASK, Settings
 
 CELERY_APP_MODULE = "landkontor.jobs.celery_app"
 
 
 class ProbeFailed(Exception):
     """The service answered, but not as a healthy one would."""
+
+
+ERROR_LENGTH = 300
+DEFAULT_PORTS = {"postgresql": 5432, "redis": 6379, "rediss": 6379}
+
+
+def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """``Class: message`` of the error the driver gave, on one line, never empty.
+
+    SQLAlchemy wraps the driver's error (``.orig``); its own text only adds a link.
+    """
+    cause = getattr(exc, "orig", None) or exc
+    text = " ".join(str(cause).split())
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    name = type(cause).__name__
+    return f"{name}: {text}"[:ERROR_LENGTH] if text else f"{name} (the driver gave no message)"
+
+
+def describe_target(url: str) -> str:
+    """What a connection to ``url`` tries, credentials masked: ``host db port 5432 user erp …``."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "an unparsable URL"
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme == "sqlite":
+        return f"SQLite file {unquote(parts.path[1:]) or '(none)'}"
+    words = [f"{scheme} host {parts.hostname or '(none)'}"]
+    words.append(f"port {port or DEFAULT_PORTS.get(scheme, '(default)')}")
+    if parts.username:
+        words.append(f"user {unquote(parts.username)}")
+    words.append("password " + (MASK if parts.password else "(none)"))
+    path = parts.path.strip("/")
+    if path:
+        words.append(("database " if scheme == "postgresql" else "db ") + unquote(path))
+    return " ".join(words)
 
 
 def job_engine_installed() -> bool:

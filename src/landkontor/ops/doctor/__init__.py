@@ -6,7 +6,9 @@ missing folders, set ``maxmemory-policy noeviction`` / ``appendonly yes`` on the
 `landkontor up` manages. It never writes or generates source code.
 
 Services that the running supervisor runs must answer (FAIL otherwise); services nothing runs
-(skipped, or the system is down) are a WARN.
+(skipped, or the system is down) are a WARN. Every WARN and FAIL says why and what to do: an
+unreachable database or broker names what was tried (host, port, user, masked password) and
+the error the driver gave. Invalid settings never get here: the CLI refuses them first.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from landkontor.settings import Settings
 __all__ = ["CHECKS", "CheckResult", "Status", "run_doctor"]
 
 CHECKS: list[Check] = [
+    installation.check_configuration,
     installation.check_python,
     installation.check_dependencies,
     installation.check_modules,
     installation.check_folders,
     installation.check_disk,
     services.check_database,
+    services.check_connections,
     services.check_migrations,
     services.check_json,
     services.check_broker,
@@ -50,9 +54,13 @@ def run_doctor(
         try:
             result = check(doctor)
         except Exception as exc:
-            name = check.__name__.removeprefix("check_")
+            name = check.__name__.removeprefix("check_").replace("_", "-")
             result = CheckResult(
-                name, Status.FAIL, f"check failed: {exc.__class__.__name__}: {exc}"
+                name,
+                Status.FAIL,
+                f"the check itself failed: {doctor.describe(exc)}",
+                "an unexpected error: please report it with the output of "
+                "`landkontor doctor --json`",
             )
         results.append(result)
         if on_result:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from landkontor.ops import redis_server
+from landkontor.ops.probes import describe_error
 from landkontor.ops.runfiles import SUPERVISOR, RunFiles
 from landkontor.settings import Settings
 
@@ -19,6 +20,8 @@ class Status(StrEnum):
 
 @dataclass
 class CheckResult:
+    """One line of the report. A WARN or FAIL always says why (message) and what to do (hint)."""
+
     name: str
     status: Status
     message: str
@@ -42,6 +45,10 @@ class Doctor:
         self.supervised = {
             s["name"]: s for s in (state or {}).get("services", []) if s.get("kind") == "process"
         }
+
+    def describe(self, exc: BaseException) -> str:
+        """The error a driver or probe gave, on one line, secrets masked, never empty."""
+        return describe_error(exc, self.settings.secret_values())
 
     def expected(self, service: str) -> bool:
         """Whether the running supervisor runs ``service`` (then it must answer)."""

@@ -15,6 +15,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 import landkontor
+from landkontor.config_check import review
 from landkontor.ops import redis_server
 from landkontor.ops.doctor.base import CheckResult, Doctor, Status
 
@@ -25,6 +26,23 @@ DISK_FAIL_MB = 100
 
 
 # --- installation ---------------------------------------------------------------------------
+def check_configuration(doctor: Doctor) -> CheckResult:
+    """The settings are valid (else doctor never starts); risky combinations are a WARN."""
+    report = review(doctor.settings)
+    problems, status = (
+        (report.errors, Status.FAIL) if report.errors else (report.warnings, Status.WARN)
+    )
+    if problems:
+        return CheckResult(
+            "configuration",
+            status,
+            "; ".join(p.line() for p in problems),
+            "change the named variables (environment or .env) as the message says; "
+            "`landkontor config check` checks again",
+        )
+    return CheckResult("configuration", Status.OK, "settings valid, no risky combination")
+
+
 def check_python(_: Doctor) -> CheckResult:
     required = importlib.metadata.metadata(DISTRIBUTION).get("Requires-Python") or ""
     version = ".".join(map(str, sys.version_info[:3]))

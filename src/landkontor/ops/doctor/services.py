@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
@@ -11,15 +12,12 @@ from landkontor.db.session import Database, get_database
 from landkontor.db.types import JSONType
 from landkontor.ops import processes, redis_server
 from landkontor.ops.doctor.base import CheckResult, Doctor, Status
-from landkontor.ops.probes import flower_probe, flower_url, job_engine_installed
+from landkontor.ops.probes import describe_target, flower_probe, flower_url, job_engine_installed
 from landkontor.ops.specs import QUEUES
 from landkontor.settings import mask_url
 
+REINSTALL = "reinstall Landkontor with its job engine: .venv/bin/pip install -e ."
 JSON_PROBE = {"crop": "Weizen", "moisture": "14.5"}
-
-
-def _error(exc: BaseException) -> str:
-    return f"{exc.__class__.__name__}: {exc}"[:300]
 
 
 def _database(doctor: Doctor) -> Database:
@@ -28,25 +26,81 @@ def _database(doctor: Doctor) -> Database:
 
 # --- database -------------------------------------------------------------------------------
 def check_database(doctor: Doctor) -> CheckResult:
-    database = _database(doctor)
-    url = mask_url(doctor.settings.database_url)
+    settings = doctor.settings
+    url = mask_url(settings.database_url)
     try:
+        database = _database(doctor)
         database.ping()
     except Exception as exc:
-        doctor.database_error = _error(exc)
+        doctor.database_error = doctor.describe(exc)
+        hint = (
+            "make sure the folder exists and this user may write there (landkontor doctor --fix)"
+            if settings.is_sqlite
+            else "start PostgreSQL there, or fix host, port, user, password or database name "
+            "in LANDKONTOR_DATABASE_URL"
+        )
         return CheckResult(
             "database",
             Status.FAIL,
-            f"{url} does not answer: {doctor.database_error}",
-            "start the database or fix LANDKONTOR_DATABASE_URL",
+            f"{url} does not answer; tried {describe_target(settings.database_url)}: "
+            f"{doctor.database_error}",
+            hint,
         )
     return CheckResult("database", Status.OK, f"{url} answers ({database.dialect})")
 
 
 def _database_unchecked(doctor: Doctor, name: str) -> CheckResult | None:
     if doctor.database_error:
-        return CheckResult(name, Status.FAIL, "not checked: the database does not answer")
+        return CheckResult(
+            name,
+            Status.FAIL,
+            "not checked: the database does not answer",
+            "fix the database check first",
+        )
     return None
+
+
+def check_connections(doctor: Doctor) -> CheckResult:
+    """The connection pools of every process fit into PostgreSQL's max_connections."""
+    name = "database-connections"
+    if skipped := _database_unchecked(doctor, name):
+        return skipped
+    database = _database(doctor)
+    if database.dialect != "postgresql":
+        return CheckResult(name, Status.OK, f"{database.dialect}: no connection limit")
+    with database.engine.connect() as connection:
+        limit = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(
+            connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
+        )
+    available = limit - reserved
+    pool = database.engine.pool
+    pool_size = doctor.settings.database_pool_size
+    # What one process may open: its pool and the overflow make_engine() allows on top.
+    per_process = pool_size + max(getattr(pool, "_max_overflow", 0), 0)
+    # API processes, one worker's prefork children (default: one per core), beat, supervisor.
+    # Each keeps up to its pool open; the overflow is opened only under load, briefly.
+    processes = doctor.settings.api_workers + (os.cpu_count() or 1) + 2
+    kept_open = pool_size * processes
+    hint = (
+        f"set LANDKONTOR_DATABASE_POOL_SIZE={max(1, available // processes)} or lower, or raise "
+        "max_connections in postgresql.conf (or put PgBouncer in front)"
+    )
+    facts = (
+        f"pool {pool_size} (+{per_process - pool_size} overflow) per process, "
+        f"max_connections {limit} ({reserved} reserved for superusers)"
+    )
+    if per_process > available:
+        return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
+    if kept_open > available:
+        return CheckResult(
+            name,
+            Status.WARN,
+            f"the pools of {processes} processes on this machine may keep {kept_open} "
+            f"connections open: {facts}",
+            hint,
+        )
+    return CheckResult(name, Status.OK, f"the pools of {processes} processes fit: {facts}")
 
 
 def check_migrations(doctor: Doctor) -> CheckResult:
@@ -63,7 +117,7 @@ def check_migrations(doctor: Doctor) -> CheckResult:
             return CheckResult(
                 "migrations",
                 Status.FAIL,
-                f"upgrade from {current} failed: {_error(exc)}",
+                f"upgrade from {current} failed: {doctor.describe(exc)}",
                 "see the error; restore the database from a backup if it is newer than the code",
             )
         return CheckResult(
@@ -126,14 +180,19 @@ def check_broker(doctor: Doctor) -> CheckResult:
     try:
         detail = redis_server.ping(url, doctor.settings.ops_health_timeout)
     except Exception as exc:
-        doctor.broker_error = _error(exc)
-        message = f"{mask_url(url)} does not answer: {doctor.broker_error}"
+        doctor.broker_error = doctor.describe(exc)
+        message = (
+            f"{mask_url(url)} does not answer; tried {describe_target(url)}: {doctor.broker_error}"
+        )
         if redis_server.is_local(url) and not doctor.supervised:
             return CheckResult(
                 "broker", Status.WARN, message, "`landkontor up` starts a managed Redis there"
             )
         return CheckResult(
-            "broker", Status.FAIL, message, "start Redis or fix LANDKONTOR_BROKER_URL"
+            "broker",
+            Status.FAIL,
+            message,
+            "start Redis there, or fix host, port or password in LANDKONTOR_BROKER_URL",
         )
     managed = "managed by landkontor up" if doctor.managed_redis() else "external"
     return CheckResult("broker", Status.OK, f"{mask_url(url)}: {detail}, {managed}")
@@ -141,7 +200,9 @@ def check_broker(doctor: Doctor) -> CheckResult:
 
 def _redis_config(doctor: Doctor, name: str) -> dict[str, str] | CheckResult:
     if doctor.broker_error:
-        return CheckResult(name, Status.WARN, "not checked: the broker does not answer")
+        return CheckResult(
+            name, Status.WARN, "not checked: the broker does not answer", "fix the broker first"
+        )
     try:
         return redis_server.server_config(
             doctor.settings.broker_url,
@@ -151,7 +212,13 @@ def _redis_config(doctor: Doctor, name: str) -> dict[str, str] | CheckResult:
             "save",
         )
     except Exception as exc:
-        return CheckResult(name, Status.WARN, f"cannot read the configuration: {_error(exc)}")
+        return CheckResult(
+            name,
+            Status.WARN,
+            f"cannot read the configuration: {doctor.describe(exc)}",
+            "allow CONFIG GET for Landkontor's Redis user, or check the settings by hand "
+            "against deploy/redis/redis.conf",
+        )
 
 
 def _repair(doctor: Doctor, name: str, key: str, wanted: str, was: str) -> CheckResult | None:
@@ -220,9 +287,13 @@ def _queue_names(celery_app: Any) -> set[str]:
 
 def check_workers(doctor: Doctor) -> CheckResult:
     if not job_engine_installed():
-        return CheckResult("workers", Status.WARN, "job engine not installed: no worker to check")
+        return CheckResult(
+            "workers", Status.WARN, "job engine not installed: no worker to check", REINSTALL
+        )
     if doctor.broker_error:
-        return CheckResult("workers", doctor.missing("worker"), "not checked: no broker")
+        return CheckResult(
+            "workers", doctor.missing("worker"), "not checked: no broker", "fix the broker first"
+        )
     from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
 
     timeout = doctor.settings.ops_health_timeout
@@ -231,7 +302,12 @@ def check_workers(doctor: Doctor) -> CheckResult:
         names = sorted(name for reply in replies for name in reply)
         active = celery_app.control.inspect(names, timeout=timeout).active_queues() if names else {}
     except Exception as exc:
-        return CheckResult("workers", doctor.missing("worker"), f"cannot ask: {_error(exc)}")
+        return CheckResult(
+            "workers",
+            doctor.missing("worker"),
+            f"cannot ask the workers: {doctor.describe(exc)}",
+            "check that the broker answers and LANDKONTOR_BROKER_URL points at it",
+        )
     if not names:
         return CheckResult(
             "workers",
@@ -257,14 +333,16 @@ def check_workers(doctor: Doctor) -> CheckResult:
 
 def check_flower(doctor: Doctor) -> CheckResult:
     if not job_engine_installed():
-        return CheckResult("flower", Status.WARN, "job engine not installed: no Flower to check")
+        return CheckResult(
+            "flower", Status.WARN, "job engine not installed: no Flower to check", REINSTALL
+        )
     try:
         return CheckResult("flower", Status.OK, flower_probe(doctor.settings))
     except Exception as exc:
         return CheckResult(
             "flower",
             doctor.missing("flower"),
-            f"{flower_url(doctor.settings)} does not answer: {_error(exc)}",
+            f"{flower_url(doctor.settings)} does not answer: {doctor.describe(exc)}",
             "landkontor up starts it (or: landkontor flower)",
         )
 
