@@ -132,7 +132,7 @@ def allocated_kg(session: Session, contract_ids: list[int]) -> dict[int, Decimal
         .where(Allocation.contract_id.in_(contract_ids))
         .group_by(Allocation.contract_id)
     )
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}
 
 
 def contract_out(session: Session, contract: Contract) -> ContractOut:

@@ -136,14 +136,19 @@ def settlement_weight(net_kg: Decimal, sample: Sample, terms: Terms) -> Settleme
     )
 
 
+def _shown(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
 def rejection_reasons(sample: Sample, terms: Terms) -> list[str]:
     """Why a load is above the rejection limits (empty: accepted)."""
     reasons = []
-    if terms.reject_moisture_above is not None and sample.moisture > terms.reject_moisture_above:
-        reasons.append(f"moisture {sample.moisture} % above {terms.reject_moisture_above} %")
+    limit = terms.reject_moisture_above
+    if limit is not None and sample.moisture > limit:
+        reasons.append(f"moisture {_shown(sample.moisture)} % above {_shown(limit)} %")
     limit = terms.reject_foreign_matter_above
     if limit is not None and sample.foreign_matter > limit:
-        reasons.append(f"foreign matter {sample.foreign_matter} % above {limit} %")
+        reasons.append(f"foreign matter {_shown(sample.foreign_matter)} % above {_shown(limit)} %")
     return reasons
 
 
