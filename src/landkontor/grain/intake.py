@@ -208,7 +208,9 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
         document_type=TICKET_DOCUMENT,
         document_id=ticket.id,
     )
-    record = _mix(session, item, lot.id, cell, silo, weight.settlement_kg, ticket.ticket_no, actor)
+    record = _mix(
+        session, item, lot.id, cell, silo, cell, weight.settlement_kg, ticket.ticket_no, actor
+    )
     ticket.status = TicketStatus.taken_in
     ticket.location_id = cell.id
     ticket.lot_batch_id = lot.id
@@ -226,6 +228,7 @@ def _mix(
     from_batch_id: int,
     from_cell: Location,
     into: Batch,
+    into_cell: Location,
     quantity_kg: Decimal,
     reference: str,
     actor: str,
@@ -245,7 +248,7 @@ def _mix(
             ],
             output=MixOutput(
                 item_id=item.id,
-                location_id=into_location(session, into),
+                location_id=into_cell.id,
                 batch=NewBatch(batch_no=into.batch_no),
             ),
             reference=reference,
@@ -253,15 +256,6 @@ def _mix(
         ),
         actor=actor,
     )
-
-
-def into_location(session: Session, silo_batch: Batch) -> int:
-    """The cell a running silo batch belongs to."""
-    location_id = session.scalar(
-        select(SiloBatch.location_id).where(SiloBatch.batch_id == silo_batch.id)
-    )
-    assert location_id is not None
-    return location_id
 
 
 def undo_intake(session: Session, ticket: Ticket, *, reason: str, actor: str) -> None:
@@ -321,6 +315,7 @@ def transfer_between_cells(session: Session, data: CellTransferIn, *, actor: str
         source.id,
         source_cell,
         target,
+        target_cell,
         data.quantity_kg,
         f"{source_cell.code}→{target_cell.code}",
         actor,
