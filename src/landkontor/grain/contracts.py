@@ -46,7 +46,9 @@ CONTRACT_SERIES = "KT"
 
 
 def get_contract(session: Session, contract_id: int, *, lock: bool = False, field=None):
-    contract = session.get(Contract, contract_id, with_for_update=lock or None)
+    contract = session.get(
+        Contract, contract_id, with_for_update=lock or None, populate_existing=lock
+    )
     if contract is None:
         if field:
             raise InvalidInput(f"contract {contract_id} does not exist", field=field)
@@ -173,6 +175,7 @@ def _candidate_contracts(session: Session, ticket: Ticket, on: date) -> list[Con
             )
             .order_by(Contract.id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     return sorted(locked, key=lambda c: (c.delivery_from, c.id))
@@ -250,7 +253,11 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
     contracts = {
         c.id: c
         for c in session.scalars(
-            select(Contract).where(Contract.id.in_(ids)).order_by(Contract.id).with_for_update()
+            select(Contract)
+            .where(Contract.id.in_(ids))
+            .order_by(Contract.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
     session.execute(Allocation.__table__.delete().where(Allocation.ticket_id == ticket.id))

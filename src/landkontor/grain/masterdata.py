@@ -24,7 +24,13 @@ from landkontor.grain.models import (
     VatRegime,
     Weighbridge,
 )
-from landkontor.grain.schemas import DayPriceIn, FlatRateVatIn, QualityTermsIn, WeighbridgeIn
+from landkontor.grain.schemas import (
+    DayPriceIn,
+    FarmerOut,
+    FlatRateVatIn,
+    QualityTermsIn,
+    WeighbridgeIn,
+)
 from landkontor.inventory.locations import get_warehouse
 from landkontor.partners.service import get_supplier
 
@@ -80,6 +86,12 @@ def vat_regime_of(session: Session, supplier_id: int) -> VatRegime:
     """The farmer's VAT regime; a supplier without a grain record is taxed regularly."""
     farmer = session.get(Farmer, supplier_id)
     return farmer.vat_regime if farmer else VatRegime.regular
+
+
+def get_farmer(session: Session, supplier_id: int) -> FarmerOut:
+    """A supplier's grain facts (404 for an unknown supplier)."""
+    get_supplier(session, supplier_id)
+    return FarmerOut(supplier_id=supplier_id, vat_regime=vat_regime_of(session, supplier_id))
 
 
 @use_case

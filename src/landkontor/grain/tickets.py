@@ -58,7 +58,8 @@ def ticket_number(session: Session, warehouse: Warehouse) -> str:
 
 
 def get_ticket(session: Session, ticket_id: int, *, lock: bool = False, field: str | None = None):
-    ticket = session.get(Ticket, ticket_id, with_for_update=lock or None)
+    # A lock re-reads the row: a long-lived session may hold an older copy of it.
+    ticket = session.get(Ticket, ticket_id, with_for_update=lock or None, populate_existing=lock)
     if ticket is None:
         if field:
             raise InvalidInput(f"ticket {ticket_id} does not exist", field=field)

@@ -240,3 +240,11 @@ def test_weighings_and_net_weight_are_fixed_in_the_database(harvest, db):
     with db.session() as s:
         stored = s.scalar(select(Ticket).where(Ticket.id == ticket["id"]))
         assert stored.net_kg == 25000
+
+
+def test_ids_out_of_range_and_unknown_farmers_are_clear_problems(harvest):
+    assert_problem(harvest.call("GET", f"/grain/tickets/{2**63}"), 422, field="ticket_id")
+    assert_problem(harvest.call("GET", "/grain/tickets/987654"), 404)
+    assert_problem(harvest.call("GET", "/grain/farmers/987654"), 404)
+    too_big = harvest.call("GET", f"/grain/batches/{2**63}/farmers")
+    assert_problem(too_big, 422, field="batch_id")
