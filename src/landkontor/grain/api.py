@@ -43,6 +43,7 @@ from landkontor.grain.schemas import (
     SiloContentRow,
     TicketCreate,
     TicketOut,
+    UnsettledRow,
     WeighbridgeIn,
     WeighbridgeOut,
     WeighingPush,
@@ -262,9 +263,9 @@ def open_contracts_report(session: SessionDep, supplier_id: IdQuery = None):
     return reports.open_contracts(session, supplier_id)
 
 
-@router.get("/reports/unsettled", response_model=list[TicketOut], summary="Unsettled tickets")
+@router.get("/reports/unsettled", response_model=list[UnsettledRow], summary="Unsettled tickets")
 def unsettled_report(session: SessionDep, supplier_id: IdQuery = None):
-    return [tickets.ticket_out(session, t) for t in reports.unsettled_tickets(session, supplier_id)]
+    return reports.unsettled_tickets(session, supplier_id)
 
 
 @router.get(

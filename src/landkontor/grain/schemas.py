@@ -430,6 +430,18 @@ class OpenContractRow(OutputModel):
     delivery_to: date
 
 
+class UnsettledRow(OutputModel):
+    id: int
+    ticket_no: str
+    warehouse_id: int
+    supplier_id: int
+    item_id: int
+    taken_in_on: date | None
+    net_kg: Decimal | None
+    settlement_kg: Decimal | None
+    quality_class: str | None
+
+
 class FarmerTraceRow(OutputModel):
     supplier_id: int
     supplier_no: str
