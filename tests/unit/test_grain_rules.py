@@ -152,3 +152,9 @@ def test_money_per_tonne_and_vat_round_half_up_to_cents():
     assert rules.amount_per_t(D("24040"), D("215.55")) == D("5181.82")
     # flat-rate 7.8 % of 1 234.56 = 96.29568 -> 96.30
     assert rules.settlement_vat(D("1234.56"), D("7.8")) == D("96.30")
+
+
+def test_receipt_is_valued_at_the_known_prices_unknown_ones_at_zero():
+    # 10 t at 210 EUR/t and 5 t without a price yet: 2 100 EUR / 15 000 kg = 0.14 EUR/kg
+    assert rules.receipt_unit_cost([(D("10000"), D("210")), (D("5000"), None)]) == D("0.14")
+    assert rules.receipt_unit_cost([]) == 0

@@ -191,18 +191,27 @@ def _day_price_or_fail(session: Session, ticket: Ticket, on: date) -> Decimal:
     return price
 
 
-def auto_allocate(session: Session, ticket: Ticket, on: date) -> list[Allocation]:
-    """Allocate the ticket's settlement weight, oldest open contract first; the rest at
-    the day price (PriceMissing when the site has none)."""
-    assert ticket.settlement_kg is not None
+def auto_allocate(
+    session: Session, ticket: Ticket, quantity_kg: Decimal, on: date
+) -> list[tuple[Allocation, Decimal | None]]:
+    """Allocate a ticket's settlement weight, oldest open contract first; the rest at the
+    day price (PriceMissing when the site has none). Returns each part with the price per
+    tonne known now: the contract's fixed price, else the day price (None if none)."""
     contracts = _candidate_contracts(session, ticket, on)
     taken = allocated_kg(session, [c.id for c in contracts])
     rooms = [
         (c.id, rules.contract_room_kg(c.quantity_t, c.tolerance_percent, taken.get(c.id, 0)))
         for c in contracts
     ]
-    parts = rules.allocate(ticket.settlement_kg, rooms)
-    return _store(session, ticket, parts, on, automatic=True)
+    rows = _store(session, ticket, rules.allocate(quantity_kg, rooms), on, automatic=True)
+    fixed = {c.id: c.price_per_t for c in contracts}
+    priced = []
+    for row in rows:
+        price = row.day_price_per_t if row.contract_id is None else fixed[row.contract_id]
+        if price is None:  # open-price contract: provisionally the day price
+            price = day_price(session, ticket.warehouse_id, ticket.item_id, on)
+        priced.append((row, price))
+    return priced
 
 
 def _store(

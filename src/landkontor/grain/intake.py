@@ -34,7 +34,7 @@ from landkontor.grain import rules
 from landkontor.grain.contracts import auto_allocate
 from landkontor.grain.errors import TicketNotReady
 from landkontor.grain.masterdata import rule_terms, terms_on
-from landkontor.grain.models import Contract, SiloBatch, Ticket, TicketStatus
+from landkontor.grain.models import SiloBatch, Ticket, TicketStatus
 from landkontor.grain.schemas import CellTransferIn, CellTransferOut
 from landkontor.grain.tickets import current_analysis, ensure_changeable, get_ticket
 from landkontor.inventory import genealogy, mixing
@@ -115,21 +115,13 @@ def _sample(ticket: Ticket, session: Session) -> rules.Sample:
     )
 
 
-def _unit_cost_per_kg(session: Session, allocations) -> Decimal:
-    """Valuation of the receipt: the known prices of the allocation (contract price or day
-    price; open-price contracts count at the day price when there is one, else at zero —
-    their price is settled later), per kilogram."""
-    total_kg = Decimal(0)
-    value = Decimal(0)
-    for part in allocations:
-        price = part.day_price_per_t
-        if part.contract_id is not None:
-            contract = session.get(Contract, part.contract_id)
-            assert contract is not None
-            price = contract.price_per_t
-        total_kg += part.quantity_kg
-        value += part.quantity_kg * (price or Decimal(0)) / rules.THOUSAND
-    return (value / total_kg).quantize(Decimal("0.000001")) if total_kg else Decimal(0)
+def _record_assessment(ticket: Ticket, terms_id: int, assessment: rules.Assessment) -> None:
+    weight = assessment.weight
+    ticket.quality_terms_id = terms_id
+    ticket.drying_shrink_kg = weight.drying_shrink_kg
+    ticket.foreign_matter_kg = weight.foreign_matter_kg
+    ticket.handling_loss_kg = weight.handling_loss_kg
+    ticket.settlement_kg = weight.settlement_kg
 
 
 @use_case
@@ -155,25 +147,15 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
     terms = terms_on(session, ticket.item_id, today)
     assessment = rules.assess(ticket.net_kg, _sample(ticket, session), rule_terms(terms))
     weight = assessment.weight
-    ticket.quality_terms_id = terms.id
-    ticket.drying_shrink_kg = weight.drying_shrink_kg
-    ticket.foreign_matter_kg = weight.foreign_matter_kg
-    ticket.handling_loss_kg = weight.handling_loss_kg
-    ticket.settlement_kg = weight.settlement_kg
     if assessment.refused:
+        _record_assessment(ticket, terms.id, assessment)
         ticket.status = TicketStatus.refused
         ticket.refused_reason = "; ".join(assessment.rejection_reasons)
         session.flush()
         return ticket
     if weight.settlement_kg <= 0:
         raise InvalidInput("the settlement weight of this load is zero", field="location_id")
-    ticket.quality_class = assessment.quality_class
-    ticket.quality_premium_per_t = assessment.premium_per_t
-    ticket.drying_cost = assessment.drying_cost
-    ticket.cleaning_cost = assessment.cleaning_cost
-    ticket.feed_grade = assessment.feed_grade
-    ticket.taken_in_on = today
-    allocations = auto_allocate(session, ticket, today)
+    allocations = auto_allocate(session, ticket, weight.settlement_kg, today)
     item = session.get(Item, ticket.item_id)
     assert item is not None
     silo = running_silo_batch(session, cell, item, "location_id")
@@ -185,10 +167,14 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
             supplier_id=ticket.supplier_id,
             supplier_batch_no=ticket.ticket_no,
             production_date=today,
-            attributes={"grain_ticket_id": ticket.id, "quality_class": ticket.quality_class},
+            attributes={
+                "grain_ticket_id": ticket.id,
+                "quality_class": assessment.quality_class,
+            },
         ),
         origin=BatchOrigin.receipt,
     )
+    unit_cost = rules.receipt_unit_cost([(row.quantity_kg, price) for row, price in allocations])
     post_movement(
         session,
         MovementType.receipt,
@@ -199,7 +185,7 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
                 quantity=weight.settlement_kg,
                 unit="kg",
                 batch_id=lot.id,
-                unit_cost=_unit_cost_per_kg(session, allocations),
+                unit_cost=unit_cost,
             )
         ],
         actor=actor,
@@ -211,6 +197,14 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
     record = _mix(
         session, item, lot.id, cell, silo, cell, weight.settlement_kg, ticket.ticket_no, actor
     )
+    # The ticket is written once, at the end (one UPDATE).
+    _record_assessment(ticket, terms.id, assessment)
+    ticket.quality_class = assessment.quality_class
+    ticket.quality_premium_per_t = assessment.premium_per_t
+    ticket.drying_cost = assessment.drying_cost
+    ticket.cleaning_cost = assessment.cleaning_cost
+    ticket.feed_grade = assessment.feed_grade
+    ticket.taken_in_on = today
     ticket.status = TicketStatus.taken_in
     ticket.location_id = cell.id
     ticket.lot_batch_id = lot.id

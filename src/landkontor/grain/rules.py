@@ -254,6 +254,16 @@ def price_tranches(
     return parts, rest
 
 
+def receipt_unit_cost(parts: Sequence[tuple[Decimal, Decimal | None]]) -> Decimal:
+    """EUR per kg of a receipt made of parts (kg, price per tonne or None = unknown, at 0),
+    to the unit-cost scale."""
+    total = sum((kg for kg, _ in parts), ZERO)
+    if not total:
+        return ZERO
+    value = sum((kg * (price or ZERO) for kg, price in parts), ZERO) / THOUSAND
+    return (value / total).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
 # --- VAT --------------------------------------------------------------------------------
 def settlement_vat(net: Decimal, percent: Decimal) -> Decimal:
     """VAT of a credit note: on the net total, half-up to cents."""
