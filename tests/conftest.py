@@ -99,7 +99,8 @@ def _truncate_all(database: Database) -> None:
 
 
 def _seed_reference_data(connection) -> None:
-    """What the migrations insert and the truncation removed: units and VAT rates."""
+    """What the migrations insert and the truncation removed: units, VAT rates and the
+    §24 UStG average rates."""
     from landkontor.catalog.models import Unit
     from landkontor.catalog.service import STANDARD_UNITS
     from landkontor.partners.models import TaxRate
@@ -112,6 +113,13 @@ def _seed_reference_data(connection) -> None:
     connection.execute(
         TaxRate.__table__.insert(),
         [{"category": c, "valid_from": v, "percent": p} for c, v, p in STANDARD_TAX_RATES],
+    )
+    from landkontor.grain.masterdata import STANDARD_FLAT_RATES
+    from landkontor.grain.models import FlatRateVat
+
+    connection.execute(
+        FlatRateVat.__table__.insert(),
+        [{"valid_from": v, "percent": p} for v, p in STANDARD_FLAT_RATES],
     )
 
 

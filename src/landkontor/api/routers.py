@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from landkontor.auth import api as auth_api
 from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
+from landkontor.grain import api as grain_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
 from landkontor.jobs import api as jobs_api
@@ -48,6 +49,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     sales_api.credit_router,
     purchasing_api.orders_router,
     purchasing_api.receipts_router,
+    grain_api.router,
 ]
 
 

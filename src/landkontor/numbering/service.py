@@ -34,12 +34,17 @@ def next_number(session: Session, series: str, year: int | None = None) -> str:
     ``RE-2026-000123``. Joins the caller's transaction; call it as late as possible there,
     because the counter row stays locked until that transaction ends."""
     year = year or business_today().year
-    number = (
+    return format_number(series, year, next_sequence(session, series, year))
+
+
+def next_sequence(session: Session, series: str, year: int) -> int:
+    """The next bare counter value of ``series`` in ``year`` (1, 2, …), for documents that
+    format their numbers themselves (weighing tickets per site). Same locking as above."""
+    return (
         session.connection()
         .execute(_increment(session), {"series": series, "year": year})
         .scalar_one()
     )
-    return format_number(series, year, number)
 
 
 def format_number(series: str, year: int, number: int) -> str:

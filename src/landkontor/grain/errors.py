@@ -1,0 +1,28 @@
+"""Errors of grain intake; each maps to a problem type of its own."""
+
+from landkontor.errors import Conflict, InvalidState
+
+
+class NoQualityTerms(Conflict):
+    code = "no-quality-terms"
+    title = "No quality terms for the crop"
+
+
+class TicketNotReady(InvalidState):
+    code = "ticket-not-ready"
+    title = "The ticket is not ready for this step"
+
+
+class TicketSettled(InvalidState):
+    code = "ticket-settled"
+    title = "The ticket is settled and cannot change"
+
+
+class WeighingConflict(Conflict):
+    code = "weighing-conflict"
+    title = "The scale record number was used for another weighing"
+
+
+class PriceMissing(Conflict):
+    code = "price-missing"
+    title = "No price for part of the quantity"
