@@ -100,14 +100,19 @@ def form_values(form: FormData) -> dict[str, str]:
 
 
 def parse_form(
-    model: type[M], form: FormData, *, fields: typing.Iterable[str] | None = None
+    model: type[M],
+    form: FormData,
+    *,
+    fields: typing.Iterable[str] | None = None,
+    empty_as_none: bool = False,
 ) -> tuple[M | None, FormState]:
     """Validate ``form`` against ``model``. Returns (the model or None, the form's state).
 
     Only ``fields`` (default: all of the model's) are read; an empty text field counts as
-    not given, so the model's default applies (or 'missing' when it is required). A check
-    box that is not ticked is sent by no browser: a boolean field in ``fields`` that is
-    absent is False.
+    not given, so the model's default applies (or 'missing' when it is required) — or, with
+    ``empty_as_none`` (edit forms, where emptying a field clears it), as None. A check box
+    that is not ticked is sent by no browser: a boolean field in ``fields`` that is absent
+    is False.
     """
     values = form_values(form)
     state = FormState(values=values)
@@ -120,6 +125,8 @@ def parse_form(
             data[name] = raw in ("on", "true", "1", "ja")
             continue
         if raw is None or raw.strip() == "":
+            if empty_as_none and raw is not None:
+                data[name] = None
             continue
         if "\x00" in raw:
             state.errors[name] = input_message("nul_character")

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from landkontor.web import account, dashboard
+from landkontor.web import account, batches, dashboard, items, warehouses
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -16,6 +16,9 @@ PAGE_ROUTERS: list[APIRouter] = [
     account.login_router,
     account.router,
     dashboard.router,
+    items.router,
+    warehouses.router,
+    batches.router,
 ]
 
 
