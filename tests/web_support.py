@@ -125,6 +125,7 @@ def live_server(shared_app) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    # The distribution's browser: Debian calls it chromium, Ubuntu chromium-browser.
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("no chromium on PATH: install the distribution's chromium package")

@@ -35,6 +35,8 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site: never ``//other.host`` or an absolute URL."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):  # browsers drop tabs: "/\t/x"
+        return "/"
     return target
 
 

@@ -84,6 +84,8 @@ def _environment(settings: Settings) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package: no stat() per template and row on every render.
+        auto_reload=False,
     )
     formatting.install_filters(environment, settings.timezone)
     return environment

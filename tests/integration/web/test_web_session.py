@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from landkontor.auth.models import User
 from tests.conftest import ADMIN_PASSWORD
 from tests.web_support import SESSION_COOKIE, csrf_of, session_cookie_for
@@ -66,14 +68,29 @@ def test_login_from_another_site_is_refused(web_client, users):
     assert "set-cookie" not in response.headers
 
 
-def test_login_redirects_only_to_a_path_of_this_site(web_client, users):
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/\t/evil.example"])
+def test_login_redirects_only_to_a_path_of_this_site(web_client, users, target):
     users.create("anna", "clerk", password="anna-password")
     response = web_client.post(
         "/anmelden",
-        {"username": "anna", "password": "anna-password", "next": "//evil.example/x"},
+        {"username": "anna", "password": "anna-password", "next": target},
         csrf=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_the_cookie_is_secure_over_https(app, users):
+    from fastapi.testclient import TestClient
+
+    users.create("anna", "clerk", password="anna-password")
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        response = client.post(
+            "/anmelden",
+            data={"username": "anna", "password": "anna-password"},
+            headers={"Origin": "https://testserver"},
+        )
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"]
 
 
 def test_an_expired_session_leads_back_to_the_login(web_client, users):
@@ -164,8 +181,9 @@ def test_a_wrong_current_password_shows_at_its_field(web_client, users):
         "/passwort", {"current_password": "nope-nope", "new_password": "short"}
     )
     assert response.status_code == 422
-    assert 'id="e-new_password"' in response.text
-    assert "Mindestens 8 Zeichen." in response.text
+    assert '<p class="error" id="e-new_password" aria-live="polite">Mindestens 8 Zeichen.' in (
+        response.text
+    )
     assert "nope-nope" not in response.text  # passwords are never echoed
 
 
