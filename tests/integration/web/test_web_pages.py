@@ -309,3 +309,22 @@ def test_the_location_tree_runs_as_many_statements_for_many_nodes(
     with count_statements() as counter:
         web_client.get(url)
     assert counter.count == few
+
+
+def test_the_orders_tile_counts_placed_purchase_orders_only(web_client, trade, goods):
+    supplier = trade.supplier()
+    line = {"item_id": goods["feed"]["id"], "quantity": "1000", "unit_price": "0.40"}
+    trade.purchase_order(supplier["id"], line)
+    trade.purchase_order(supplier["id"], line, place=False)  # a draft is not open yet
+    web_client.login_as("viewer")
+    tile = web_client.get("/uebersicht/auftraege").text
+    assert '<span class="big">1</span> Bestellungen' in tile
+    assert '<span class="big">0</span> Aufträge' in tile
+
+
+def test_no_demo_button_without_the_demo_job_type(web_client, db):
+    from landkontor.jobs import registry
+
+    web_client.login_as("admin")
+    page = web_client.get("/").text
+    assert ("Demodaten laden" in page) == registry.is_registered("demo.load")
