@@ -12,6 +12,13 @@ document.addEventListener("submit", function (event) {
   }, 0);
 });
 
+// A form that htmx sent itself stays on the page: its buttons work again after the answer.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = event.detail.elt.closest && event.detail.elt.closest("form");
+  if (!form) return;
+  form.querySelectorAll("button:disabled").forEach(function (b) { b.disabled = false; });
+});
+
 // An htmx request the server refused (403, 404, 409 …) swaps nothing; show the German
 // message of the server's error page at the top of the page instead.
 document.addEventListener("htmx:responseError", function (event) {
