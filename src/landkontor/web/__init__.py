@@ -3,8 +3,9 @@
 Layout
   routes.py      PAGE_ROUTERS (one router per area) and install_web(app), called by
                  api/app.py; static files (our CSS/JS, vendored pinned htmx) at /static
-  pages.py       WebUser (session user), post_checks (CSRF + origin + viewers read only),
-                 require_role, render, redirect, WebRoute (errors -> German HTML pages),
+  pages.py       WebUser (session user), post_checks (CSRF + origin + viewers read only;
+                 csrf_checks without the role rule, for the own account), require_role,
+                 can, render, redirect, is_htmx, WebRoute (errors -> German HTML pages),
                  NAVIGATION (the menu)
   session.py     the session cookie (an access token of auth/) and the CSRF token
   forms.py       parse_form (the service's own pydantic model, German numbers), FormState
@@ -12,8 +13,11 @@ Layout
   listing.py     list_query / Pager: server-side paging (50 rows), sorting, search
   formatting.py  every Jinja filter: number, money, quantity, day, moment, labels
   messages.py    the one table of German messages for problem codes and input errors
-  templates/     base.html, macros.html (field, select, checkbox, sort_header, pager),
-                 error.html, one folder per area
+  templates/     base.html, macros.html (csrf, field, select, checkbox, form_message,
+                 sort_header, pagination; import them "with context"), error.html,
+                 one folder per area
+  account.py, dashboard.py, items.py, warehouses.py, batches.py
+                 the areas: Anmelden/Abmelden/Passwort, Übersicht, Artikel, Lager, Chargen
 
 How to add a page (area "foo", German path "/foo")
   1. ``web/foo.py``::
@@ -31,7 +35,11 @@ How to add a page (area "foo", German path "/foo")
   2. Add ``foo.router`` to ``PAGE_ROUTERS`` in routes.py (and a NavEntry in pages.py when
      it is a new menu area).
   3. Templates in ``templates/foo/``: ``index.html`` extends ``base.html``; the parts htmx
-     swaps are partials named ``_row.html``, ``_form.html``, ``_list.html``.
+     swaps are partials named ``_row.html``, ``_form.html``, ``_list.html``. A list page
+     answers an htmx request (``is_htmx(request)``) with its ``_list.html`` only (see
+     items.py: active search is a filter form with ``hx-get`` and ``hx-trigger="input
+     changed delay:300ms"``). Every field's error line ``#e-<name>`` is always rendered,
+     so an inline check can fill it out of band (items/_checks.html).
   4. Forms: ``{{ csrf() }}`` in every POST form (htmx requests send the token as a header
      from <body hx-headers>). Parse with ``parse_form(TheServiceModel, await request.form())``;
      on a DomainError call ``form.fail(error, known_fields)`` and re-render the form with

@@ -111,21 +111,19 @@ async def check_new_item(request: Request, user: WebUser, session: SessionDep) -
     return render(request, "items/_checks.html", {"fields": CREATE_FIELDS, "errors": errors})
 
 
-@router.get("/artikel/{item_id}")
-def item_detail(item_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def _detail_context(
+    session: Any, request: Request, item_id: int, pack_form: FormState
+) -> dict[str, Any]:
     item = catalog.get_item(session, item_id)
     query = list_query(request, sorts=("location",), default_sort="location")
     levels, total = queries.levels(session, query.params, item_id=item.id)
-    return render(
-        request,
-        "items/detail.html",
-        {
-            "item": item,
-            "levels": levels,
-            "pager": Pager(query, total),
-            "pack_form": FormState(),
-        },
-    )
+    return {"item": item, "levels": levels, "pager": Pager(query, total), "pack_form": pack_form}
+
+
+@router.get("/artikel/{item_id}")
+def item_detail(item_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+    context = _detail_context(session, request, item_id, FormState())
+    return render(request, "items/detail.html", context)
 
 
 def _edit_values(item: Any) -> dict[str, str]:
@@ -184,12 +182,5 @@ async def add_pack_unit(
                 form.errors["code"] = form.errors.pop("pack_units")
         else:
             return redirect(f"/artikel/{item_id}#gebinde")
-    item = catalog.get_item(session, item_id)
-    query = list_query(request, sorts=("location",), default_sort="location")
-    levels, total = queries.levels(session, query.params, item_id=item.id)
-    return render(
-        request,
-        "items/detail.html",
-        {"item": item, "levels": levels, "pager": Pager(query, total), "pack_form": form},
-        status_code=422,
-    )
+    context = _detail_context(session, request, item_id, form)
+    return render(request, "items/detail.html", context, status_code=422)

@@ -328,3 +328,18 @@ def test_no_demo_button_without_the_demo_job_type(web_client, db):
     web_client.login_as("admin")
     page = web_client.get("/").text
     assert ("Demodaten laden" in page) == registry.is_registered("demo.load")
+
+
+def test_a_manager_adds_a_pack_unit_and_a_repeated_code_shows_at_its_field(web_client, goods):
+    web_client.login_as("manager")
+    url = f"/artikel/{goods['feed']['id']}/gebinde"
+    response = web_client.post(url, {"code": "Sack", "name": "Sack 25 kg", "factor": "25"})
+    assert response.status_code == 303
+    page = web_client.get(f"/artikel/{goods['feed']['id']}")
+    assert "Sack 25 kg" in page.text and "25 kg" in page.text
+    response = web_client.post(url, {"code": "Sack", "name": "Sack 30 kg", "factor": "30"})
+    assert response.status_code == 422
+    assert '<p class="error" id="e-code" aria-live="polite">Der Wert ist ungültig.' in (
+        response.text
+    )
+    assert 'value="Sack 30 kg"' in response.text

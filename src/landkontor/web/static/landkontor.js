@@ -35,3 +35,12 @@ document.addEventListener("htmx:responseError", function (event) {
   }
   banner.textContent = text;
 });
+
+// A form sent by htmx that the server answers with 422 comes back re-rendered with the
+// German messages at their fields: swap it in like a success.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
