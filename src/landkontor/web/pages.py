@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from landkontor.auth import service as auth_service
+from landkontor.auth.deps import SAFE_METHODS
 from landkontor.auth.models import User
 from landkontor.auth.roles import Role
 from landkontor.auth.security import decode_access_token
@@ -117,8 +118,9 @@ WebUser = Annotated[User, Depends(web_user)]
 
 
 async def csrf_checks(request: Request) -> None:
-    """Every POST: the session's CSRF token and this site as its origin (CsrfFailed, 403)."""
-    if request.method != "POST":
+    """Every request that may change something (POST, and any PUT, PATCH or DELETE a page
+    adds later): the session's CSRF token and this site as its origin (CsrfFailed, 403)."""
+    if request.method in SAFE_METHODS:
         return
     presented = request.headers.get(CSRF_HEADER)
     if presented is None:
@@ -135,7 +137,7 @@ async def post_checks(request: Request, user: WebUser) -> None:
     """Every POST of a business page: CSRF checks, then the API's rule that viewers may
     read but never change anything (Forbidden, 403)."""
     await csrf_checks(request)
-    if request.method == "POST" and not user.role.at_least(Role.clerk):
+    if request.method not in SAFE_METHODS and not user.role.at_least(Role.clerk):
         raise Forbidden("viewers have read-only access", required_role=Role.clerk.value)
 
 
