@@ -137,6 +137,9 @@ def main() -> None:
     started = time.perf_counter()
     data = build_data(db, tag, args.items)
     setup_seconds = time.perf_counter() - started
+    if db.dialect == "postgresql":  # fresh statistics, as autovacuum would gather them
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
     app = create_app(settings, db)
     token, _ = create_access_token(

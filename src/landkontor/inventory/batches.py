@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item
@@ -129,7 +129,8 @@ def batches_with_stock_levels(
     stmt = (
         batch_query(**filters)
         .order_by(None)
-        .join(Item, Item.id == Batch.item_id)
+        .join(Batch.item)
+        .options(contains_eager(Batch.item))  # the one join of items, also for sorting
         .add_columns(_on_hand().label("on_hand"))
         .order_by(order.nulls_last(), Batch.batch_no, Batch.id)
     )
