@@ -138,7 +138,7 @@ def main() -> None:
     data = build_data(db, tag, args.items)
     setup_seconds = time.perf_counter() - started
     if db.dialect == "postgresql":  # fresh statistics, as autovacuum would gather them
-        with db.engine.connect() as connection:
+        with db.engine.begin() as connection:  # committed: rolled back, it would be lost
             connection.exec_driver_sql("ANALYZE")
 
     app = create_app(settings, db)
