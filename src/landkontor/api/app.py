@@ -24,6 +24,7 @@ from landkontor.jobs import broker
 from landkontor.jobs.metrics import JobsCollector
 from landkontor.logconfig import configure_logging
 from landkontor.settings import Settings, get_settings
+from landkontor.web.routes import install_web
 
 DESCRIPTION = """
 ERP for agricultural trade and feed production (Landhandel): items, warehouses and storage
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(build_api_router())
+    install_web(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -20,9 +20,8 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", summary="The API can serve requests: database (and broker) answer")
-def ready(request: Request) -> JSONResponse:
-    checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
+def run_readiness_checks(checks: dict[str, ReadinessCheck]) -> dict[str, object]:
+    """Run every readiness check; the body of /ready (``status`` is ready / not ready)."""
     results: dict[str, dict[str, object]] = {}
     healthy = True
     for name, check in checks.items():
@@ -36,7 +35,13 @@ def ready(request: Request) -> JSONResponse:
             results[name] = {"status": "ok"}
         results[name]["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
     failed = [name for name, result in results.items() if result["status"] == "fail"]
-    body = {"status": "ready" if healthy else "not ready", "checks": results}
+    body: dict[str, object] = {"status": "ready" if healthy else "not ready", "checks": results}
     if failed:
         body["failed"] = failed
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    return body
+
+
+@router.get("/ready", summary="The API can serve requests: database (and broker) answer")
+def ready(request: Request) -> JSONResponse:
+    body = run_readiness_checks(request.app.state.readiness_checks)
+    return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)

@@ -63,10 +63,25 @@ def item_by_number(session: Session, item_no: str) -> Item | None:
     return session.scalar(select(Item).where(Item.item_no == item_no))
 
 
+# Columns an item list may be sorted by (the web list's sort links name these).
+ITEM_SORTS = {"item_no": Item.item_no, "name": Item.name, "item_group": Item.item_group}
+
+
 def item_query(
-    *, search: str | None = None, group: str | None = None, active: bool | None = None
+    *,
+    search: str | None = None,
+    group: str | None = None,
+    active: bool | None = None,
+    sort: str = "item_no",
+    descending: bool = False,
 ) -> Select[tuple[Item]]:
-    stmt = select(Item).options(selectinload(Item.pack_units)).order_by(Item.item_no)
+    """Items by search text (number or name), group and active flag, sorted by ``sort``
+    (a key of ITEM_SORTS; InvalidInput otherwise), ties by item number."""
+    column = ITEM_SORTS.get(sort)
+    if column is None:
+        raise InvalidInput(f"items cannot be sorted by {sort!r}", field="sort")
+    order = column.desc() if descending else column.asc()
+    stmt = select(Item).options(selectinload(Item.pack_units)).order_by(order, Item.item_no)
     if search:
         pattern = f"%{search.lower()}%"
         stmt = stmt.where(

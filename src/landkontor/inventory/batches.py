@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item
 from landkontor.common.clock import business_today
-from landkontor.common.pagination import PageParams, paginate
+from landkontor.common.pagination import PageParams, paginate, paginate_rows
 from landkontor.db.session import use_case
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
-from landkontor.inventory.models import Batch, BatchOrigin, BatchStatus, BatchStatusChange
+from landkontor.inventory.models import (
+    Batch,
+    BatchOrigin,
+    BatchStatus,
+    BatchStatusChange,
+    StockLevel,
+)
 from landkontor.inventory.rules import default_best_before, is_expired
 from landkontor.inventory.schemas import BatchCreate, BatchOut, BatchUpdate, NewBatch
 
@@ -35,14 +44,44 @@ def find_batch(session: Session, item_id: int, batch_no: str) -> Batch | None:
     return session.scalar(select(Batch).where(Batch.item_id == item_id, Batch.batch_no == batch_no))
 
 
+def _on_hand() -> Any:
+    """The batch's stock over all locations (a correlated sum of its levels)."""
+    return (
+        select(func.coalesce(func.sum(StockLevel.quantity), 0))
+        .where(StockLevel.batch_id == Batch.id)
+        .correlate(Batch)
+        .scalar_subquery()
+    )
+
+
 def batch_query(
     *,
     item_id: int | None = None,
     status: BatchStatus | None = None,
     batch_no: str | None = None,
     expired: bool | None = None,
+    best_before_from: date | None = None,
+    best_before_to: date | None = None,
+    supplier_id: int | None = None,
+    with_stock: bool = False,
 ) -> Select[tuple[Batch]]:
+    """Batches by item, status, number (part of), expiry, best-before window (inclusive),
+    supplier, and — ``with_stock`` — only those holding stock somewhere."""
     stmt = select(Batch).order_by(Batch.item_id, Batch.best_before, Batch.batch_no)
+    if best_before_from is not None:
+        stmt = stmt.where(Batch.best_before >= best_before_from)
+    if best_before_to is not None:
+        stmt = stmt.where(Batch.best_before <= best_before_to)
+    if supplier_id is not None:
+        stmt = stmt.where(Batch.supplier_id == supplier_id)
+    if with_stock:
+        some_stock = (
+            select(StockLevel.id)
+            .where(StockLevel.batch_id == Batch.id, StockLevel.quantity != 0)
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = stmt.where(some_stock.is_not(None))
     if item_id is not None:
         stmt = stmt.where(Batch.item_id == item_id)
     if status is not None:
@@ -61,6 +100,41 @@ def batch_query(
 
 def list_batches(session: Session, params: PageParams, **filters: object) -> tuple[list, int]:
     return paginate(session, batch_query(**filters), params)  # type: ignore[arg-type]
+
+
+# Columns a batch list may be sorted by.
+BATCH_SORTS = {
+    "best_before": Batch.best_before,
+    "batch_no": Batch.batch_no,
+    "item_no": Item.item_no,
+    "status": Batch.status,
+}
+
+
+def batches_with_stock_levels(
+    session: Session,
+    params: PageParams,
+    *,
+    sort: str = "best_before",
+    descending: bool = False,
+    **filters: Any,
+) -> tuple[list[Any], int]:
+    """One page of batches (filters as :func:`batch_query`) with ``on_hand``, the batch's
+    stock over all locations in the item's base unit. Rows carry ``Batch`` and ``on_hand``;
+    the item comes joined with the batch. ``sort`` is a key of BATCH_SORTS."""
+    column = BATCH_SORTS.get(sort)
+    if column is None:
+        raise InvalidInput(f"batches cannot be sorted by {sort!r}", field="sort")
+    order = column.desc() if descending else column.asc()
+    stmt = (
+        batch_query(**filters)
+        .order_by(None)
+        .join(Batch.item)
+        .options(contains_eager(Batch.item))  # the one join of items, also for sorting
+        .add_columns(_on_hand().label("on_hand"))
+        .order_by(order.nulls_last(), Batch.batch_no, Batch.id)
+    )
+    return paginate_rows(session, stmt, params)
 
 
 def new_batch(

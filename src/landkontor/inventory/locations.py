@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from landkontor.catalog.service import get_item
 from landkontor.common.pagination import PageParams, paginate
@@ -61,6 +63,14 @@ def get_location(session: Session, location_id: int, *, field: str | None = None
     return location
 
 
+def locations_by_id(session: Session, location_ids: list[int]) -> dict[int, Location]:
+    """These locations by id, in one query (for lists that show the codes of their rows)."""
+    if not location_ids:
+        return {}
+    rows = session.scalars(select(Location).where(Location.id.in_(set(location_ids))))
+    return {location.id: location for location in rows}
+
+
 def has_children(session: Session, location_id: int) -> bool:
     return bool(session.scalar(select(exists().where(Location.parent_id == location_id))))
 
@@ -80,9 +90,13 @@ def list_locations(
     warehouse_id: int | None = None,
     parent_id: int | None = None,
     within: int | None = None,
+    top_level: bool = False,
 ) -> tuple[list[Location], int]:
-    """Locations, optionally of one warehouse, children of one parent, or a whole subtree."""
+    """Locations, optionally of one warehouse, children of one parent, or a whole subtree;
+    ``top_level``: only those without a parent (the roots of the tree)."""
     stmt = select(Location).order_by(Location.warehouse_id, Location.path)
+    if top_level:
+        stmt = stmt.where(Location.parent_id.is_(None))
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
     if parent_id is not None:
@@ -91,6 +105,43 @@ def list_locations(
         root = get_location(session, within, field="within")
         stmt = stmt.where(Location.path.startswith(root.path))
     return paginate(session, stmt, params)
+
+
+def child_counts(session: Session, location_ids: list[int]) -> dict[int, int]:
+    """How many direct sub-locations each of these locations has (one query)."""
+    if not location_ids:
+        return {}
+    rows = session.execute(
+        select(Location.parent_id, func.count())
+        .where(Location.parent_id.in_(location_ids))
+        .group_by(Location.parent_id)
+    )
+    return {parent_id: int(count) for parent_id, count in rows}
+
+
+def stock_in_subtrees(session: Session, locations: list[Location]) -> dict[int, Decimal]:
+    """The stock (sum of levels, in base units) in each location and all its sub-locations:
+    what a location with a capacity has in use. One query for all of them."""
+    if not locations:
+        return {}
+    node = aliased(Location)
+    inside = aliased(Location)
+    rows = session.execute(
+        select(node.id, func.coalesce(func.sum(StockLevel.quantity), 0))
+        .join(inside, inside.path.startswith(node.path))
+        .join(StockLevel, StockLevel.location_id == inside.id)
+        .where(node.id.in_([loc.id for loc in locations]))
+        .group_by(node.id)
+    )
+    used = dict.fromkeys((loc.id for loc in locations), Decimal(0))
+    used.update({location_id: Decimal(total) for location_id, total in rows})
+    return used
+
+
+@use_case
+def set_location_blocked(session: Session, location_id: int, blocked: bool) -> Location:
+    """Block a location (no postings to or from it) or unblock it."""
+    return update_location(session, location_id, LocationUpdate(blocked=blocked))
 
 
 @use_case

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from landkontor.catalog.models import Item, Unit
-from landkontor.catalog.service import get_item, to_base_quantity
+from landkontor.catalog.service import get_item, item_query, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate_rows
 from landkontor.inventory.locations import get_location
@@ -91,6 +91,48 @@ def levels(session: Session, params: PageParams, **filters: Any) -> tuple[list[S
     """One page of stock levels (filters as :func:`level_query`)."""
     rows, total = paginate_rows(session, level_query(session, **filters), params)
     return [StockLevelOut.model_validate(row._mapping) for row in rows], total
+
+
+# Extra sort key of the item list with stock (beside catalog's ITEM_SORTS).
+ON_HAND_SORT = "on_hand"
+
+
+def items_with_stock(
+    session: Session,
+    params: PageParams,
+    *,
+    search: str | None = None,
+    group: str | None = None,
+    active: bool | None = None,
+    below_reorder_point: bool = False,
+    sort: str = "item_no",
+    descending: bool = False,
+) -> tuple[list[Any], int]:
+    """One page of items (catalog's item query) with their stock on hand in the base unit.
+
+    Rows carry ``Item`` and ``on_hand`` (the moving-average row's quantity, 0 without one).
+    ``below_reorder_point`` keeps the active items whose stock is under their reorder point.
+    ``sort`` is a catalog item sort key or ``on_hand``.
+    """
+    on_hand = func.coalesce(ItemCost.quantity, 0)
+    by_stock = sort == ON_HAND_SORT
+    stmt = item_query(
+        search=search,
+        group=group,
+        active=True if below_reorder_point else active,
+        sort="item_no" if by_stock else sort,
+        descending=descending,
+    )
+    stmt = stmt.outerjoin(ItemCost, ItemCost.item_id == Item.id).add_columns(
+        on_hand.label("on_hand")
+    )
+    if by_stock:
+        stmt = stmt.order_by(None).order_by(
+            on_hand.desc() if descending else on_hand.asc(), Item.item_no
+        )
+    if below_reorder_point:
+        stmt = stmt.where(Item.reorder_point.is_not(None), on_hand < Item.reorder_point)
+    return paginate_rows(session, stmt, params)
 
 
 def ledger_query(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item, to_base_quantity
@@ -19,6 +19,7 @@ from landkontor.numbering.service import next_number
 from landkontor.partners.rules import line_amount
 from landkontor.partners.service import ensure_supplier_not_blocked, get_supplier
 from landkontor.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
+from landkontor.purchasing.replenishment import OPEN_ORDERS
 from landkontor.purchasing.schemas import (
     PurchaseOrderCreate,
     PurchaseOrderLineIn,
@@ -45,6 +46,18 @@ def order_query(
 
 def list_orders(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
     return paginate(session, order_query(**filters), params)
+
+
+def count_open_orders(session: Session) -> int:
+    """How many orders are placed and still waiting for goods (ordered, partially received)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(PurchaseOrder)
+            .where(PurchaseOrder.status.in_(OPEN_ORDERS))
+        )
+        or 0
+    )
 
 
 def _line(session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str):

@@ -1,0 +1,205 @@
+"""Render time of the web pages (Übersicht, Artikel, Lager, Chargen) against a database with data.
+
+    LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+        .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
+
+Runs migrations and creates its own data through the service layer (unique numbers, so it
+can run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
+``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
+received into the bins, and a reorder point on every other item. Then it requests each page
+``--repeat`` times in-process through the whole application (middleware, session cookie,
+templates) and prints one JSON line per page with p50 and p95 in milliseconds, and the
+median CPU time of this process per request (``cpu_p50_ms``: the Python side, which a busy
+machine inflates less than the wall-clock figures; the database's own time is not in it). The
+service
+tile ("dienste") probes the running services and is left out unless ``--with-health``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+
+from landkontor.api.app import create_app
+from landkontor.auth.models import User
+from landkontor.auth.roles import Role
+from landkontor.auth.security import create_access_token, hash_password, resolve_secret_key
+from landkontor.catalog.schemas import ItemCreate
+from landkontor.catalog.service import create_item
+from landkontor.common.clock import business_today
+from landkontor.db import migrate
+from landkontor.db.session import get_database
+from landkontor.inventory.batches import change_status, create_batch
+from landkontor.inventory.locations import create_location, create_warehouse
+from landkontor.inventory.models import BatchStatus, MovementType
+from landkontor.inventory.posting import post_movement
+from landkontor.inventory.posting_checks import PostingLine
+from landkontor.inventory.schemas import BatchCreate, LocationCreate, WarehouseCreate
+from landkontor.settings import get_settings
+
+
+def build_data(db, tag: str, items: int) -> dict:
+    today = business_today()
+    with db.session() as s:
+        site = create_warehouse(s, WarehouseCreate(code=f"W{tag}", name=f"Standort {tag}"))
+        bins = []
+        for h in range(max(1, items // 10)):
+            hall = create_location(
+                s, LocationCreate(warehouse_id=site.id, code=f"H{h}", name="Halle", kind="hall")
+            )
+            for b in range(10):
+                bins.append(
+                    create_location(
+                        s,
+                        LocationCreate(
+                            warehouse_id=site.id,
+                            parent_id=hall.id,
+                            code=f"H{h}-F{b}",
+                            name="Fach",
+                            capacity=Decimal(5000),
+                        ),
+                    ).id
+                )
+        first_item = first_batch = None
+        for n in range(items):
+            item = create_item(
+                s,
+                ItemCreate(
+                    item_no=f"{tag}-{n:05d}",
+                    name=f"Mischfutter {n}",
+                    base_unit="kg",
+                    batch_managed=True,
+                    reorder_point=Decimal(5000) if n % 2 else None,
+                ),
+            )
+            for k, days in enumerate((7, 120, 365)):
+                batch = create_batch(
+                    s,
+                    BatchCreate(
+                        item_id=item.id,
+                        batch_no=f"C{n}-{k}",
+                        best_before=today + timedelta(days=days),
+                    ),
+                )
+                post_movement(
+                    s,
+                    MovementType.receipt,
+                    [
+                        PostingLine(
+                            item_id=item.id,
+                            location_id=bins[(n + k) % len(bins)],
+                            quantity=Decimal("1000.5"),
+                            batch_id=batch.id,
+                            unit_cost=Decimal("0.35"),
+                        )
+                    ],
+                    actor="bench",
+                )
+                if k == 2 and n % 10 == 0:
+                    change_status(s, batch.id, BatchStatus.blocked, "Benchmark", actor="bench")
+                first_batch = first_batch or batch.id
+            first_item = first_item or item.id
+        user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
+        s.add(user)
+        s.commit()
+        return {
+            "warehouse": site.id,
+            "item": first_item,
+            "batch": first_batch,
+            "user": user.id,
+            "first_bin": bins[0],
+        }
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--with-health", action="store_true")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    db = get_database(settings)
+    migrate.upgrade(db)
+    tag = uuid.uuid4().hex[:6].upper()
+    started = time.perf_counter()
+    data = build_data(db, tag, args.items)
+    setup_seconds = time.perf_counter() - started
+    if db.dialect == "postgresql":  # fresh statistics, as autovacuum would gather them
+        with db.engine.begin() as connection:  # committed: rolled back, it would be lost
+            connection.exec_driver_sql("ANALYZE")
+
+    app = create_app(settings, db)
+    token, _ = create_access_token(
+        data["user"], 0, key=resolve_secret_key(settings), lifetime=timedelta(hours=2)
+    )
+    with db.session() as s:
+        from landkontor.inventory.models import Location
+
+        hall = s.get(Location, data["first_bin"]).parent_id
+    pages = {
+        "uebersicht": "/",
+        "uebersicht/nachbestellen": "/uebersicht/nachbestellen",
+        "uebersicht/mhd": "/uebersicht/mhd",
+        "uebersicht/gesperrt": "/uebersicht/gesperrt",
+        "uebersicht/auftraege": "/uebersicht/auftraege",
+        "uebersicht/jobs": "/uebersicht/jobs",
+        "artikel": "/artikel",
+        "artikel?q": f"/artikel?q={tag}-0001",
+        "artikel?unter_meldebestand": "/artikel?unter_meldebestand=1&sort=on_hand",
+        "artikel/id": f"/artikel/{data['item']}",
+        "artikel/neu": "/artikel/neu",
+        "lager": "/lager",
+        "lager/id": f"/lager/{data['warehouse']}",
+        "lager/unterplaetze": f"/lager/plaetze/{hall}/unterplaetze",
+        "chargen": "/chargen",
+        "chargen?gesperrt": "/chargen?status=blocked&bestand=1",
+        "chargen?mhd": f"/chargen?mhd_bis={business_today() + timedelta(days=14)}&bestand=1",
+        "chargen/id": f"/chargen/{data['batch']}",
+    }
+    if args.with_health:
+        pages["uebersicht/dienste"] = "/uebersicht/dienste"
+    with TestClient(app) as client:
+        client.cookies.set("lk_session", token, domain="testserver.local")
+        for name, url in pages.items():
+            assert client.get(url).status_code == 200, url  # warm up, and check it works
+            samples, cpu = [], []
+            for _ in range(args.repeat):
+                begin, begin_cpu = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                samples.append((time.perf_counter() - begin) * 1000)
+                cpu.append((time.process_time() - begin_cpu) * 1000)
+                assert response.status_code == 200, url
+            print(
+                json.dumps(
+                    {
+                        "benchmark": "web_pages",
+                        "page": name,
+                        "url": url,
+                        "database": db.dialect,
+                        "items": args.items,
+                        "batches": args.items * 3,
+                        "repeat": args.repeat,
+                        "p50_ms": round(statistics.median(samples), 2),
+                        "p95_ms": round(percentile(samples, 0.95), 2),
+                        "cpu_p50_ms": round(statistics.median(cpu), 2),
+                        "setup_s": round(setup_seconds, 1),
+                    }
+                )
+            )
+
+
+if __name__ == "__main__":
+    main()
