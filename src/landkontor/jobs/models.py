@@ -22,33 +22,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin
 from landkontor.db.types import BigIntPK, JSONType, UTCDateTime, utcnow
+from landkontor.jobs.status import FINISHED, WAITING, AttemptOutcome, JobStatus
 
-
-class JobStatus(StrEnum):
-    pending = "pending"  # stored, not yet handed to the broker
-    queued = "queued"  # in the broker's queue
-    running = "running"  # a worker runs an attempt
-    retrying = "retrying"  # an attempt failed transiently; the next one is scheduled
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in FINISHED
-
-
-FINISHED = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
-WAITING = frozenset({JobStatus.pending, JobStatus.queued, JobStatus.retrying})
-
-
-class AttemptOutcome(StrEnum):
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"  # permanent error: the job failed
-    retry = "retry"  # transient error: another attempt follows (or the job failed: attempts used)
-    cancelled = "cancelled"
-    lost = "lost"  # the worker died (killed, out of memory, hard time limit)
+__all__ = [
+    "FINISHED",
+    "WAITING",
+    "AttemptOutcome",
+    "Job",
+    "JobAttempt",
+    "JobFile",
+    "JobStatus",
+]
 
 
 def _status_enum(enum: type[StrEnum], name: str) -> Enum:

@@ -18,13 +18,13 @@ from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import Conflict, Forbidden, InvalidInput, not_found
-from landkontor.jobs import broker, metrics
+from landkontor.jobs import broker, lifecycle
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.dispatch import dispatch_after_commit
-from landkontor.jobs.errors import JobHasNoResult, JobNotCancellable, JobNotRetryable
-from landkontor.jobs.models import FINISHED, WAITING, Job, JobFile, JobStatus
+from landkontor.jobs.errors import JobHasNoResult
+from landkontor.jobs.models import Job, JobFile
 from landkontor.jobs.registry import QUEUES, get_job_type
-from landkontor.jobs.sweeper import purge_finished
+from landkontor.jobs.status import FINISHED, JobStatus
 from landkontor.settings import Settings, get_settings
 
 
@@ -90,22 +90,12 @@ def submit(
                     field="idempotency_key",
                 )
             return existing
-    now = utcnow()
-    job = Job(
-        id=str(uuid.uuid4()),
-        type=spec.name,
-        queue=spec.queue,
-        params=validated.model_dump(mode="json"),
-        status=JobStatus.queued,  # back to pending only if the broker does not take it
-        progress=0,
-        progress_message="",
-        attempts=0,
-        max_attempts=spec.max_attempts,
-        cancel_requested=False,
+    job = lifecycle.new_job(
+        str(uuid.uuid4()),
+        spec,
+        validated.model_dump(mode="json"),
         submitted_by=submitter.username,
         idempotency_key=idempotency_key,
-        created_at=now,
-        queued_at=now,
     )
     session.add(job)
     if input_file is not None:
@@ -168,15 +158,7 @@ def cancel(session: Session, job_id: str, *, submitter: Submitter = SYSTEM) -> J
     if job is None:
         raise not_found("job", job_id)
     _check_owner(job, submitter, "cancel")
-    if job.status in FINISHED:
-        raise JobNotCancellable(f"job {job_id} has already finished ({job.status.value})")
-    job.cancel_requested = True
-    if job.status in WAITING:
-        job.status = JobStatus.cancelled
-        job.finished_at = utcnow()
-        job.next_attempt_at = None
-        job.progress_message = "cancelled before it ran" if job.attempts == 0 else "cancelled"
-        metrics.JOBS_CANCELLED.labels(job.type, job.queue).inc()
+    lifecycle.cancel(job)
     session.flush()
     return job
 
@@ -195,18 +177,7 @@ def retry(
     if job is None:
         raise not_found("job", job_id)
     _check_owner(job, submitter, "retry")
-    if job.status not in (JobStatus.failed, JobStatus.cancelled):
-        raise JobNotRetryable(
-            f"job {job_id} is {job.status.value}; only failed or cancelled jobs can be retried"
-        )
-    spec = get_job_type(job.type)
-    job.max_attempts = job.attempts + spec.max_attempts
-    job.cancel_requested = False
-    job.finished_at = job.next_attempt_at = None
-    job.error_type = job.error_message = job.error_traceback = None
-    job.result = None
-    job.progress, job.progress_message = 0, ""
-    job.status, job.queued_at = JobStatus.queued, utcnow()
+    lifecycle.run_again(job, get_job_type(job.type))
     session.flush()
     dispatch_after_commit(session, job, settings or get_settings(), new=False)
     return job
@@ -225,7 +196,7 @@ def purge(
         raise InvalidInput(
             f"only finished jobs can be purged, not {', '.join(unfinished)}", field="status"
         )
-    return purge_finished(session, older_than=older_than, statuses=statuses)
+    return lifecycle.purge_finished(session, older_than=older_than, statuses=statuses)
 
 
 def result_file(session: Session, job_id: str) -> JobFile:

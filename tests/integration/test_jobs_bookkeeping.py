@@ -10,10 +10,9 @@ from sqlalchemy import select, text, update
 
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
+from landkontor.jobs.bookkeeping import Bookkeeping, PostgresBookkeeping, bookkeeping_for
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
-from landkontor.jobs.registry import is_registered
-from landkontor.jobs.store import JobStore, PostgresJobStore, get_store
 from tests.helpers import requires_postgres
 
 
@@ -46,12 +45,12 @@ def _job(db: Database, job_id: str) -> tuple[Job, list[JobAttempt], list[JobFile
 
 def test_claim_progress_cancel_flag_and_success_are_recorded(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
+    store = bookkeeping_for(db, settings)
 
-    claimed = store.claim(job_id, "system.ping", "w1@host", runnable=is_registered)
+    claimed = store.claim(job_id, "system.ping", "w1@host")
     assert claimed is not None and claimed.attempts == 1 and claimed.type == "system.ping"
     assert claimed.params == {"message": "ping"}
-    assert store.claim(job_id, "system.ping", "w2@host", runnable=is_registered) is None
+    assert store.claim(job_id, "system.ping", "w2@host") is None
 
     assert store.touch(job_id, 1, progress=40, message="halfway") is False
     job, attempts, _ = _job(db, job_id)
@@ -80,23 +79,22 @@ def test_claim_progress_cancel_flag_and_success_are_recorded(db, session, settin
 
 def test_a_claim_that_does_not_fit_writes_nothing(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    assert store.claim(job_id, "system.ping", "w", runnable=lambda _: False) is None
-    assert store.claim(job_id, "maintenance.purge-jobs", "w", runnable=is_registered) is None
+    store = bookkeeping_for(db, settings)
+    assert store.claim(job_id, "maintenance.purge-jobs", "w") is None
     job, attempts, _ = _job(db, job_id)
     assert job.status == JobStatus.queued and job.attempts == 0 and attempts == []
 
 
 def test_a_new_attempt_drops_the_results_of_the_previous_one(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    store.claim(job_id, "system.ping", "w", runnable=is_registered)
+    store = bookkeeping_for(db, settings)
+    store.claim(job_id, "system.ping", "w")
     with db.session() as s:  # attempt 1 left a result file, then its worker was lost
         s.add(JobFileData("alt.csv", "text/csv", b"x").as_row(job_id, "result"))
         s.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.queued))
         s.commit()
 
-    claimed = store.claim(job_id, "system.ping", "w", runnable=is_registered)
+    claimed = store.claim(job_id, "system.ping", "w")
     assert claimed is not None and claimed.attempts == 2
     job, attempts, files = _job(db, job_id)
     assert [a.number for a in attempts] == [1, 2] and files == []
@@ -105,9 +103,9 @@ def test_a_new_attempt_drops_the_results_of_the_previous_one(db, session, settin
 @requires_postgres
 def test_postgres_bookkeeping_replaces_a_connection_the_database_dropped(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    assert type(store) is not JobStore  # the one-statement PostgreSQL store
-    store.claim(job_id, "system.ping", "w", runnable=is_registered)
+    store = bookkeeping_for(db, settings)
+    assert type(store) is not Bookkeeping  # the one-statement PostgreSQL store
+    store.claim(job_id, "system.ping", "w")
     store_pid = store._connection().info.backend_pid
     with db.session() as s:  # as a database restart would
         s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": store_pid})
@@ -139,7 +137,7 @@ def test_postgres_bookkeeping_keeps_the_urls_options_and_commits_asynchronously(
     try:
         for synchronous, expected in ((False, "off"), (True, "on")):
             wanted = settings.model_copy(update={"job_state_synchronous_commit": synchronous})
-            store = PostgresJobStore(database, wanted)
+            store = PostgresBookkeeping(database, wanted)
             connection = store._connection()
             assert connection.execute("SHOW synchronous_commit").fetchone() == (expected,)
             assert connection.execute("SHOW lock_timeout").fetchone() == ("1234ms",)
