@@ -25,7 +25,7 @@ from landkontor.inventory.models import (
     StockMovement,
     StocktakeLocation,
 )
-from landkontor.inventory.rules import fefo_key, round_cost
+from landkontor.inventory.rules import FefoStock, StockRow, round_cost, usable_stock_condition
 from landkontor.inventory.schemas import (
     PickLine,
     PickProposalOut,
@@ -255,9 +255,9 @@ def _valuation_row(
 
 def pickable_stock(
     session: Session, item_id: int, warehouse_id: int | None = None, today: date | None = None
-) -> list[Any]:
-    """Positive levels an issue may take, FEFO-ordered: released, unexpired batches on
-    unblocked locations that are not being counted."""
+) -> list[StockRow]:
+    """Positive levels an issue may take: usable stock (:func:`usable_stock_condition`) on
+    locations that are not being counted."""
     today = today or business_today()
     counting = select(StocktakeLocation.location_id).where(StocktakeLocation.open_lock.is_not(None))
     stmt = (
@@ -274,19 +274,18 @@ def pickable_stock(
         .where(
             StockLevel.item_id == item_id,
             StockLevel.quantity > 0,
-            Location.blocked.is_(False),
             Location.id.not_in(counting),
-            (Batch.id.is_(None))
-            | (
-                (Batch.status == BatchStatus.released)
-                & (Batch.best_before.is_(None) | (Batch.best_before >= today))
-            ),
+            usable_stock_condition(today),
         )
     )
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
-    rows = session.execute(stmt).all()
-    return sorted(rows, key=lambda r: fefo_key(r.best_before, r.batch_no, r.location_code))
+    return [StockRow(**row._asdict()) for row in session.execute(stmt)]
+
+
+def fefo_stock(session: Session, item_id: int, warehouse_id: int | None = None) -> FefoStock:
+    """The item's pickable stock, ready to be allocated first expired, first out."""
+    return FefoStock(pickable_stock(session, item_id, warehouse_id))
 
 
 def pick_proposal(
@@ -300,28 +299,22 @@ def pick_proposal(
     """Which batches and locations to take ``quantity`` from, first expired first out."""
     item = get_item(session, item_id, field="item_id")
     needed = to_base_quantity(session, item, quantity, unit).quantity
-    lines: list[PickLine] = []
-    remaining = needed
-    for row in pickable_stock(session, item_id, warehouse_id):
-        if remaining <= 0:
-            break
-        take = min(remaining, row.quantity)
-        lines.append(
-            PickLine(
-                location_id=row.location_id,
-                location_code=row.location_code,
-                batch_id=row.batch_id,
-                batch_no=row.batch_no,
-                best_before=row.best_before,
-                quantity=take,
-            )
-        )
-        remaining -= take
+    allocations, shortage = fefo_stock(session, item_id, warehouse_id).take(needed)
     return PickProposalOut(
         item_id=item_id,
         requested=needed,
         unit=item.base_unit.code,
-        proposed=needed - remaining,
-        shortage=remaining,
-        lines=lines,
+        proposed=needed - shortage,
+        shortage=shortage,
+        lines=[
+            PickLine(
+                location_id=a.row.location_id,
+                location_code=a.row.location_code,
+                batch_id=a.row.batch_id,
+                batch_no=a.row.batch_no,
+                best_before=a.row.best_before,
+                quantity=a.quantity,
+            )
+            for a in allocations
+        ],
     )

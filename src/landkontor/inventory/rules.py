@@ -1,17 +1,23 @@
 """Rules of stock as plain functions: batch usability, best-before, FEFO, moving average.
 
-No database here; the services feed these with loaded rows, and unit tests check them
-directly.
+No database access here; the services feed these with loaded rows, and unit tests check them
+directly. Where the database must select by the same rule (usable stock), the SQL filter is
+built here too, beside the rule it mirrors.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import and_, not_, or_
 
 from landkontor.db.types import MONEY_SCALE, UNIT_COST_SCALE
-from landkontor.inventory.models import BatchStatus
+from landkontor.inventory.models import Batch, BatchStatus, Location
 
 _MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)
 _COST_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
@@ -48,9 +54,97 @@ def unusable_reason(status: BatchStatus, best_before: date | None, today: date) 
     return None
 
 
+def usable_stock_condition(today: date) -> Any:
+    """SQL: a stock level (joined to its ``Location`` and, outer, its ``Batch``) may be issued
+    — its location is not blocked and its batch, if any, is released and not expired.
+    The set form of :func:`unusable_reason` plus the blocked location."""
+    return and_(
+        Location.blocked.is_(False),
+        or_(
+            Batch.id.is_(None),
+            and_(
+                Batch.status == BatchStatus.released,
+                or_(Batch.best_before.is_(None), Batch.best_before >= today),
+            ),
+        ),
+    )
+
+
+def unusable_stock_condition(today: date) -> Any:
+    """SQL: the stock :func:`usable_stock_condition` excludes."""
+    return not_(usable_stock_condition(today))
+
+
 def fefo_key(best_before: date | None, batch_no: str | None, location_code: str) -> tuple:
     """First expired, first out: earliest best-before first, batches without a date last."""
     return (best_before is None, best_before or date.max, batch_no or "", location_code)
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """Usable stock of one item on one location, of one batch (or none)."""
+
+    location_id: int
+    location_code: str
+    batch_id: int | None
+    batch_no: str | None
+    best_before: date | None
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A quantity taken from one stock row."""
+
+    row: StockRow
+    quantity: Decimal
+
+
+class FefoStock:
+    """Usable stock rows of an item, handed out first expired, first out.
+
+    Each :meth:`take` allocates from what earlier takes left, so several requests (lines of
+    one delivery) never take the same stock twice."""
+
+    def __init__(self, rows: Iterable[StockRow]) -> None:
+        self.rows = sorted(rows, key=lambda r: fefo_key(r.best_before, r.batch_no, r.location_code))
+        self._taken: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+
+    def take(
+        self,
+        quantity: Decimal,
+        *,
+        batch_id: int | None = None,
+        location_id: int | None = None,
+    ) -> tuple[list[Allocation], Decimal]:
+        """Allocate ``quantity`` (only of ``batch_id`` / from ``location_id`` when given).
+        Returns the allocations in FEFO order and the shortage (0 when all was found)."""
+        allocations: list[Allocation] = []
+        remaining = quantity
+        for row in self.rows:
+            if remaining <= 0:
+                break
+            if batch_id not in (None, row.batch_id) or location_id not in (None, row.location_id):
+                continue
+            key = (row.location_id, row.batch_id)
+            share = min(remaining, row.quantity - self._taken[key])
+            if share <= 0:
+                continue
+            self._taken[key] += share
+            remaining -= share
+            allocations.append(Allocation(row, share))
+        return allocations, remaining
+
+
+def allocate_fefo(
+    rows: Iterable[StockRow],
+    quantity: Decimal,
+    *,
+    batch_id: int | None = None,
+    location_id: int | None = None,
+) -> tuple[list[Allocation], Decimal]:
+    """Allocate ``quantity`` from ``rows`` first expired, first out: (allocations, shortage)."""
+    return FefoStock(rows).take(quantity, batch_id=batch_id, location_id=location_id)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from landkontor.inventory.models import (
     StockMovement,
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
-from landkontor.inventory.queries import pickable_stock
+from landkontor.inventory.queries import fefo_stock
 from landkontor.inventory.rules import round_money
 from landkontor.inventory.schemas import NewBatch
 from landkontor.production.boms import default_bom, get_bom
@@ -215,26 +215,23 @@ def release_order(
 def _fefo_lines(
     session: Session, order: ProductionOrder, item: Item, quantity: Decimal, batch_id: int | None
 ) -> list[PostingLine]:
-    lines, remaining = [], quantity
-    for row in pickable_stock(session, item.id, order.warehouse_id):
-        if remaining <= 0:
-            break
-        if batch_id is not None and row.batch_id != batch_id:
-            continue
-        take = min(remaining, row.quantity)
-        lines.append(
-            PostingLine(
-                item_id=item.id, location_id=row.location_id, quantity=take, batch_id=row.batch_id
-            )
-        )
-        remaining -= take
-    if remaining > 0:
+    stock = fefo_stock(session, item.id, order.warehouse_id)
+    allocations, missing = stock.take(quantity, batch_id=batch_id)
+    if missing > 0:
         raise MaterialShortage(
-            f"{remaining.normalize():f} {item.base_unit.code} of {item.item_no} are missing in the "
+            f"{missing.normalize():f} {item.base_unit.code} of {item.item_no} are missing in the "
             "warehouse (usable batches only)",
-            shortages=[{"item_id": item.id, "missing": str(remaining)}],
+            shortages=[{"item_id": item.id, "missing": str(missing)}],
         )
-    return lines
+    return [
+        PostingLine(
+            item_id=item.id,
+            location_id=a.row.location_id,
+            quantity=a.quantity,
+            batch_id=a.row.batch_id,
+        )
+        for a in allocations
+    ]
 
 
 @use_case
