@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -9,7 +11,7 @@ from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
 from landkontor.inventory.models import Batch, BatchOrigin, BatchStatus, BatchStatusChange
 from landkontor.inventory.rules import default_best_before, is_expired
@@ -25,9 +27,9 @@ def get_batch(session: Session, batch_id: int, *, field: str | None = None) -> B
     return batch
 
 
-def batch_out(batch: Batch) -> BatchOut:
+def batch_out(session: Session, batch: Batch) -> BatchOut:
     out = BatchOut.model_validate(batch)
-    out.expired = is_expired(batch.best_before, business_today())
+    out.expired = is_expired(batch.best_before, business_today(settings_of(session)))
     return out
 
 
@@ -41,7 +43,9 @@ def batch_query(
     status: BatchStatus | None = None,
     batch_no: str | None = None,
     expired: bool | None = None,
+    today: date | None = None,
 ) -> Select[tuple[Batch]]:
+    """Batches filtered; ``expired`` compares best-before with ``today`` (a business date)."""
     stmt = select(Batch).order_by(Batch.item_id, Batch.best_before, Batch.batch_no)
     if item_id is not None:
         stmt = stmt.where(Batch.item_id == item_id)
@@ -50,7 +54,7 @@ def batch_query(
     if batch_no:
         stmt = stmt.where(Batch.batch_no.ilike(f"%{batch_no}%"))
     if expired is not None:
-        today = business_today()
+        assert today is not None, "expired needs today"
         stmt = stmt.where(
             Batch.best_before < today
             if expired
@@ -60,7 +64,9 @@ def batch_query(
 
 
 def list_batches(session: Session, params: PageParams, **filters: object) -> tuple[list, int]:
-    return paginate(session, batch_query(**filters), params)  # type: ignore[arg-type]
+    return paginate(
+        session, batch_query(**filters, today=business_today(settings_of(session))), params
+    )  # type: ignore[arg-type]
 
 
 def new_batch(
@@ -80,7 +86,7 @@ def new_batch(
             f"batch {spec.batch_no} of item {item.item_no} already exists", field=field
         )
     best_before = spec.best_before or default_best_before(
-        spec.production_date or business_today(), item.shelf_life_days
+        spec.production_date or business_today(settings_of(session)), item.shelf_life_days
     )
     batch = Batch(
         item_id=item.id,

@@ -18,6 +18,7 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import Converted, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
+from landkontor.db.session import settings_of
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.errors import (
     BatchNotUsable,
@@ -169,7 +170,9 @@ def _check_batch(
             field=field_name,
         )
     if usable_needed:
-        reason = unusable_reason(batch.status, batch.best_before, business_today())
+        reason = unusable_reason(
+            batch.status, batch.best_before, business_today(settings_of(session))
+        )
         if reason:
             raise BatchNotUsable(
                 f"batch {batch.batch_no} of item {item.item_no} is {reason} and cannot be issued",

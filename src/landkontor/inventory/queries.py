@@ -13,6 +13,7 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate_rows
+from landkontor.db.session import settings_of
 from landkontor.inventory.locations import get_location
 from landkontor.inventory.models import (
     Batch,
@@ -258,7 +259,7 @@ def pickable_stock(
 ) -> list[StockRow]:
     """Positive levels an issue may take: usable stock (:func:`usable_stock_condition`) on
     locations that are not being counted."""
-    today = today or business_today()
+    today = today or business_today(settings_of(session))
     counting = select(StocktakeLocation.location_id).where(StocktakeLocation.open_lock.is_not(None))
     stmt = (
         select(

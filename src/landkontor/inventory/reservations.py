@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
+from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import InsufficientStock
 from landkontor.inventory.models import (
@@ -44,7 +45,7 @@ class Availability:
 
 def availability(session: Session, item_id: int, warehouse_id: int | None = None) -> Availability:
     """Stock of an item (in one warehouse or all): on hand, unusable, reserved, available."""
-    unusable = unusable_stock_condition(business_today())
+    unusable = unusable_stock_condition(business_today(settings_of(session)))
     stmt = (
         select(
             func.coalesce(func.sum(StockLevel.quantity), ZERO),

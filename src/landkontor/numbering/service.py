@@ -13,6 +13,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from landkontor.common.clock import business_today
+from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.numbering.models import DocumentCounter
 
@@ -33,7 +34,7 @@ def next_number(session: Session, series: str, year: int | None = None) -> str:
     """The next number of ``series`` in ``year`` (default: this business year), e.g.
     ``RE-2026-000123``. Joins the caller's transaction; call it as late as possible there,
     because the counter row stays locked until that transaction ends."""
-    year = year or business_today().year
+    year = year or business_today(settings_of(session)).year
     number = (
         session.connection()
         .execute(_increment(session), {"series": series, "year": year})

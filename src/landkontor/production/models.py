@@ -85,7 +85,7 @@ class ProductionOrder(IdMixin, TimestampMixin, Base):
     __tablename__ = "production_orders"
     __table_args__ = (CheckConstraint("planned_quantity > 0", name="planned_positive"),)
 
-    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), nullable=False, index=True)
     bom_id: Mapped[int] = mapped_column(ForeignKey("boms.id"), nullable=False)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), nullable=False)

@@ -18,7 +18,7 @@ from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
 from landkontor.inventory import genealogy, reservations
@@ -36,6 +36,7 @@ from landkontor.inventory.posting import PostingLine, post_movement, reverse_mov
 from landkontor.inventory.queries import fefo_stock
 from landkontor.inventory.rules import round_money
 from landkontor.inventory.schemas import NewBatch
+from landkontor.numbering.service import next_number
 from landkontor.production.boms import default_bom, get_bom
 from landkontor.production.errors import MaterialShortage
 from landkontor.production.models import (
@@ -51,8 +52,8 @@ from landkontor.production.schemas import (
     OrderOut,
     OutputIn,
 )
-from landkontor.settings import get_settings
 
+NUMBER_SERIES = "PA"  # Produktionsauftrag: PA-2026-000001
 DOCUMENT_TYPE = "production_order"
 _STEP = Decimal("0.0001")
 OPEN = (OrderStatus.planned, OrderStatus.released, OrderStatus.in_progress)
@@ -121,7 +122,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
                 f"recipe {bom.id} is not an active recipe of {item.item_no}", field="bom_id"
             )
     else:
-        found = default_bom(session, item.id, data.planned_date or business_today())
+        found = default_bom(
+            session, item.id, data.planned_date or business_today(settings_of(session))
+        )
         if found is None:
             raise InvalidInput(f"item {item.item_no} has no valid default recipe", field="bom_id")
         bom = found
@@ -147,9 +150,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
             for line in bom.lines
         ],
     )
+    # Numbered last: the series' counter row stays locked until the transaction ends.
+    order.number = next_number(session, NUMBER_SERIES)
     session.add(order)
-    session.flush()
-    order.number = f"PA-{business_today().year}-{order.id:06d}"
     session.flush()
     return order
 
@@ -281,7 +284,7 @@ def consume(session: Session, order_id: int, data: ConsumptionIn, *, actor: str)
         MovementType.issue,
         postings,
         actor=actor,
-        reference=order.number or "",
+        reference=order.number,
         reason=f"consumption for {order.number}",
         document_type=DOCUMENT_TYPE,
         document_id=order.id,
@@ -320,7 +323,7 @@ def consumed_batches(session: Session, order_id: int, output_item_id: int) -> di
 
 
 def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: Any) -> str:
-    pattern = get_settings().production_batch_pattern
+    pattern = settings_of(session).production_batch_pattern
     for seq in range(1, 10_000):
         number = pattern.format(date=day, item_no=item.item_no, order=order.number, seq=seq)
         if find_batch(session, item.id, number) is None:
@@ -350,7 +353,7 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
     reservations.lock_item(session, item.id)  # serialises batch numbering of this item
     batch = None
     if item.batch_managed:
-        day = data.production_date or business_today()
+        day = data.production_date or business_today(settings_of(session))
         number = data.batch_no or _next_batch_no(session, order, item, day)
         if find_batch(session, item.id, number) is not None:
             raise AlreadyExists(f"batch {number} of {item.item_no} exists", field="batch_no")
@@ -379,7 +382,7 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
             )
         ],
         actor=actor,
-        reference=order.number or "",
+        reference=order.number,
         reason=f"output of {order.number}",
         document_type=DOCUMENT_TYPE,
         document_id=order.id,

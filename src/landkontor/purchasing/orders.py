@@ -12,7 +12,7 @@ from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
 from landkontor.numbering.service import next_number
@@ -70,7 +70,7 @@ def create_order(session: Session, data: PurchaseOrderCreate, *, actor: str) -> 
     SupplierBlocked (409)."""
     supplier = get_supplier(session, data.supplier_id, field="supplier_id")
     ensure_supplier_not_blocked(supplier)
-    order_date = data.order_date or business_today()
+    order_date = data.order_date or business_today(settings_of(session))
     lines = [
         _line(session, line, n, f"lines[{n - 1}].") for n, line in enumerate(data.lines, start=1)
     ]

@@ -23,7 +23,7 @@ from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
@@ -155,7 +155,7 @@ def _check_batch(session: Session, item: Item, batch_id: int, field: str) -> Non
     batch = get_batch(session, batch_id, field=field)
     if batch.item_id != item.id:
         raise InvalidInput(f"batch {batch.batch_no} is not of item {item.item_no}", field=field)
-    reason = unusable_reason(batch.status, batch.best_before, business_today())
+    reason = unusable_reason(batch.status, batch.best_before, business_today(settings_of(session)))
     if reason:
         raise BatchNotUsable(
             f"batch {batch.batch_no} of item {item.item_no} is {reason} and cannot be delivered",
