@@ -12,6 +12,7 @@ from landkontor.catalog.models import Item, ItemUnit, Unit
 from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
 from landkontor.catalog.units import convert, exact_quantity
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
@@ -65,13 +66,11 @@ def item_by_number(session: Session, item_no: str) -> Item | None:
 
 def item_query(
     *, search: str | None = None, group: str | None = None, active: bool | None = None
-) -> Select[tuple[Item]]:
+) -> Select:
     stmt = select(Item).options(selectinload(Item.pack_units)).order_by(Item.item_no)
     if search:
         pattern = f"%{search.lower()}%"
-        stmt = stmt.where(
-            or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern))  # type: ignore[arg-type]
-        )
+        stmt = stmt.where(or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern)))
     if group:
         stmt = stmt.where(Item.item_group == group)
     if active is not None:
@@ -242,7 +241,7 @@ def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, 
         return
     now = utcnow()
     session.execute(
-        Item.__table__.insert(),
+        table_of(Item).insert(),
         [
             {
                 "item_no": data.item_no,
@@ -262,7 +261,7 @@ def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, 
     found = session.execute(select(Item.item_no, Item.id).where(Item.item_no.in_(numbers)))
     ids = dict(found.tuples().all())
     session.execute(
-        ItemUnit.__table__.insert(),
+        table_of(ItemUnit).insert(),
         [
             {
                 "item_id": ids[data.item_no],

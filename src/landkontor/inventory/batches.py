@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ def batch_query(
     batch_no: str | None = None,
     expired: bool | None = None,
     today: date | None = None,
-) -> Select[tuple[Batch]]:
+) -> Select:
     """Batches filtered; ``expired`` compares best-before with ``today`` (a business date)."""
     stmt = select(Batch).order_by(Batch.item_id, Batch.best_before, Batch.batch_no)
     if item_id is not None:
@@ -63,10 +64,9 @@ def batch_query(
     return stmt
 
 
-def list_batches(session: Session, params: PageParams, **filters: object) -> tuple[list, int]:
-    return paginate(
-        session, batch_query(**filters, today=business_today(settings_of(session))), params
-    )  # type: ignore[arg-type]
+def list_batches(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
+    today = business_today(settings_of(session))
+    return paginate(session, batch_query(**filters, today=today), params)
 
 
 def new_batch(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.units import exact_quantity
+from landkontor.db.base import table_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import (
     InsufficientStock,
@@ -80,8 +81,8 @@ class Delta:
 
 _UPSERTS: dict[str, Any] = {}
 _UPDATE_COST = (
-    update(ItemCost.__table__)
-    .where(ItemCost.__table__.c.item_id == bindparam("id"))
+    update(table_of(ItemCost))
+    .where(table_of(ItemCost).c.item_id == bindparam("id"))
     .values(quantity=bindparam("q"), value=bindparam("v"), average_cost=bindparam("a"))
 )
 
@@ -178,8 +179,8 @@ def _apply_level(session: Session, delta: Delta, now: Any) -> None:
         )
 
 
-_MOVEMENTS = StockMovement.__table__
-_LEDGER = LedgerEntry.__table__
+_MOVEMENTS = table_of(StockMovement)
+_LEDGER = table_of(LedgerEntry)
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
 _INSERT_LINES = insert(_LEDGER).returning(_LEDGER.c.id, sort_by_parameter_order=True)
 _HEADER_COLUMNS = [c.key for c in _MOVEMENTS.c if c.key != "id"]

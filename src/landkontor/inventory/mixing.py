@@ -95,9 +95,9 @@ def mix(session: Session, data: MixIn, *, actor: str) -> StockMix:
         document_id=record.id,
     )
     into: dict[int, Decimal] = {}
-    for line in issue.lines:
-        if line.batch_id is not None and line.batch_id != batch.id:
-            into[line.batch_id] = into.get(line.batch_id, Decimal(0)) - line.quantity
+    for entry in issue.lines:
+        if entry.batch_id is not None and entry.batch_id != batch.id:
+            into[entry.batch_id] = into.get(entry.batch_id, Decimal(0)) - entry.quantity
     for parent, amount in into.items():
         genealogy.link(
             session, parent, batch.id, amount, document_type=DOCUMENT_TYPE, document_id=record.id

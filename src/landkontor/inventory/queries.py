@@ -52,10 +52,10 @@ def level_query(
     batch_id: int | None = None,
     warehouse_id: int | None = None,
     include_zero: bool = False,
-) -> Select[Any]:
+) -> Select:
     """The stock levels with these filters, ordered by item, location path, best-before;
     ``location_id`` includes all its sub-locations (InvalidInput if it does not exist)."""
-    stmt: Select[Any] = (
+    stmt: Select = (
         select(
             StockLevel.item_id,
             Item.item_no,
@@ -106,10 +106,10 @@ def ledger_query(
     reference: str | None = None,
     posted_from: datetime | None = None,
     posted_to: datetime | None = None,
-) -> Select[Any]:
+) -> Select:
     """Ledger lines with their movement, newest first; ``location_id`` includes its
     sub-locations (InvalidInput if it does not exist)."""
-    stmt: Select[Any] = (
+    stmt: Select = (
         select(
             LedgerEntry,
             StockMovement.movement_type,
@@ -165,6 +165,7 @@ def valuation(
     a past moment they are the sums of the ledger's quantities and values.
     """
     rows: list[ValuationRow] = []
+    stmt: Select
     if as_of is None and not by_warehouse and warehouse_id is None:
         stmt = (
             select(ItemCost.item_id, Item.item_no, ItemCost.quantity, ItemCost.value)
@@ -196,10 +197,12 @@ def valuation(
             stmt = stmt.where(LedgerEntry.item_id == item_id)
         if warehouse_id is not None:
             stmt = stmt.where(Location.warehouse_id == warehouse_id)
-        for row in session.execute(stmt):
-            warehouse = row.warehouse_id if by_warehouse else warehouse_id
+        for summed in session.execute(stmt):
+            warehouse = summed.warehouse_id if by_warehouse else warehouse_id
             rows.append(
-                _valuation_row(row.item_id, row.item_no, warehouse, row.quantity, row.value)
+                _valuation_row(
+                    summed.item_id, summed.item_no, warehouse, summed.quantity, summed.value
+                )
             )
     total = sum((r.value for r in rows), ZERO)
     return ValuationOut(as_of=as_of, by_warehouse=by_warehouse, rows=rows, total_value=total)

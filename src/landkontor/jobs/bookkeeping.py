@@ -33,9 +33,10 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, bindparam, insert, update
+from sqlalchemy import Connection, Engine, Update, bindparam, insert, update
 from sqlalchemy.engine import make_url
 
+from landkontor.db.base import table_of
 from landkontor.db.session import WRITE_OPTION, Database
 from landkontor.db.types import utcnow
 from landkontor.jobs.models import Job, JobAttempt, JobFile
@@ -45,9 +46,9 @@ from landkontor.settings import Settings
 HOST = socket.gethostname()
 T = TypeVar("T")
 
-_jobs = Job.__table__
-_attempts = JobAttempt.__table__
-_files = JobFile.__table__
+_jobs = table_of(Job)
+_attempts = table_of(JobAttempt)
+_files = table_of(JobFile)
 
 _CLAIM = (
     update(_jobs)
@@ -88,7 +89,7 @@ _DROP_RESULTS = (
 )
 
 
-def _owned(values: dict[str, Any]):
+def _owned(values: dict[str, Any]) -> Update:
     """An update of the job that only applies while this attempt owns it (running)."""
     return (
         update(_jobs)
@@ -265,7 +266,8 @@ class PostgresBookkeeping(Bookkeeping):
     def __init__(self, database: Database, settings: Settings) -> None:
         url = make_url(database.url).set(drivername="postgresql")
         # Connection parameters of the URL (sslmode, options …) are kept; ours are added.
-        options = [url.query.get("options")] if url.query.get("options") else []
+        given = url.query.get("options") or ()
+        options = [given] if isinstance(given, str) else list(given)
         if not settings.job_state_synchronous_commit:
             options.append("-c synchronous_commit=off")
         self.connect_args: dict[str, Any] = {"autocommit": True, "options": " ".join(options)}
@@ -333,9 +335,9 @@ class PostgresBookkeeping(Bookkeeping):
 
         def work(connection: psycopg.Connection) -> bool:
             if not files:
-                return connection.execute(_PG_SUCCEED, parameters).fetchone()[0] == 1
+                return _one_row(connection.execute(_PG_SUCCEED, parameters).fetchone())
             with connection.transaction():
-                if connection.execute(_PG_SUCCEED, parameters).fetchone()[0] != 1:
+                if not _one_row(connection.execute(_PG_SUCCEED, parameters).fetchone()):
                     return False
                 rows = [file.as_values(job_id, "result", now) for file in files]
                 connection.cursor().executemany(_PG_SAVE_FILE, rows)
@@ -350,6 +352,11 @@ class PostgresBookkeeping(Bookkeeping):
         if close:
             for connection in opened:
                 connection.close()
+
+
+def _one_row(counted: tuple[Any, ...] | None) -> bool:
+    """Whether a ``SELECT count(*)`` answered 1."""
+    return counted is not None and counted[0] == 1
 
 
 def _claim_parameters(job_id: str, job_type: str, worker: str) -> dict[str, Any]:

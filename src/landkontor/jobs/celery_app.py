@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from landkontor.jobs.registry import QUEUES, job_types, longest_time_limit
 from landkontor.settings import Settings, get_settings

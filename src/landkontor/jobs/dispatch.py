@@ -36,7 +36,9 @@ class Dispatch:
     job: Job | None = None  # the submitter's object: told when its publish failed
 
 
-def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None):
+def publish(
+    settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None
+) -> None:
     """Send one run_job message to the job type's queue, with its time limits."""
     from landkontor.jobs.celery_app import RUN_JOB, celery_app_for
 

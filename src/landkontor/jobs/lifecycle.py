@@ -26,6 +26,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from landkontor.db.base import table_of
 from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
@@ -130,7 +131,7 @@ def new_job(
 
 # --- publish --------------------------------------------------------------------------------
 
-_jobs = Job.__table__
+_jobs = table_of(Job)
 
 
 def mark_queued(engine: Engine, job_ids: list[str]) -> None:

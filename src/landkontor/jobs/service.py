@@ -118,7 +118,7 @@ def job_query(
     statuses: Iterable[JobStatus] = (),
     job_type: str | None = None,
     submitted_by: str | None = None,
-) -> Select[tuple[Job]]:
+) -> Select:
     stmt = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
     if statuses:
         stmt = stmt.where(Job.status.in_(list(statuses)))
@@ -254,7 +254,8 @@ def stats(session: Session, settings: Settings, *, window_hours: int = 24) -> di
         )
     )
     for job_type, started, ended in recent:
-        durations[job_type].append((ended - started).total_seconds())
+        if started is not None and ended is not None:
+            durations[job_type].append((ended - started).total_seconds())
     last_hour = session.scalar(
         select(func.count()).select_from(Job).where(Job.finished_at >= now - timedelta(hours=1))
     )

@@ -13,10 +13,11 @@ Each move is made by :mod:`landkontor.jobs.lifecycle`; the sweeper only finds th
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from landkontor.db.session import Database
@@ -46,7 +47,7 @@ class SweepReport:
         return asdict(self)
 
 
-def _locked(session: Session, stmt):
+def _locked(session: Session, stmt: Select[Job]) -> Sequence[Job]:
     """Rows locked for this sweep; rows another sweeper holds are skipped (PostgreSQL)."""
     return session.scalars(stmt.limit(BATCH).with_for_update(skip_locked=True)).all()
 

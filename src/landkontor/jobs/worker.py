@@ -131,5 +131,5 @@ def _worker_shutdown(sender: Any = None, **_: Any) -> None:
         presence.stopped.set()
         from landkontor.jobs import broker
 
-        with contextlib.suppress(broker.BROKER_ERRORS):
+        with contextlib.suppress(*broker.BROKER_ERRORS):
             broker.retire_worker(get_settings(), presence.nodename)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from landkontor.common.clock import business_today
 from landkontor.db.session import settings_of
@@ -20,7 +21,7 @@ from landkontor.numbering.models import DocumentCounter
 NUMBER_DIGITS = 6
 
 
-def _increment(session: Session):
+def _increment(session: Session) -> Insert:
     stmt = insert_for(session, DocumentCounter).values(
         series=bindparam("series"), year=bindparam("year"), last_number=1
     )

@@ -319,7 +319,7 @@ def consumed_batches(session: Session, order_id: int, output_item_id: int) -> di
         )
         .group_by(LedgerEntry.batch_id)
     )
-    return {batch_id: qty for batch_id, qty in rows if qty > 0}
+    return {batch_id: qty for batch_id, qty in rows if batch_id is not None and qty > 0}
 
 
 def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: Any) -> str:

@@ -201,13 +201,13 @@ def recall_report(session: Session, batch_id: int) -> RecallReportOut:
     for ref in stock:
         stock_total[item_no[ref.item_id]] += ref.quantity
     per_customer: dict[int, list[DeliveryRef]] = defaultdict(list)
-    for ref in _deliveries(session, ids):
-        per_customer[ref.customer.id].append(ref)
+    for delivery in _deliveries(session, ids):
+        per_customer[delivery.customer.id].append(delivery)
     customers = []
     for refs in per_customer.values():
         quantities: dict[str, Decimal] = defaultdict(Decimal)
-        for ref in refs:
-            quantities[item_no[ref.item_id]] += ref.quantity
+        for delivery in refs:
+            quantities[item_no[delivery.item_id]] += delivery.quantity
         customers.append(
             AffectedCustomer(customer=refs[0].customer, deliveries=refs, quantities=quantities)
         )

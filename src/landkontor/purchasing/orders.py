@@ -47,7 +47,9 @@ def list_orders(session: Session, params: PageParams, **filters: Any) -> tuple[l
     return paginate(session, order_query(**filters), params)
 
 
-def _line(session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str):
+def _line(
+    session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str
+) -> PurchaseOrderLine:
     item = get_item(session, data.item_id, field=f"{prefix}item_id")
     if not item.active:
         raise InvalidState(f"item {item.item_no} is inactive", field=f"{prefix}item_id")

@@ -223,7 +223,7 @@ def check_workers(doctor: Doctor) -> CheckResult:
         return CheckResult("workers", Status.WARN, "job engine not installed: no worker to check")
     if doctor.broker_error:
         return CheckResult("workers", doctor.missing("worker"), "not checked: no broker")
-    from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
+    from landkontor.jobs.celery_app import celery_app
 
     timeout = doctor.settings.ops_health_timeout
     try:
