@@ -48,7 +48,7 @@ def test_claim_progress_cancel_flag_and_success_are_recorded(db, session, settin
     store = bookkeeping_for(db, settings)
 
     claimed = store.claim(job_id, "system.ping", "w1@host")
-    assert claimed is not None and claimed.attempts == 1 and claimed.type == "system.ping"
+    assert claimed is not None and claimed.attempt == 1 and claimed.job_type == "system.ping"
     assert claimed.params == {"message": "ping"}
     assert store.claim(job_id, "system.ping", "w2@host") is None
 
@@ -95,7 +95,7 @@ def test_a_new_attempt_drops_the_results_of_the_previous_one(db, session, settin
         s.commit()
 
     claimed = store.claim(job_id, "system.ping", "w")
-    assert claimed is not None and claimed.attempts == 2
+    assert claimed is not None and claimed.attempt == 2
     job, attempts, files = _job(db, job_id)
     assert [a.number for a in attempts] == [1, 2] and files == []
 

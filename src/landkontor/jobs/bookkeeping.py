@@ -26,7 +26,7 @@ import os
 import socket
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -177,15 +177,25 @@ VALUES (%(job_id)s, %(role)s, %(filename)s, %(content_type)s, %(size)s, %(sha256
 
 
 @dataclass(frozen=True)
-class ClaimedRow:
-    id: str
-    type: str
+class Claim:
+    """The attempt a worker has just started."""
+
+    job_id: str
+    job_type: str
     queue: str
     params: dict[str, Any]
-    attempts: int
+    attempt: int
     submitted_by: str | None
-    queued_at: datetime | None
-    created_at: datetime
+    waited_since: datetime
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Claim:
+        """From the claim's returned row: id, type, queue, params, attempts, submitted_by,
+        queued_at, created_at."""
+        job_id, job_type, queue, params, attempts, submitted_by, queued_at, created_at = row
+        return cls(
+            job_id, job_type, queue, dict(params), attempts, submitted_by, queued_at or created_at
+        )
 
 
 class Bookkeeping:
@@ -199,21 +209,21 @@ class Bookkeeping:
         with self.engine.begin() as connection:
             return work(connection)
 
-    def claim(self, job_id: str, job_type: str, worker: str) -> ClaimedRow | None:
+    def claim(self, job_id: str, job_type: str, worker: str) -> Claim | None:
         """The waiting job ``job_id`` of type ``job_type`` becomes running with a new open
         attempt (earlier results dropped). None, with nothing written, if it is not waiting
         or not of that type."""
         parameters = _claim_parameters(job_id, job_type, worker)
         named = {f"p_{key}": value for key, value in parameters.items()}
 
-        def work(connection: Connection) -> ClaimedRow | None:
+        def work(connection: Connection) -> Claim | None:
             row = connection.execute(_CLAIM, named).first()
             if row is None:
                 return None
             connection.execute(_OPEN_ATTEMPT, {**named, "p_number": row.attempts})
             if row.attempts > 1:  # results of an earlier attempt
                 connection.execute(_DROP_RESULTS, named)
-            return ClaimedRow(**row._asdict())
+            return Claim.of(row)
 
         return self._write(work)
 
@@ -298,12 +308,12 @@ class PostgresBookkeeping(Bookkeeping):
                 raise
         return work(self._connection(fresh=True))
 
-    def claim(self, job_id: str, job_type: str, worker: str) -> ClaimedRow | None:
+    def claim(self, job_id: str, job_type: str, worker: str) -> Claim | None:
         parameters = _claim_parameters(job_id, job_type, worker)
 
-        def work(connection: psycopg.Connection) -> ClaimedRow | None:
+        def work(connection: psycopg.Connection) -> Claim | None:
             row = connection.execute(_PG_CLAIM, parameters).fetchone()
-            return None if row is None else ClaimedRow(*row)
+            return None if row is None else Claim.of(row)
 
         return self._run(work)
 

@@ -31,7 +31,7 @@ from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
 from landkontor.jobs import metrics
-from landkontor.jobs.bookkeeping import HOST, ClaimedRow, bookkeeping_for
+from landkontor.jobs.bookkeeping import HOST, Claim, bookkeeping_for
 from landkontor.jobs.broker import BROKER_ERRORS
 from landkontor.jobs.errors import (
     JobNotCancellable,
@@ -167,31 +167,6 @@ def reschedule_retry(job: Job, now: datetime) -> None:
 # --- claim ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Claim:
-    """The attempt a worker has just started."""
-
-    job_id: str
-    job_type: str
-    queue: str
-    params: dict[str, Any]
-    attempt: int
-    submitted_by: str | None
-    waited_since: datetime
-
-    @classmethod
-    def of(cls, row: ClaimedRow) -> Claim:
-        return cls(
-            job_id=row.id,
-            job_type=row.type,
-            queue=row.queue,
-            params=dict(row.params),
-            attempt=row.attempts,
-            submitted_by=row.submitted_by,
-            waited_since=row.queued_at or row.created_at,
-        )
-
-
 def claim(
     database: Database,
     job_id: str,
@@ -208,17 +183,16 @@ def claim(
     the claim itself is then the same statement."""
     books = bookkeeping_for(database, settings)
     if job_type is not None and is_registered(job_type):
-        row = books.claim(job_id, job_type, worker)
-        if row is not None:
-            return Claim.of(row)
+        claimed = books.claim(job_id, job_type, worker)
+        if claimed is not None:
+            return claimed
     claimable_type = _make_claimable(database, job_id, worker=worker, settings=settings)
     if claimable_type is None:
         return None
-    row = books.claim(job_id, claimable_type, worker)
-    if row is None:
+    claimed = books.claim(job_id, claimable_type, worker)
+    if claimed is None:
         log.info("job %s: claimed by another delivery; message dropped", job_id)
-        return None
-    return Claim.of(row)
+    return claimed
 
 
 def _make_claimable(

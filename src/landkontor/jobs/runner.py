@@ -18,6 +18,7 @@ import time
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
 from landkontor.jobs import lifecycle, metrics
+from landkontor.jobs.bookkeeping import Claim
 from landkontor.jobs.broker import BROKER_ERRORS
 from landkontor.jobs.context import JobContext, heartbeats
 from landkontor.jobs.dispatch import publish
@@ -78,7 +79,7 @@ def execute(
 
 def _finish(
     database: Database,
-    claimed: lifecycle.Claim,
+    claimed: Claim,
     outcome: AttemptOutcome,
     error: BaseException,
     settings: Settings,
