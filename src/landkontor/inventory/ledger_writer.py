@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.units import exact_quantity
+from landkontor.common.money import round_unit_price, round_value
 from landkontor.db.base import table_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import (
@@ -29,7 +30,7 @@ from landkontor.inventory.models import (
     StockLevel,
     StockMovement,
 )
-from landkontor.inventory.rules import CostState, round_cost, round_money
+from landkontor.inventory.rules import CostState
 
 ZERO = Decimal(0)
 
@@ -136,7 +137,7 @@ def _value(delta: Delta, state: CostState) -> None:
         if delta.value is None:  # outgoing half of a transfer: value both halves
             moved = -delta.quantity
             value = (
-                state.value if moved == state.quantity else round_money(moved * state.average_cost)
+                state.value if moved == state.quantity else round_value(moved * state.average_cost)
             )
             delta.unit_cost, delta.value = state.average_cost, -value
             if delta.pair is not None:
@@ -213,8 +214,8 @@ def write_movement(
             "batch_id": d.batch.id if d.batch else None,
             # Stored scales, so a posting reads back exactly as it was returned.
             "quantity": exact_quantity(d.quantity),
-            "unit_cost": round_cost(d.unit_cost or ZERO),
-            "value": round_money(d.value or ZERO),
+            "unit_cost": round_unit_price(d.unit_cost or ZERO),
+            "value": round_value(d.value or ZERO),
             "entered_quantity": exact_quantity(d.entered_quantity),
             "entered_unit": d.entered_unit,
             "posted_at": now,

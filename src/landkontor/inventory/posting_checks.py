@@ -18,6 +18,7 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import Converted, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.money import round_unit_price
 from landkontor.db.session import settings_of
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.errors import (
@@ -33,7 +34,7 @@ from landkontor.inventory.models import (
     MovementType,
     StocktakeLocation,
 )
-from landkontor.inventory.rules import round_cost, unusable_reason
+from landkontor.inventory.rules import unusable_reason
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def deltas_for(
             raise InvalidState(f"item {item.item_no} is inactive", field=_field(index, "item_id"))
         unit_cost = None
         if line.unit_cost is not None:
-            unit_cost = round_cost(line.unit_cost * abs(line.quantity) / converted.quantity)
+            unit_cost = round_unit_price(line.unit_cost * abs(line.quantity) / converted.quantity)
         location = _check_location(
             locations.get(line.location_id),
             line.location_id,

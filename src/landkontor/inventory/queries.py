@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.money import round_unit_price
 from landkontor.common.pagination import PageParams, paginate_rows
 from landkontor.db.session import settings_of
 from landkontor.inventory.locations import get_location
@@ -26,7 +27,7 @@ from landkontor.inventory.models import (
     StockMovement,
     StocktakeLocation,
 )
-from landkontor.inventory.rules import FefoStock, StockRow, round_cost, usable_stock_condition
+from landkontor.inventory.rules import FefoStock, StockRow, usable_stock_condition
 from landkontor.inventory.schemas import (
     PickLine,
     PickProposalOut,
@@ -246,7 +247,7 @@ def _valuation_row(
     item_id: int, item_no: str, warehouse_id: int | None, quantity: Decimal, value: Decimal
 ) -> ValuationRow:
     quantity, value = Decimal(quantity), Decimal(value)
-    average = round_cost(value / quantity) if quantity else None
+    average = round_unit_price(value / quantity) if quantity else None
     return ValuationRow(
         item_id=item_id,
         item_no=item_no,

@@ -11,25 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, not_, or_
 
-from landkontor.db.types import MONEY_SCALE, UNIT_COST_SCALE
+from landkontor.common.money import round_unit_price, round_value
 from landkontor.inventory.models import Batch, BatchStatus, Location
 
-_MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)
-_COST_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
 ZERO = Decimal(0)
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(_MONEY_STEP, rounding=ROUND_HALF_UP)
-
-
-def round_cost(value: Decimal) -> Decimal:
-    return value.quantize(_COST_STEP, rounding=ROUND_HALF_UP)
 
 
 def is_expired(best_before: date | None, today: date) -> bool:
@@ -164,18 +154,18 @@ class CostState:
         Returns (unit cost used, line value) and moves the average.
         """
         if value is not None:
-            unit_cost = round_cost(value / quantity)
+            unit_cost = round_unit_price(value / quantity)
         cost = self.average_cost if unit_cost is None else unit_cost
         if value is not None:
-            value = round_money(value)
+            value = round_value(value)
         elif self.quantity + quantity == 0:
             value = -self.value  # back to zero from negative stock: nothing may remain
         else:
-            value = round_money(quantity * cost)
+            value = round_value(quantity * cost)
         self._apply(quantity, value)
         if unit_cost is not None and self.quantity > 0 and self.quantity == quantity:
             # First stock after being empty: the average is exactly this receipt's cost.
-            self.average_cost = round_cost(unit_cost)
+            self.average_cost = round_unit_price(unit_cost)
         return cost, value
 
     def outflow(self, quantity: Decimal) -> tuple[Decimal, Decimal]:
@@ -185,7 +175,7 @@ class CostState:
         if self.quantity == quantity:
             value = -self.value
         else:
-            value = -round_money(quantity * cost)
+            value = -round_value(quantity * cost)
         self._apply(-quantity, value)
         return cost, value
 
@@ -193,4 +183,4 @@ class CostState:
         self.quantity += quantity
         self.value += value
         if self.quantity > 0:
-            self.average_cost = round_cost(self.value / self.quantity)
+            self.average_cost = round_unit_price(self.value / self.quantity)

@@ -8,7 +8,7 @@ output batch is linked to every input batch consumed before it (genealogy).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.money import round_quantity, round_value
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
@@ -34,7 +35,6 @@ from landkontor.inventory.models import (
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
 from landkontor.inventory.queries import fefo_stock
-from landkontor.inventory.rules import round_money
 from landkontor.inventory.schemas import NewBatch
 from landkontor.numbering.service import next_number
 from landkontor.production.boms import default_bom, get_bom
@@ -55,7 +55,6 @@ from landkontor.production.schemas import (
 
 NUMBER_SERIES = "PA"  # Produktionsauftrag: PA-2026-000001
 DOCUMENT_TYPE = "production_order"
-_STEP = Decimal("0.0001")
 OPEN = (OrderStatus.planned, OrderStatus.released, OrderStatus.in_progress)
 
 
@@ -143,8 +142,8 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
             OrderComponent(
                 line_no=line.line_no,
                 item_id=line.item_id,
-                planned_quantity=(line.quantity * scale * (1 + line.loss_percent / 100)).quantize(
-                    _STEP, rounding=ROUND_HALF_UP
+                planned_quantity=round_quantity(
+                    line.quantity * scale * (1 + line.loss_percent / 100)
                 ),
             )
             for line in bom.lines
@@ -364,9 +363,9 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
         material, conversion = order.wip_value, remaining_conversion
     else:
         still_to_make = max(order.planned_quantity - order.produced_quantity, quantity)
-        material = round_money(order.wip_value * quantity / still_to_make)
+        material = round_value(order.wip_value * quantity / still_to_make)
         conversion = min(
-            round_money(order.conversion_cost * quantity / order.planned_quantity),
+            round_value(order.conversion_cost * quantity / order.planned_quantity),
             remaining_conversion,
         )
     movement = post_movement(
