@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin
-from landkontor.db.types import BigIntPK, JSONType, UTCDateTime, utcnow
+from landkontor.db.types import BigIntPK, JSONType, UTCDateTime, enum_column, utcnow
 from landkontor.jobs.status import FINISHED, WAITING, AttemptOutcome, JobStatus
 
 __all__ = [
@@ -33,10 +31,6 @@ __all__ = [
     "JobFile",
     "JobStatus",
 ]
-
-
-def _status_enum(enum: type[StrEnum], name: str) -> Enum:
-    return Enum(enum, name=name, native_enum=False, length=20, validate_strings=True)
 
 
 class Job(Base):
@@ -52,7 +46,7 @@ class Job(Base):
     queue: Mapped[str] = mapped_column(String(50), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     status: Mapped[JobStatus] = mapped_column(
-        _status_enum(JobStatus, "job_status"), nullable=False, default=JobStatus.pending
+        enum_column(JobStatus, "job_status"), nullable=False, default=JobStatus.pending
     )
     progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress_message: Mapped[str] = mapped_column(String(500), nullable=False, default="")
@@ -95,7 +89,7 @@ class JobAttempt(IdMixin, Base):
     )
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     outcome: Mapped[AttemptOutcome] = mapped_column(
-        _status_enum(AttemptOutcome, "job_attempt_outcome"), nullable=False
+        enum_column(AttemptOutcome, "job_attempt_outcome"), nullable=False
     )
     worker: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

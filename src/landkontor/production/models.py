@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.catalog.models import Item
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Money, Percent, Quantity, UTCDateTime, utcnow
+from landkontor.db.types import Money, Percent, Quantity, UTCDateTime, enum_column, utcnow
 
 
 class BillOfMaterials(IdMixin, TimestampMixin, Base):
@@ -94,7 +93,7 @@ class ProductionOrder(IdMixin, TimestampMixin, Base):
     produced_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     planned_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[OrderStatus] = mapped_column(
-        Enum(OrderStatus, name="production_order_status", native_enum=False, length=20),
+        enum_column(OrderStatus, "production_order_status"),
         default=OrderStatus.planned,
         nullable=False,
         index=True,
