@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session, selectinload
 from landkontor.catalog.models import Item, ItemUnit, Unit
 from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
 from landkontor.catalog.units import convert, exact_quantity
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
+from landkontor.errors import AlreadyExists, DomainError, InvalidInput
 
 # Units every installation starts with (created by the migration).
 STANDARD_UNITS = [
@@ -52,12 +53,7 @@ def create_unit(session: Session, data: UnitCreate) -> Unit:
 
 def get_item(session: Session, item_id: int, *, field: str | None = None) -> Item:
     """The item with this id. NotFound, or InvalidInput naming ``field`` when given."""
-    item = session.get(Item, item_id)
-    if item is None:
-        if field is not None:
-            raise InvalidInput(f"item {item_id} does not exist", field=field)
-        raise not_found("item", item_id)
-    return item
+    return fetch(session, Item, item_id, kind="item", field=field)
 
 
 def item_by_number(session: Session, item_no: str) -> Item | None:

@@ -11,21 +11,17 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory.models import Batch, BatchOrigin, BatchStatus, BatchStatusChange
 from landkontor.inventory.rules import default_best_before, is_expired
 from landkontor.inventory.schemas import BatchCreate, BatchOut, BatchUpdate, NewBatch
 
 
 def get_batch(session: Session, batch_id: int, *, field: str | None = None) -> Batch:
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        if field:
-            raise InvalidInput(f"batch {batch_id} does not exist", field=field)
-        raise not_found("batch", batch_id)
-    return batch
+    return fetch(session, Batch, batch_id, kind="batch", field=field)
 
 
 def batch_out(session: Session, batch: Batch) -> BatchOut:
@@ -151,9 +147,7 @@ def change_status(
     session: Session, batch_id: int, status: BatchStatus, reason: str, *, actor: str
 ) -> Batch:
     """Release, block or recall one batch (no effect if it already has the status)."""
-    batch = session.get(Batch, batch_id, with_for_update=True)
-    if batch is None:
-        raise not_found("batch", batch_id)
+    batch = fetch(session, Batch, batch_id, kind="batch", lock=True)
     record_status(session, batch, status, reason, actor)
     session.flush()
     return batch

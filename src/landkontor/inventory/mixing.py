@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
+from landkontor.common.lookup import locked
 from landkontor.db.session import use_case
 from landkontor.errors import InvalidInput, not_found
 from landkontor.inventory import genealogy
@@ -118,7 +119,7 @@ def recall(session: Session, batch_id: int, reason: str, *, actor: str) -> list[
         t.batch_id for t in genealogy.trace(session, batch_id, genealogy.Direction.forward)
     ]
     batches = session.scalars(
-        select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id).with_for_update()
+        locked(select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id), of=Batch)
     ).all()
     if not batches:
         raise not_found("batch", batch_id)

@@ -18,6 +18,7 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import Converted, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.money import round_unit_price
 from landkontor.db.session import settings_of
 from landkontor.errors import InvalidInput, InvalidState
@@ -162,9 +163,7 @@ def _check_batch(
         raise InvalidInput(
             f"item {item.item_no} is batch-managed: every line needs a batch", field=field_name
         )
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise InvalidInput(f"batch {batch_id} does not exist", field=field_name)
+    batch = fetch(session, Batch, batch_id, kind="batch", field=field_name)
     if batch.item_id != item.id:
         raise InvalidInput(
             f"batch {batch.batch_no} belongs to another item than {item.item_no}",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import locked
 from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import InsufficientStock
@@ -154,7 +155,7 @@ def release(
     if document_line_id is not None:
         stmt = stmt.where(Reservation.document_line_id == document_line_id)
     released = ZERO
-    for reservation in session.scalars(stmt.with_for_update()):
+    for reservation in session.scalars(locked(stmt, of=Reservation)):
         take = (
             reservation.quantity
             if quantity is None

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import get_locked
 from landkontor.db.base import table_of
 from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
@@ -203,7 +204,7 @@ def _make_claimable(
     elsewhere, lost with its attempts used up, unknown type — the last two fail the job)."""
     with database.session() as session:
         begin_write(session)  # SQLite: read and write under one lock, not a stale snapshot
-        job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+        job = get_locked(session, Job, job_id)
         if job is None:
             log.info("job %s: no longer exists (purged); message dropped", job_id)
             return None
@@ -287,7 +288,7 @@ def finish(
     while a transient error leaves attempts, else failed ("gave up after N attempts")."""
     with database.session() as session:
         begin_write(session)  # SQLite: read and write under one lock, not a stale snapshot
-        job = session.scalar(select(Job).where(Job.id == claimed.job_id).with_for_update())
+        job = get_locked(session, Job, claimed.job_id)
         if job is None or job.status != JobStatus.running or job.attempts != claimed.attempt:
             log.warning(
                 "job %s: attempt %d no longer owns the job", claimed.job_id, claimed.attempt

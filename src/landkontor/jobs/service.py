@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer, undefer
 
 from landkontor.auth.roles import Role
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
@@ -107,10 +108,7 @@ def submit(
 
 def get_job(session: Session, job_id: str) -> Job:
     """The job with this id; NotFound otherwise."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise not_found("job", job_id)
-    return job
+    return fetch(session, Job, job_id, kind="job")
 
 
 def job_query(
@@ -154,9 +152,7 @@ def cancel(session: Session, job_id: str, *, submitter: Submitter = SYSTEM) -> J
     runs; a running job is asked to stop (``cancel_requested``) and stops cleanly at its next
     check between chunks. Clerks may cancel their own jobs, managers any.
     JobNotCancellable (409) for a finished job."""
-    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
-    if job is None:
-        raise not_found("job", job_id)
+    job = fetch(session, Job, job_id, kind="job", lock=True)
     _check_owner(job, submitter, "cancel")
     lifecycle.cancel(job)
     session.flush()
@@ -173,9 +169,7 @@ def retry(
 ) -> Job:
     """Run a failed or cancelled job again, with a fresh budget of attempts; the earlier
     attempts stay visible. JobNotRetryable (409) otherwise."""
-    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
-    if job is None:
-        raise not_found("job", job_id)
+    job = fetch(session, Job, job_id, kind="job", lock=True)
     _check_owner(job, submitter, "retry")
     lifecycle.run_again(job, get_job_type(job.type))
     session.flush()

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import locked
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
 from landkontor.jobs import broker, lifecycle
@@ -49,7 +50,7 @@ class SweepReport:
 
 def _locked(session: Session, stmt: Select[Job]) -> Sequence[Job]:
     """Rows locked for this sweep; rows another sweeper holds are skipped (PostgreSQL)."""
-    return session.scalars(stmt.limit(BATCH).with_for_update(skip_locked=True)).all()
+    return session.scalars(locked(stmt.limit(BATCH), of=Job, skip_locked=True)).all()
 
 
 def sweep(settings: Settings, database: Database) -> SweepReport:

@@ -52,8 +52,8 @@ def _apply(obj: Any, data: BaseModel) -> None:
 
 
 def _check_price_list(session: Session, price_list_id: int | None) -> None:
-    if price_list_id is not None and session.get(PriceList, price_list_id) is None:
-        raise InvalidInput(f"price list {price_list_id} does not exist", field="price_list_id")
+    if price_list_id is not None:
+        fetch(session, PriceList, price_list_id, kind="price list", field="price_list_id")
 
 
 # --- customer groups ------------------------------------------------------------------

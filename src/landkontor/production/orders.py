@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.money import round_quantity, round_value
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory import genealogy, reservations
 from landkontor.inventory.batches import find_batch, new_batch, record_status
 from landkontor.inventory.locations import get_location, get_warehouse
@@ -59,12 +60,7 @@ OPEN = (OrderStatus.planned, OrderStatus.released, OrderStatus.in_progress)
 
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> ProductionOrder:
-    order = session.get(
-        ProductionOrder, order_id, with_for_update={"of": ProductionOrder} if lock else None
-    )
-    if order is None:
-        raise not_found("production order", order_id)
-    return order
+    return fetch(session, ProductionOrder, order_id, kind="production order", lock=lock)
 
 
 def list_orders(
