@@ -5,11 +5,13 @@ how connections the database dropped are replaced."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select, text, update
 
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
+from landkontor.jobs import lifecycle
 from landkontor.jobs.bookkeeping import Bookkeeping, PostgresBookkeeping, bookkeeping_for
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
@@ -144,3 +146,51 @@ def test_postgres_bookkeeping_keeps_the_urls_options_and_commits_asynchronously(
             store.dispose()
     finally:
         database.dispose()
+
+
+def test_a_delivery_without_a_type_claims_through_the_careful_path(db, session, settings):
+    job_id = _submit(session, settings)
+    claimed = lifecycle.claim(db, job_id, worker="w", settings=settings)
+    assert claimed is not None and claimed.attempt == 1 and claimed.job_type == "system.ping"
+    assert lifecycle.claim(db, job_id, worker="w2", settings=settings) is None  # running
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.running and job.worker == "w"
+
+
+def test_the_next_delivery_runs_a_job_whose_worker_is_lost(db, session, settings):
+    job_id = _submit(session, settings)
+    lifecycle.claim(db, job_id, worker="w1", settings=settings, job_type="system.ping")
+    stale = utcnow() - timedelta(seconds=settings.job_stale_after_seconds + 5)
+    with db.session() as s:  # attempt 1's worker (another host) stopped beating
+        s.execute(
+            update(Job).where(Job.id == job_id).values(heartbeat_at=stale, worker_host="gone")
+        )
+        s.commit()
+
+    claimed = lifecycle.claim(db, job_id, worker="w2", settings=settings, job_type="system.ping")
+
+    assert claimed is not None and claimed.attempt == 2
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.running and job.worker == "w2"
+    assert [(a.number, a.outcome) for a in attempts] == [
+        (1, AttemptOutcome.lost),
+        (2, AttemptOutcome.running),
+    ]
+
+
+def test_a_lost_job_with_its_attempts_used_up_fails(db, session, settings):
+    job_id = _submit(session, settings)
+    lifecycle.claim(db, job_id, worker="w1", settings=settings, job_type="system.ping")
+    stale = utcnow() - timedelta(seconds=settings.job_stale_after_seconds + 5)
+    with db.session() as s:
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(heartbeat_at=stale, worker_host="gone", max_attempts=1)
+        )
+        s.commit()
+
+    assert lifecycle.claim(db, job_id, worker="w2", settings=settings) is None
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.failed and job.error_type == "WorkerLost"
+    assert [a.outcome for a in attempts] == [AttemptOutcome.lost]

@@ -215,11 +215,11 @@ def _make_claimable(
                 return None
             log.warning("job %s: attempt %d lost: %s", job_id, job.attempts, reason)
             # The delivery in hand runs it again: queued, so that a crash before the claim
-            # below leaves a job the sweeper republishes.
-            again = recover_lost(session, job, reason, again=JobStatus.queued)
-            session.commit()
-            return job.type if again else None
-        if job.status not in WAITING:
+            # leaves a job the sweeper republishes.
+            if not recover_lost(session, job, reason, again=JobStatus.queued):
+                session.commit()  # failed: its attempts are used up
+                return None
+        elif job.status not in WAITING:
             log.info("job %s: %s; message dropped", job_id, job.status.value)
             return None
         try:
@@ -228,6 +228,7 @@ def _make_claimable(
             fail(job, "UnknownJobType", f"{exc.detail} (worker {worker})")
             session.commit()
             return None
+        session.commit()
         return job.type
 
 
