@@ -151,7 +151,7 @@ def concurrent_rate(db, wh, item, customer, clients, per_client):
 
 
 def numbers_gapless(db):
-    year = business_today().year
+    year = business_today(get_settings()).year
     with db.session() as s:
         numbers = list(
             s.scalars(

@@ -46,7 +46,7 @@ from landkontor.settings import get_settings
 
 
 def build_data(db, tag: str, items: int) -> dict:
-    today = business_today()
+    today = business_today(get_settings())
     with db.session() as s:
         site = create_warehouse(s, WarehouseCreate(code=f"W{tag}", name=f"Standort {tag}"))
         bins = []
@@ -149,6 +149,7 @@ def main() -> None:
         from landkontor.inventory.models import Location
 
         hall = s.get(Location, data["first_bin"]).parent_id
+    today = business_today(settings)
     pages = {
         "uebersicht": "/",
         "uebersicht/nachbestellen": "/uebersicht/nachbestellen",
@@ -166,7 +167,7 @@ def main() -> None:
         "lager/unterplaetze": f"/lager/plaetze/{hall}/unterplaetze",
         "chargen": "/chargen",
         "chargen?gesperrt": "/chargen?status=blocked&bestand=1",
-        "chargen?mhd": f"/chargen?mhd_bis={business_today() + timedelta(days=14)}&bestand=1",
+        "chargen?mhd": f"/chargen?mhd_bis={today + timedelta(days=14)}&bestand=1",
         "chargen/id": f"/chargen/{data['batch']}",
     }
     if args.with_health:

@@ -6,6 +6,7 @@ import threading
 from decimal import Decimal as D
 
 from landkontor.common.clock import business_today
+from landkontor.settings import get_settings
 from tests.helpers import requires_postgres, run_parallel
 
 pytestmark = requires_postgres
@@ -50,7 +51,7 @@ def test_concurrent_invoicing_numbers_without_gaps_or_duplicates(stock, trade):
     refused = [status for _, status, _ in outcomes if status != 201]
     assert len(created) == len(orders) and set(refused) == {409}
     assert sorted(order_id for order_id, _ in created) == sorted(orders)
-    year = business_today().year
+    year = business_today(get_settings()).year
     assert sorted(number for _, number in created) == [
         f"RE-{year}-{n:06d}" for n in range(1, len(orders) + 1)
     ]

@@ -131,7 +131,7 @@ def test_ledger_exports_match_the_api_and_stream_in_batches(client, clerk, books
     assert csv_records(result_file(client, clerk, done)[0]) == []
 
 
-def test_valuation_report_matches_the_api(client, clerk, books, worker):
+def test_valuation_report_matches_the_api(client, clerk, books, worker, settings):
     done = run_job(
         client, clerk, "report.stock-valuation", {"format": "xlsx", "by_warehouse": True}
     )
@@ -149,7 +149,7 @@ def test_valuation_report_matches_the_api(client, clerk, books, worker):
     assert D(done["result"]["total_value"]) == D(api["total_value"])
 
     today = date.today()
-    as_of = end_of_business_day(today).isoformat()
+    as_of = end_of_business_day(today, settings).isoformat()
     api = client.get("/api/v1/stock/valuation", params={"as_of": as_of}, headers=clerk).json()
     done = run_job(client, clerk, "report.stock-valuation", {"as_of": today.isoformat()})
     pages = pdf_pages(result_file(client, clerk, done)[0])

@@ -21,6 +21,7 @@ from landkontor.jobs.tabular import Sheet, write_xlsx_sheets
 from landkontor.partners.jobs import partner_input
 from landkontor.partners.schemas import PartnerImportRow
 from landkontor.purchasing.replenishment import proposed_quantity
+from landkontor.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -128,8 +129,9 @@ def test_xlsx_with_several_sheets():
     assert [r[0].value for r in workbook["Eins"].iter_rows(min_row=2)] == [1, 2]
 
 
-def test_as_of_a_day_means_the_end_of_that_business_day():
-    moment = end_of_business_day(date(2026, 3, 31))  # Europe/Berlin, summer time
+def test_as_of_a_day_means_the_end_of_that_business_day(tmp_path):
+    berlin = Settings(var_dir=tmp_path, timezone="Europe/Berlin")
+    moment = end_of_business_day(date(2026, 3, 31), berlin)  # summer time
     assert moment == datetime(2026, 3, 31, 21, 59, 59, 999999, tzinfo=UTC)
 
 

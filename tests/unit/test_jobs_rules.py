@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from landkontor.errors import InvalidInput
 from landkontor.jobs.errors import RetryableError
 from landkontor.jobs.flower_auth import basic_auth, resolve_flower_password
+from landkontor.jobs.lifecycle import backoff_seconds, is_transient
 from landkontor.jobs.pdf import table_pdf
 from landkontor.jobs.registry import get_job_type
-from landkontor.jobs.runner import backoff_seconds, is_transient
 from landkontor.jobs.tabular import read_table, write_csv, write_xlsx
 from landkontor.settings import Settings
 

@@ -5,13 +5,13 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 from landkontor.catalog.models import VatCategory
+from landkontor.common.money import round_cents
 from landkontor.partners.rules import (
     best_break,
     check_payment_terms,
     discounted,
     line_amount,
     periods_overlap,
-    round_cents,
     vat_totals,
 )
 from landkontor.purchasing.receipts import allowed_quantity

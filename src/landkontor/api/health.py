@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -35,7 +36,7 @@ def run_readiness_checks(checks: dict[str, ReadinessCheck]) -> dict[str, object]
             results[name] = {"status": "ok"}
         results[name]["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
     failed = [name for name, result in results.items() if result["status"] == "fail"]
-    body: dict[str, object] = {"status": "ready" if healthy else "not ready", "checks": results}
+    body: dict[str, Any] = {"status": "ready" if healthy else "not ready", "checks": results}
     if failed:
         body["failed"] = failed
     return body

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import fastapi.routing
 import psutil
 from fastapi import APIRouter, Request, Response
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -36,10 +37,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from landkontor.errors import Forbidden, Unauthorized
 from landkontor.settings import Settings
 
-try:
-    from fastapi.routing import iter_route_contexts
-except ImportError:  # older FastAPI flattens included routers: a route's own path is complete
-    iter_route_contexts = None
+# Older FastAPI flattens included routers (a route's own path is complete) and has no
+# iter_route_contexts.
+iter_route_contexts: Any = getattr(fastapi.routing, "iter_route_contexts", None)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "<unmatched>"
@@ -52,7 +52,9 @@ _PROBLEM_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
 
 
-def _registered(factory: Any, name: str, documentation: str, labelnames: tuple[str, ...], **kw):
+def _registered(
+    factory: Any, name: str, documentation: str, labelnames: tuple[str, ...], **kw: Any
+) -> Any:
     """Create a metric in the default registry, or return the one already registered there.
 
     Importing this module a second time (``importlib.reload``, or under another name) must

@@ -7,6 +7,7 @@ response; those are logged server-side with the request id, which the response n
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -38,7 +39,7 @@ def problem_response(
     title: str | None = None,
     request: Request | None = None,
     instance: str | None = None,
-    errors: list[dict[str, Any]] | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -36,7 +37,7 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(minimum: Role):
+def require_role(minimum: Role) -> Callable[[User], User]:
     """A dependency that lets only users with ``minimum`` or a higher role through."""
 
     def check(user: CurrentUser) -> User:

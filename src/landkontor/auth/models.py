@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from landkontor.auth.roles import Role
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import UTCDateTime
+from landkontor.db.types import UTCDateTime, enum_column
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -18,9 +18,7 @@ class User(IdMixin, TimestampMixin, Base):
     username: Mapped[str] = mapped_column(String(150), unique=True, nullable=False)
     full_name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     email: Mapped[str | None] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, length=20), nullable=False
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     # Bumped on password change or deactivation: invalidates every token issued before.

@@ -23,6 +23,7 @@ from landkontor.auth.security import (
     verify_password,
     write_private_file,
 )
+from landkontor.common.lookup import fetch, get_locked
 from landkontor.db.session import begin_write, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import (
@@ -31,7 +32,6 @@ from landkontor.errors import (
     InvalidState,
     TooManyRequests,
     Unauthorized,
-    not_found,
 )
 from landkontor.settings import Settings
 
@@ -47,10 +47,7 @@ def normalize_username(username: str) -> str:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise not_found("user", user_id)
-    return user
+    return fetch(session, User, user_id, kind="user")
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -98,9 +95,7 @@ def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User
 
     The last active admin can neither be demoted nor deactivated (InvalidState).
     """
-    user = session.get(User, user_id, with_for_update=True)
-    if user is None:
-        raise not_found("user", user_id)
+    user = fetch(session, User, user_id, kind="user", lock=True)
     loses_admin = (
         user.role == Role.admin
         and user.is_active
@@ -140,7 +135,7 @@ class IssuedToken:
 
 
 def _check_throttle(session: Session, username: str) -> LoginThrottle | None:
-    throttle = session.get(LoginThrottle, username, with_for_update=True)
+    throttle = get_locked(session, LoginThrottle, username)
     now = utcnow()
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         retry_after = max(1, math.ceil((throttle.locked_until - now).total_seconds()))

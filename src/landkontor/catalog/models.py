@@ -8,7 +8,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Quantity, UnitCost
+from landkontor.db.types import Quantity, UnitCost, enum_column
 
 
 class VatCategory(StrEnum):
@@ -61,7 +60,7 @@ class Item(IdMixin, TimestampMixin, Base):
     # Net sales price in EUR per base unit when no price list has one (partners.pricing).
     base_price: Mapped[Decimal | None] = mapped_column(UnitCost())
     vat_category: Mapped[VatCategory] = mapped_column(
-        Enum(VatCategory, name="vat_category", native_enum=False, length=20),
+        enum_column(VatCategory, "vat_category"),
         default=VatCategory.standard,
         server_default=VatCategory.standard.value,
         nullable=False,

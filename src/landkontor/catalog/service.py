@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, selectinload
 from landkontor.catalog.models import Item, ItemUnit, Unit
 from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
 from landkontor.catalog.units import convert, exact_quantity
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
+from landkontor.errors import AlreadyExists, DomainError, InvalidInput
 
 # Units every installation starts with (created by the migration).
 STANDARD_UNITS = [
@@ -51,12 +53,7 @@ def create_unit(session: Session, data: UnitCreate) -> Unit:
 
 def get_item(session: Session, item_id: int, *, field: str | None = None) -> Item:
     """The item with this id. NotFound, or InvalidInput naming ``field`` when given."""
-    item = session.get(Item, item_id)
-    if item is None:
-        if field is not None:
-            raise InvalidInput(f"item {item_id} does not exist", field=field)
-        raise not_found("item", item_id)
-    return item
+    return fetch(session, Item, item_id, kind="item", field=field)
 
 
 def item_by_number(session: Session, item_no: str) -> Item | None:
@@ -84,9 +81,7 @@ def item_query(
     stmt = select(Item).options(selectinload(Item.pack_units)).order_by(order, Item.item_no)
     if search:
         pattern = f"%{search.lower()}%"
-        stmt = stmt.where(
-            or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern))  # type: ignore[arg-type]
-        )
+        stmt = stmt.where(or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern)))
     if group:
         stmt = stmt.where(Item.item_group == group)
     if active is not None:
@@ -257,7 +252,7 @@ def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, 
         return
     now = utcnow()
     session.execute(
-        Item.__table__.insert(),
+        table_of(Item).insert(),
         [
             {
                 "item_no": data.item_no,
@@ -277,7 +272,7 @@ def _insert_items(session: Session, new: list[tuple[ItemCreate, Unit, dict[str, 
     found = session.execute(select(Item.item_no, Item.id).where(Item.item_no.in_(numbers)))
     ids = dict(found.tuples().all())
     session.execute(
-        ItemUnit.__table__.insert(),
+        table_of(ItemUnit).insert(),
         [
             {
                 "item_id": ids[data.item_no],

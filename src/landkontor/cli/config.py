@@ -77,7 +77,9 @@ def check(
 
 
 @app.command("show")
-def show(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):
+def show(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
     """Print every setting with its effective value; secrets are masked."""
     settings = get_settings()
     values = settings.masked()

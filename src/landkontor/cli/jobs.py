@@ -52,6 +52,11 @@ def worker(
 
     prepare_metrics_dir(metrics_dir(settings.var_dir, nodename))
 
+    # The tasks are registered on the app, and the worker process's signal handlers
+    # (logging, after fork, metrics, presence) connected, only here: importing the app
+    # itself loads neither, nor any business domain.
+    import landkontor.jobs.tasks
+    import landkontor.jobs.worker  # noqa: F401
     from landkontor.jobs.celery_app import beat_schedule, celery_app
 
     argv = [
@@ -77,6 +82,7 @@ def beat(
 ) -> None:
     """Run the scheduler (sweeper, purge, nightly jobs) until SIGTERM. Run exactly one."""
     settings = load_settings()
+    import landkontor.jobs.worker  # noqa: F401 - logging as in the worker
     from landkontor.jobs.celery_app import beat_schedule, celery_app
 
     celery_app.conf.beat_schedule = beat_schedule(settings)
@@ -107,6 +113,7 @@ def flower(
         os.environ["FLOWER_BASIC_AUTH"] = credentials
     else:
         console.print("[yellow]Flower runs without login (loopback only).[/]")
+    import landkontor.jobs.worker  # noqa: F401 - logging as in the worker
     from landkontor.jobs.celery_app import celery_app
 
     celery_app.start(

@@ -1,4 +1,8 @@
-"""Business dates: 'today' in the company's time zone (best-before dates, invoice years)."""
+"""Business dates: 'today' in the company's time zone (best-before dates, invoice years).
+
+The time zone is a setting (``timezone``); callers pass their :class:`Settings` (domain code
+takes them from its session: :func:`landkontor.db.session.settings_of`).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from landkontor.db.types import utcnow
-from landkontor.settings import get_settings
+from landkontor.settings import Settings
 
 
-def business_today() -> date:
-    return utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
+def business_today(settings: Settings) -> date:
+    return business_date(utcnow(), settings)
 
 
-def business_date(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).date()
+def business_date(moment: datetime, settings: Settings) -> date:
+    return moment.astimezone(ZoneInfo(settings.timezone)).date()
 
 
-def end_of_business_day(day: date) -> datetime:
+def end_of_business_day(day: date, settings: Settings) -> datetime:
     """The last moment (UTC) of ``day`` in the company's time zone: 'as of 31 March'."""
-    next_midnight = datetime.combine(
-        day + timedelta(days=1), time(), ZoneInfo(get_settings().timezone)
-    )
+    next_midnight = datetime.combine(day + timedelta(days=1), time(), ZoneInfo(settings.timezone))
     return (next_midnight - timedelta(microseconds=1)).astimezone(UTC)

@@ -104,22 +104,33 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError("ping failed")
 
 
+_SETTINGS_KEY = "landkontor.settings"
+
+
 class Database:
-    """An engine and its session factory."""
+    """An engine and its session factory. Made from ``settings`` (:func:`get_database`), it
+    hands them to every session it opens: that is how domain code gets the settings of the
+    context that called it (API, CLI, job) — :func:`settings_of`."""
 
     def __init__(
         self,
         url: str,
         *,
+        settings: Settings | None = None,
         pool_size: int = 10,
         echo: bool = False,
         ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
     ) -> None:
         self.url = url
+        self.settings = settings
         self.engine = make_engine(
             url, pool_size=pool_size, echo=echo, ping_after_idle=ping_after_idle
         )
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            info={_SETTINGS_KEY: settings} if settings is not None else None,
+        )
 
     @property
     def dialect(self) -> str:
@@ -149,11 +160,20 @@ def get_database(settings: Settings | None = None) -> Database:
     if database is None:
         database = Database(
             settings.database_url,
+            settings=settings,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
         )
         _databases[settings.database_url] = database
     return database
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the context (API app, CLI command, job) whose database opened
+    ``session``. Domain code reads settings only through this, never from the environment;
+    a session of a database made without settings gets the process's settings."""
+    settings = session.info.get(_SETTINGS_KEY)
+    return settings if settings is not None else get_settings()
 
 
 def reset_databases() -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, Numeric
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -74,3 +75,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """The column type of a status or kind: its values as VARCHAR(20) (no database enum type,
+    so adding a value needs no migration of a type), checked on the way in."""
+    return Enum(enum, name=name, native_enum=False, length=20, validate_strings=True)

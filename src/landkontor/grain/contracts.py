@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
+from landkontor.common.lookup import fetch, locked
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
-from landkontor.errors import InvalidInput, InvalidState, not_found
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.grain import rules
 from landkontor.grain.errors import PriceMissing, TicketNotReady
 from landkontor.grain.masterdata import day_price
@@ -45,15 +46,10 @@ from landkontor.partners.service import get_supplier
 CONTRACT_SERIES = "KT"
 
 
-def get_contract(session: Session, contract_id: int, *, lock: bool = False, field=None):
-    contract = session.get(
-        Contract, contract_id, with_for_update=lock or None, populate_existing=lock
-    )
-    if contract is None:
-        if field:
-            raise InvalidInput(f"contract {contract_id} does not exist", field=field)
-        raise not_found("contract", contract_id)
-    return contract
+def get_contract(
+    session: Session, contract_id: int, *, lock: bool = False, field: str | None = None
+) -> Contract:
+    return fetch(session, Contract, contract_id, kind="contract", lock=lock, field=field)
 
 
 @use_case
@@ -163,22 +159,24 @@ def list_contracts(
 # --- allocation ---------------------------------------------------------------------------
 def _candidate_contracts(session: Session, ticket: Ticket, on: date) -> list[Contract]:
     """The farmer's open contracts for the crop valid on the day, oldest first, locked."""
-    locked = list(
+    candidates = list(
         session.scalars(
-            select(Contract)
-            .where(
-                Contract.supplier_id == ticket.supplier_id,
-                Contract.item_id == ticket.item_id,
-                Contract.status == ContractStatus.open,
-                Contract.delivery_from <= on,
-                Contract.delivery_to >= on,
+            locked(
+                select(Contract)
+                .where(
+                    Contract.supplier_id == ticket.supplier_id,
+                    Contract.item_id == ticket.item_id,
+                    Contract.status == ContractStatus.open,
+                    Contract.delivery_from <= on,
+                    Contract.delivery_to >= on,
+                )
+                .order_by(Contract.id)
+                .execution_options(populate_existing=True),
+                of=Contract,
             )
-            .order_by(Contract.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
         )
     )
-    return sorted(locked, key=lambda c: (c.delivery_from, c.id))
+    return sorted(candidates, key=lambda c: (c.delivery_from, c.id))
 
 
 def _day_price_or_fail(session: Session, ticket: Ticket, on: date) -> Decimal:
@@ -262,11 +260,13 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
     contracts = {
         c.id: c
         for c in session.scalars(
-            select(Contract)
-            .where(Contract.id.in_(ids))
-            .order_by(Contract.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            locked(
+                select(Contract)
+                .where(Contract.id.in_(ids))
+                .order_by(Contract.id)
+                .execution_options(populate_existing=True),
+                of=Contract,
+            )
         )
     }
     session.execute(Allocation.__table__.delete().where(Allocation.ticket_id == ticket.id))

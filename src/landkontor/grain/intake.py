@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
-from landkontor.db.session import use_case
+from landkontor.common.lookup import fetch
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput
 from landkontor.grain import rules
@@ -56,9 +57,7 @@ TICKET_DOCUMENT = "grain_ticket"
 
 def _silo_cell(session: Session, location_id: int, field: str) -> Location:
     """The silo cell, locked (intakes into one cell queue)."""
-    cell = session.get(Location, location_id, with_for_update=True)
-    if cell is None:
-        raise InvalidInput(f"silo cell {location_id} does not exist", field=field)
+    cell = fetch(session, Location, location_id, kind="silo cell", lock=True, field=field)
     if cell.kind != LocationKind.silo:
         raise InvalidInput(f"location {cell.code} is not a silo cell", field=field)
     return cell
@@ -143,7 +142,7 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
     cell = _silo_cell(session, location_id, "location_id")
     if cell.warehouse_id != ticket.warehouse_id:
         raise InvalidInput("the silo cell is at another site than the ticket", field="location_id")
-    today = business_today()
+    today = business_today(settings_of(session))
     terms = terms_on(session, ticket.item_id, today)
     assessment = rules.assess(ticket.net_kg, _sample(ticket, session), rule_terms(terms))
     weight = assessment.weight

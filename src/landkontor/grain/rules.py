@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from landkontor.common.money import round_cents
 from landkontor.db.types import QUANTITY_SCALE
-from landkontor.partners.rules import round_cents, vat_of
+from landkontor.partners.rules import vat_of
 
 HUNDRED = Decimal(100)
 THOUSAND = Decimal(1000)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch, locked
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput, not_found
 from landkontor.grain import rules
 from landkontor.grain.contracts import fixings_of
@@ -66,11 +67,13 @@ def _tickets(session: Session, data: SettlementCreate) -> list[Ticket]:
     found = {
         t.id: t
         for t in session.scalars(
-            select(Ticket)
-            .where(Ticket.id.in_(ids))
-            .order_by(Ticket.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            locked(
+                select(Ticket)
+                .where(Ticket.id.in_(ids))
+                .order_by(Ticket.id)
+                .execution_options(populate_existing=True),
+                of=Ticket,
+            )
         )
     }
     tickets = []
@@ -110,8 +113,7 @@ class _Pricer:
         if part.contract_id is None:
             assert part.day_price_per_t is not None
             return [(part.quantity_kg, part.day_price_per_t)]
-        contract = self.session.get(Contract, part.contract_id, with_for_update=True)
-        assert contract is not None
+        contract = fetch(self.session, Contract, part.contract_id, kind="contract", lock=True)
         if contract.pricing == ContractPricing.fixed:
             assert contract.price_per_t is not None
             return [(part.quantity_kg, contract.price_per_t)]
@@ -200,7 +202,7 @@ def settle(session: Session, data: SettlementCreate, *, actor: str) -> Settlemen
     """Write the self-billed credit note for the farmer's chosen tickets (see module)."""
     supplier = get_supplier(session, data.supplier_id, field="supplier_id")
     tickets = _tickets(session, data)
-    settled_on = data.settled_on or business_today()
+    settled_on = data.settled_on or business_today(settings_of(session))
     regime = vat_regime_of(session, supplier.id)
     percent = _vat_percent(session, regime, tickets, settled_on)
     pricer = _Pricer(session)

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
-from landkontor.errors import InvalidInput, not_found
+from landkontor.db.session import settings_of, use_case
+from landkontor.errors import InvalidInput
 from landkontor.grain.errors import TicketNotReady, TicketSettled, WeighingConflict
 from landkontor.grain.masterdata import get_weighbridge
 from landkontor.grain.models import (
@@ -52,18 +53,14 @@ TICKET_SERIES = "WS"
 
 def ticket_number(session: Session, warehouse: Warehouse) -> str:
     """The next ticket number of a site in this business year (gapless)."""
-    year = business_today().year
+    year = business_today(settings_of(session)).year
     number = next_sequence(session, f"{TICKET_SERIES}{warehouse.id}", year)
     return f"{TICKET_SERIES}-{warehouse.code}-{year}-{number:06d}"
 
 
 def get_ticket(session: Session, ticket_id: int, *, lock: bool = False, field: str | None = None):
     # A lock re-reads the row: a long-lived session may hold an older copy of it.
-    ticket = session.get(Ticket, ticket_id, with_for_update=lock or None, populate_existing=lock)
-    if ticket is None:
-        if field:
-            raise InvalidInput(f"ticket {ticket_id} does not exist", field=field)
-        raise not_found("ticket", ticket_id)
+    ticket = fetch(session, Ticket, ticket_id, kind="ticket", lock=lock, field=field)
     return ticket
 
 

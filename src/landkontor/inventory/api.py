@@ -101,7 +101,7 @@ def list_batches(
         session, page, item_id=item_id, status=status, batch_no=batch_no, expired=expired
     )
     return Page(
-        items=[batches.batch_out(b) for b in rows],
+        items=[batches.batch_out(session, b) for b in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -110,17 +110,17 @@ def list_batches(
 
 @batches_router.post("", response_model=BatchOut, status_code=201, summary="Register a batch")
 def create_batch(body: BatchCreate, _: Clerk, session: SessionDep) -> BatchOut:
-    return batches.batch_out(batches.create_batch(session, body))
+    return batches.batch_out(session, batches.create_batch(session, body))
 
 
 @batches_router.get("/{batch_id}", response_model=BatchOut, summary="One batch")
 def get_batch(batch_id: int, session: SessionDep) -> BatchOut:
-    return batches.batch_out(batches.get_batch(session, batch_id))
+    return batches.batch_out(session, batches.get_batch(session, batch_id))
 
 
 @batches_router.patch("/{batch_id}", response_model=BatchOut, summary="Change best-before etc.")
 def update_batch(batch_id: int, body: BatchUpdate, _: Clerk, session: SessionDep) -> BatchOut:
-    return batches.batch_out(batches.update_batch(session, batch_id, body))
+    return batches.batch_out(session, batches.update_batch(session, batch_id, body))
 
 
 @batches_router.post(
@@ -130,7 +130,7 @@ def change_batch_status(
     batch_id: int, body: BatchStatusIn, user: Manager, session: SessionDep
 ) -> BatchOut:
     batch = batches.change_status(session, batch_id, body.status, body.reason, actor=user.username)
-    return batches.batch_out(batch)
+    return batches.batch_out(session, batch)
 
 
 @batches_router.get(

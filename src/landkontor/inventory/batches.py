@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, contains_eager
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate, paginate_rows
-from landkontor.db.session import use_case
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.db.session import settings_of, use_case
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory.models import (
     Batch,
     BatchOrigin,
@@ -26,17 +27,12 @@ from landkontor.inventory.schemas import BatchCreate, BatchOut, BatchUpdate, New
 
 
 def get_batch(session: Session, batch_id: int, *, field: str | None = None) -> Batch:
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        if field:
-            raise InvalidInput(f"batch {batch_id} does not exist", field=field)
-        raise not_found("batch", batch_id)
-    return batch
+    return fetch(session, Batch, batch_id, kind="batch", field=field)
 
 
-def batch_out(batch: Batch) -> BatchOut:
+def batch_out(session: Session, batch: Batch) -> BatchOut:
     out = BatchOut.model_validate(batch)
-    out.expired = is_expired(batch.best_before, business_today())
+    out.expired = is_expired(batch.best_before, business_today(settings_of(session)))
     return out
 
 
@@ -64,9 +60,11 @@ def batch_query(
     best_before_to: date | None = None,
     supplier_id: int | None = None,
     with_stock: bool = False,
+    today: date | None = None,
 ) -> Select[tuple[Batch]]:
     """Batches by item, status, number (part of), expiry, best-before window (inclusive),
-    supplier, and — ``with_stock`` — only those holding stock somewhere."""
+    supplier, and — ``with_stock`` — only those holding stock somewhere. ``expired``
+    compares best-before with ``today`` (a business date)."""
     stmt = select(Batch).order_by(Batch.item_id, Batch.best_before, Batch.batch_no)
     if best_before_from is not None:
         stmt = stmt.where(Batch.best_before >= best_before_from)
@@ -89,7 +87,7 @@ def batch_query(
     if batch_no:
         stmt = stmt.where(Batch.batch_no.ilike(f"%{batch_no}%"))
     if expired is not None:
-        today = business_today()
+        assert today is not None, "expired needs today"
         stmt = stmt.where(
             Batch.best_before < today
             if expired
@@ -98,8 +96,9 @@ def batch_query(
     return stmt
 
 
-def list_batches(session: Session, params: PageParams, **filters: object) -> tuple[list, int]:
-    return paginate(session, batch_query(**filters), params)  # type: ignore[arg-type]
+def list_batches(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
+    today = business_today(settings_of(session))
+    return paginate(session, batch_query(**filters, today=today), params)
 
 
 # Columns a batch list may be sorted by.
@@ -127,7 +126,7 @@ def batches_with_stock_levels(
         raise InvalidInput(f"batches cannot be sorted by {sort!r}", field="sort")
     order = column.desc() if descending else column.asc()
     stmt = (
-        batch_query(**filters)
+        batch_query(**filters, today=business_today(settings_of(session)))
         .order_by(None)
         .join(Batch.item)
         .options(contains_eager(Batch.item))  # the one join of items, also for sorting
@@ -154,7 +153,7 @@ def new_batch(
             f"batch {spec.batch_no} of item {item.item_no} already exists", field=field
         )
     best_before = spec.best_before or default_best_before(
-        spec.production_date or business_today(), item.shelf_life_days
+        spec.production_date or business_today(settings_of(session)), item.shelf_life_days
     )
     batch = Batch(
         item_id=item.id,
@@ -219,9 +218,7 @@ def change_status(
     session: Session, batch_id: int, status: BatchStatus, reason: str, *, actor: str
 ) -> Batch:
     """Release, block or recall one batch (no effect if it already has the status)."""
-    batch = session.get(Batch, batch_id, with_for_update=True)
-    if batch is None:
-        raise not_found("batch", batch_id)
+    batch = fetch(session, Batch, batch_id, kind="batch", lock=True)
     record_status(session, batch, status, reason, actor)
     session.flush()
     return batch

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy import CursorResult, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from landkontor.db.types import utcnow
@@ -62,7 +63,7 @@ def link(
 
 def void_links(session: Session, document_type: str, document_id: int) -> int:
     """Void the links a cancelled document made. Returns how many."""
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(BatchLink)
         .where(
             BatchLink.document_type == document_type,

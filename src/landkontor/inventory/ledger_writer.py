@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.units import exact_quantity
+from landkontor.common.money import round_unit_price, round_value
+from landkontor.db.base import table_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import (
     InsufficientStock,
@@ -28,7 +30,7 @@ from landkontor.inventory.models import (
     StockLevel,
     StockMovement,
 )
-from landkontor.inventory.rules import CostState, round_cost, round_money
+from landkontor.inventory.rules import CostState
 
 ZERO = Decimal(0)
 
@@ -80,8 +82,8 @@ class Delta:
 
 _UPSERTS: dict[str, Any] = {}
 _UPDATE_COST = (
-    update(ItemCost.__table__)
-    .where(ItemCost.__table__.c.item_id == bindparam("id"))
+    update(table_of(ItemCost))
+    .where(table_of(ItemCost).c.item_id == bindparam("id"))
     .values(quantity=bindparam("q"), value=bindparam("v"), average_cost=bindparam("a"))
 )
 
@@ -135,7 +137,7 @@ def _value(delta: Delta, state: CostState) -> None:
         if delta.value is None:  # outgoing half of a transfer: value both halves
             moved = -delta.quantity
             value = (
-                state.value if moved == state.quantity else round_money(moved * state.average_cost)
+                state.value if moved == state.quantity else round_value(moved * state.average_cost)
             )
             delta.unit_cost, delta.value = state.average_cost, -value
             if delta.pair is not None:
@@ -178,8 +180,8 @@ def _apply_level(session: Session, delta: Delta, now: Any) -> None:
         )
 
 
-_MOVEMENTS = StockMovement.__table__
-_LEDGER = LedgerEntry.__table__
+_MOVEMENTS = table_of(StockMovement)
+_LEDGER = table_of(LedgerEntry)
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
 _INSERT_LINES = insert(_LEDGER).returning(_LEDGER.c.id, sort_by_parameter_order=True)
 _HEADER_COLUMNS = [c.key for c in _MOVEMENTS.c if c.key != "id"]
@@ -212,8 +214,8 @@ def write_movement(
             "batch_id": d.batch.id if d.batch else None,
             # Stored scales, so a posting reads back exactly as it was returned.
             "quantity": exact_quantity(d.quantity),
-            "unit_cost": round_cost(d.unit_cost or ZERO),
-            "value": round_money(d.value or ZERO),
+            "unit_cost": round_unit_price(d.unit_cost or ZERO),
+            "value": round_value(d.value or ZERO),
             "entered_quantity": exact_quantity(d.entered_quantity),
             "entered_unit": d.entered_unit,
             "posted_at": now,

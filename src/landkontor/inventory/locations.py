@@ -8,9 +8,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from landkontor.catalog.service import get_item
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory.models import Location, StockLevel, Warehouse
 from landkontor.inventory.schemas import (
     LocationCreate,
@@ -21,12 +22,7 @@ from landkontor.inventory.schemas import (
 
 
 def get_warehouse(session: Session, warehouse_id: int, *, field: str | None = None) -> Warehouse:
-    warehouse = session.get(Warehouse, warehouse_id)
-    if warehouse is None:
-        if field:
-            raise InvalidInput(f"warehouse {warehouse_id} does not exist", field=field)
-        raise not_found("warehouse", warehouse_id)
-    return warehouse
+    return fetch(session, Warehouse, warehouse_id, kind="warehouse", field=field)
 
 
 def list_warehouses(session: Session) -> list[Warehouse]:
@@ -55,12 +51,7 @@ def update_warehouse(session: Session, warehouse_id: int, data: WarehouseUpdate)
 
 
 def get_location(session: Session, location_id: int, *, field: str | None = None) -> Location:
-    location = session.get(Location, location_id)
-    if location is None:
-        if field:
-            raise InvalidInput(f"location {location_id} does not exist", field=field)
-        raise not_found("location", location_id)
-    return location
+    return fetch(session, Location, location_id, kind="location", field=field)
 
 
 def locations_by_id(session: Session, location_ids: list[int]) -> dict[int, Location]:

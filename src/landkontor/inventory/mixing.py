@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
+from landkontor.common.lookup import locked
 from landkontor.db.session import use_case
 from landkontor.errors import InvalidInput, not_found
 from landkontor.inventory import genealogy
@@ -95,9 +96,9 @@ def mix(session: Session, data: MixIn, *, actor: str) -> StockMix:
         document_id=record.id,
     )
     into: dict[int, Decimal] = {}
-    for line in issue.lines:
-        if line.batch_id is not None and line.batch_id != batch.id:
-            into[line.batch_id] = into.get(line.batch_id, Decimal(0)) - line.quantity
+    for entry in issue.lines:
+        if entry.batch_id is not None and entry.batch_id != batch.id:
+            into[entry.batch_id] = into.get(entry.batch_id, Decimal(0)) - entry.quantity
     for parent, amount in into.items():
         genealogy.link(
             session, parent, batch.id, amount, document_type=DOCUMENT_TYPE, document_id=record.id
@@ -118,7 +119,7 @@ def recall(session: Session, batch_id: int, reason: str, *, actor: str) -> list[
         t.batch_id for t in genealogy.trace(session, batch_id, genealogy.Direction.forward)
     ]
     batches = session.scalars(
-        select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id).with_for_update()
+        locked(select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id), of=Batch)
     ).all()
     if not batches:
         raise not_found("batch", batch_id)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -29,11 +28,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.catalog.models import Item
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import BigIntPK, JSONType, Money, Quantity, UnitCost, UTCDateTime, utcnow
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+from landkontor.db.types import (
+    BigIntPK,
+    JSONType,
+    Money,
+    Quantity,
+    UnitCost,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class LocationKind(StrEnum):
@@ -94,7 +98,7 @@ class Location(IdMixin, TimestampMixin, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    kind: Mapped[LocationKind] = mapped_column(_enum(LocationKind, "location_kind"))
+    kind: Mapped[LocationKind] = mapped_column(enum_column(LocationKind, "location_kind"))
     # Materialised path of ids, "/3/7/12/": finds a location's whole subtree with one LIKE.
     path: Mapped[str] = mapped_column(String(500), default="", nullable=False, index=True)
     capacity: Mapped[Decimal | None] = mapped_column(Quantity())
@@ -113,7 +117,7 @@ class Batch(IdMixin, TimestampMixin, Base):
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), nullable=False)
     batch_no: Mapped[str] = mapped_column(String(64), nullable=False)
-    origin: Mapped[BatchOrigin] = mapped_column(_enum(BatchOrigin, "batch_origin"))
+    origin: Mapped[BatchOrigin] = mapped_column(enum_column(BatchOrigin, "batch_origin"))
     supplier_id: Mapped[int | None] = mapped_column(
         BigIntPK, ForeignKey("suppliers.id"), index=True
     )
@@ -122,7 +126,7 @@ class Batch(IdMixin, TimestampMixin, Base):
     best_before: Mapped[date | None] = mapped_column(Date, index=True)
     # Indexed for the few blocked and recalled batches (monitoring counts those with stock).
     status: Mapped[BatchStatus] = mapped_column(
-        _enum(BatchStatus, "batch_status"),
+        enum_column(BatchStatus, "batch_status"),
         default=BatchStatus.released,
         nullable=False,
         index=True,
@@ -136,8 +140,10 @@ class BatchStatusChange(IdMixin, Base):
     __tablename__ = "batch_status_changes"
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), nullable=False, index=True)
-    from_status: Mapped[BatchStatus | None] = mapped_column(_enum(BatchStatus, "batch_status"))
-    to_status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus, "batch_status"))
+    from_status: Mapped[BatchStatus | None] = mapped_column(
+        enum_column(BatchStatus, "batch_status")
+    )
+    to_status: Mapped[BatchStatus] = mapped_column(enum_column(BatchStatus, "batch_status"))
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     changed_by: Mapped[str] = mapped_column(String(150), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -148,7 +154,7 @@ class StockMovement(IdMixin, Base):
 
     __tablename__ = "stock_movements"
 
-    movement_type: Mapped[MovementType] = mapped_column(_enum(MovementType, "movement_type"))
+    movement_type: Mapped[MovementType] = mapped_column(enum_column(MovementType, "movement_type"))
     reference: Mapped[str] = mapped_column(String(100), default="", nullable=False, index=True)
     reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # The business document that caused it (delivery, goods receipt, production order …).
@@ -250,7 +256,9 @@ class Stocktake(IdMixin, TimestampMixin, Base):
 
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), nullable=False)
     status: Mapped[StocktakeStatus] = mapped_column(
-        _enum(StocktakeStatus, "stocktake_status"), default=StocktakeStatus.open, nullable=False
+        enum_column(StocktakeStatus, "stocktake_status"),
+        default=StocktakeStatus.open,
+        nullable=False,
     )
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     opened_by: Mapped[str] = mapped_column(String(150), nullable=False)

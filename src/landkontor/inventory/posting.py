@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.common.lookup import fetch
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import InvalidInput, InvalidState, not_found
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.errors import (
     AlreadyReversed,
     IdempotencyKeyReused,
@@ -124,9 +125,7 @@ def post_idempotent(
 
 
 def get_movement(session: Session, movement_id: int) -> StockMovement:
-    movement = session.get(StockMovement, movement_id)
-    if movement is None:
-        raise not_found("movement", movement_id)
+    movement = fetch(session, StockMovement, movement_id, kind="movement")
     return movement
 
 
@@ -148,9 +147,7 @@ def reverse_movement(
     at most once; reversals are not reversed again; movements of a business document
     (delivery, stocktake …) are reversed through that document (``own_document=True``).
     """
-    original = session.get(StockMovement, movement_id, with_for_update=True)
-    if original is None:
-        raise not_found("movement", movement_id)
+    original = fetch(session, StockMovement, movement_id, kind="movement", lock=True)
     if original.movement_type == MovementType.reversal:
         raise InvalidState("a reversal cannot be reversed; post the movement again instead")
     if original.document_type and not own_document:

@@ -18,6 +18,9 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import Converted, to_base_quantity
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
+from landkontor.common.money import round_unit_price
+from landkontor.db.session import settings_of
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.errors import (
     BatchNotUsable,
@@ -32,7 +35,7 @@ from landkontor.inventory.models import (
     MovementType,
     StocktakeLocation,
 )
-from landkontor.inventory.rules import round_cost, unusable_reason
+from landkontor.inventory.rules import unusable_reason
 
 
 @dataclass(frozen=True)
@@ -160,16 +163,16 @@ def _check_batch(
         raise InvalidInput(
             f"item {item.item_no} is batch-managed: every line needs a batch", field=field_name
         )
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise InvalidInput(f"batch {batch_id} does not exist", field=field_name)
+    batch = fetch(session, Batch, batch_id, kind="batch", field=field_name)
     if batch.item_id != item.id:
         raise InvalidInput(
             f"batch {batch.batch_no} belongs to another item than {item.item_no}",
             field=field_name,
         )
     if usable_needed:
-        reason = unusable_reason(batch.status, batch.best_before, business_today())
+        reason = unusable_reason(
+            batch.status, batch.best_before, business_today(settings_of(session))
+        )
         if reason:
             raise BatchNotUsable(
                 f"batch {batch.batch_no} of item {item.item_no} is {reason} and cannot be issued",
@@ -230,7 +233,7 @@ def deltas_for(
             raise InvalidState(f"item {item.item_no} is inactive", field=_field(index, "item_id"))
         unit_cost = None
         if line.unit_cost is not None:
-            unit_cost = round_cost(line.unit_cost * abs(line.quantity) / converted.quantity)
+            unit_cost = round_unit_price(line.unit_cost * abs(line.quantity) / converted.quantity)
         location = _check_location(
             locations.get(line.location_id),
             line.location_id,

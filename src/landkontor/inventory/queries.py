@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, aliased
 from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import get_item, item_query, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.money import round_unit_price
 from landkontor.common.pagination import PageParams, paginate_rows
+from landkontor.db.session import settings_of
 from landkontor.inventory.locations import get_location
 from landkontor.inventory.models import (
     Batch,
@@ -25,7 +27,7 @@ from landkontor.inventory.models import (
     StockMovement,
     StocktakeLocation,
 )
-from landkontor.inventory.rules import fefo_key, round_cost
+from landkontor.inventory.rules import FefoStock, StockRow, usable_stock_condition
 from landkontor.inventory.schemas import (
     PickLine,
     PickProposalOut,
@@ -51,10 +53,10 @@ def level_query(
     batch_id: int | None = None,
     warehouse_id: int | None = None,
     include_zero: bool = False,
-) -> Select[Any]:
+) -> Select:
     """The stock levels with these filters, ordered by item, location path, best-before;
     ``location_id`` includes all its sub-locations (InvalidInput if it does not exist)."""
-    stmt: Select[Any] = (
+    stmt: Select = (
         select(
             StockLevel.item_id,
             Item.item_no,
@@ -147,10 +149,10 @@ def ledger_query(
     reference: str | None = None,
     posted_from: datetime | None = None,
     posted_to: datetime | None = None,
-) -> Select[Any]:
+) -> Select:
     """Ledger lines with their movement, newest first; ``location_id`` includes its
     sub-locations (InvalidInput if it does not exist)."""
-    stmt: Select[Any] = (
+    stmt: Select = (
         select(
             LedgerEntry,
             StockMovement.movement_type,
@@ -206,6 +208,7 @@ def valuation(
     a past moment they are the sums of the ledger's quantities and values.
     """
     rows: list[ValuationRow] = []
+    stmt: Select
     if as_of is None and not by_warehouse and warehouse_id is None:
         stmt = (
             select(ItemCost.item_id, Item.item_no, ItemCost.quantity, ItemCost.value)
@@ -237,10 +240,12 @@ def valuation(
             stmt = stmt.where(LedgerEntry.item_id == item_id)
         if warehouse_id is not None:
             stmt = stmt.where(Location.warehouse_id == warehouse_id)
-        for row in session.execute(stmt):
-            warehouse = row.warehouse_id if by_warehouse else warehouse_id
+        for summed in session.execute(stmt):
+            warehouse = summed.warehouse_id if by_warehouse else warehouse_id
             rows.append(
-                _valuation_row(row.item_id, row.item_no, warehouse, row.quantity, row.value)
+                _valuation_row(
+                    summed.item_id, summed.item_no, warehouse, summed.quantity, summed.value
+                )
             )
     total = sum((r.value for r in rows), ZERO)
     return ValuationOut(as_of=as_of, by_warehouse=by_warehouse, rows=rows, total_value=total)
@@ -284,7 +289,7 @@ def _valuation_row(
     item_id: int, item_no: str, warehouse_id: int | None, quantity: Decimal, value: Decimal
 ) -> ValuationRow:
     quantity, value = Decimal(quantity), Decimal(value)
-    average = round_cost(value / quantity) if quantity else None
+    average = round_unit_price(value / quantity) if quantity else None
     return ValuationRow(
         item_id=item_id,
         item_no=item_no,
@@ -297,10 +302,10 @@ def _valuation_row(
 
 def pickable_stock(
     session: Session, item_id: int, warehouse_id: int | None = None, today: date | None = None
-) -> list[Any]:
-    """Positive levels an issue may take, FEFO-ordered: released, unexpired batches on
-    unblocked locations that are not being counted."""
-    today = today or business_today()
+) -> list[StockRow]:
+    """Positive levels an issue may take: usable stock (:func:`usable_stock_condition`) on
+    locations that are not being counted."""
+    today = today or business_today(settings_of(session))
     counting = select(StocktakeLocation.location_id).where(StocktakeLocation.open_lock.is_not(None))
     stmt = (
         select(
@@ -316,19 +321,18 @@ def pickable_stock(
         .where(
             StockLevel.item_id == item_id,
             StockLevel.quantity > 0,
-            Location.blocked.is_(False),
             Location.id.not_in(counting),
-            (Batch.id.is_(None))
-            | (
-                (Batch.status == BatchStatus.released)
-                & (Batch.best_before.is_(None) | (Batch.best_before >= today))
-            ),
+            usable_stock_condition(today),
         )
     )
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
-    rows = session.execute(stmt).all()
-    return sorted(rows, key=lambda r: fefo_key(r.best_before, r.batch_no, r.location_code))
+    return [StockRow(**row._asdict()) for row in session.execute(stmt)]
+
+
+def fefo_stock(session: Session, item_id: int, warehouse_id: int | None = None) -> FefoStock:
+    """The item's pickable stock, ready to be allocated first expired, first out."""
+    return FefoStock(pickable_stock(session, item_id, warehouse_id))
 
 
 def pick_proposal(
@@ -342,28 +346,22 @@ def pick_proposal(
     """Which batches and locations to take ``quantity`` from, first expired first out."""
     item = get_item(session, item_id, field="item_id")
     needed = to_base_quantity(session, item, quantity, unit).quantity
-    lines: list[PickLine] = []
-    remaining = needed
-    for row in pickable_stock(session, item_id, warehouse_id):
-        if remaining <= 0:
-            break
-        take = min(remaining, row.quantity)
-        lines.append(
-            PickLine(
-                location_id=row.location_id,
-                location_code=row.location_code,
-                batch_id=row.batch_id,
-                batch_no=row.batch_no,
-                best_before=row.best_before,
-                quantity=take,
-            )
-        )
-        remaining -= take
+    allocations, shortage = fefo_stock(session, item_id, warehouse_id).take(needed)
     return PickProposalOut(
         item_id=item_id,
         requested=needed,
         unit=item.base_unit.code,
-        proposed=needed - remaining,
-        shortage=remaining,
-        lines=lines,
+        proposed=needed - shortage,
+        shortage=shortage,
+        lines=[
+            PickLine(
+                location_id=a.row.location_id,
+                location_code=a.row.location_code,
+                batch_id=a.row.batch_id,
+                batch_no=a.row.batch_no,
+                best_before=a.row.best_before,
+                quantity=a.quantity,
+            )
+            for a in allocations
+        ],
     )

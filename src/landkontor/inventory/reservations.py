@@ -10,21 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import locked
+from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import InsufficientStock
 from landkontor.inventory.models import (
     Batch,
-    BatchStatus,
     ItemCost,
     Location,
     Reservation,
     StockLevel,
 )
+from landkontor.inventory.rules import unusable_stock_condition
 
 ZERO = Decimal(0)
 
@@ -42,25 +44,13 @@ class Availability:
         return self.on_hand - self.unusable - self.reserved
 
 
-def _unusable_condition():
-    today = business_today()
-    return or_(
-        Location.blocked.is_(True),
-        and_(
-            Batch.id.is_not(None),
-            or_(Batch.status != BatchStatus.released, Batch.best_before < today),
-        ),
-    )
-
-
 def availability(session: Session, item_id: int, warehouse_id: int | None = None) -> Availability:
     """Stock of an item (in one warehouse or all): on hand, unusable, reserved, available."""
+    unusable = unusable_stock_condition(business_today(settings_of(session)))
     stmt = (
         select(
             func.coalesce(func.sum(StockLevel.quantity), ZERO),
-            func.coalesce(
-                func.sum(case((_unusable_condition(), StockLevel.quantity), else_=ZERO)), ZERO
-            ),
+            func.coalesce(func.sum(case((unusable, StockLevel.quantity), else_=ZERO)), ZERO),
         )
         .join(Location, Location.id == StockLevel.location_id)
         .outerjoin(Batch, Batch.id == StockLevel.batch_id)
@@ -165,7 +155,7 @@ def release(
     if document_line_id is not None:
         stmt = stmt.where(Reservation.document_line_id == document_line_id)
     released = ZERO
-    for reservation in session.scalars(stmt.with_for_update()):
+    for reservation in session.scalars(locked(stmt, of=Reservation)):
         take = (
             reservation.quantity
             if quantity is None

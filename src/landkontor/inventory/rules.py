@@ -1,29 +1,25 @@
 """Rules of stock as plain functions: batch usability, best-before, FEFO, moving average.
 
-No database here; the services feed these with loaded rows, and unit tests check them
-directly.
+No database access here; the services feed these with loaded rows, and unit tests check them
+directly. Where the database must select by the same rule (usable stock), the SQL filter is
+built here too, beside the rule it mirrors.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Any
 
-from landkontor.db.types import MONEY_SCALE, UNIT_COST_SCALE
-from landkontor.inventory.models import BatchStatus
+from sqlalchemy import and_, not_, or_
 
-_MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)
-_COST_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
+from landkontor.common.money import round_unit_price, round_value
+from landkontor.inventory.models import Batch, BatchStatus, Location
+
 ZERO = Decimal(0)
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(_MONEY_STEP, rounding=ROUND_HALF_UP)
-
-
-def round_cost(value: Decimal) -> Decimal:
-    return value.quantize(_COST_STEP, rounding=ROUND_HALF_UP)
 
 
 def is_expired(best_before: date | None, today: date) -> bool:
@@ -48,9 +44,97 @@ def unusable_reason(status: BatchStatus, best_before: date | None, today: date) 
     return None
 
 
+def usable_stock_condition(today: date) -> Any:
+    """SQL: a stock level (joined to its ``Location`` and, outer, its ``Batch``) may be issued
+    — its location is not blocked and its batch, if any, is released and not expired.
+    The set form of :func:`unusable_reason` plus the blocked location."""
+    return and_(
+        Location.blocked.is_(False),
+        or_(
+            Batch.id.is_(None),
+            and_(
+                Batch.status == BatchStatus.released,
+                or_(Batch.best_before.is_(None), Batch.best_before >= today),
+            ),
+        ),
+    )
+
+
+def unusable_stock_condition(today: date) -> Any:
+    """SQL: the stock :func:`usable_stock_condition` excludes."""
+    return not_(usable_stock_condition(today))
+
+
 def fefo_key(best_before: date | None, batch_no: str | None, location_code: str) -> tuple:
     """First expired, first out: earliest best-before first, batches without a date last."""
     return (best_before is None, best_before or date.max, batch_no or "", location_code)
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """Usable stock of one item on one location, of one batch (or none)."""
+
+    location_id: int
+    location_code: str
+    batch_id: int | None
+    batch_no: str | None
+    best_before: date | None
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A quantity taken from one stock row."""
+
+    row: StockRow
+    quantity: Decimal
+
+
+class FefoStock:
+    """Usable stock rows of an item, handed out first expired, first out.
+
+    Each :meth:`take` allocates from what earlier takes left, so several requests (lines of
+    one delivery) never take the same stock twice."""
+
+    def __init__(self, rows: Iterable[StockRow]) -> None:
+        self.rows = sorted(rows, key=lambda r: fefo_key(r.best_before, r.batch_no, r.location_code))
+        self._taken: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+
+    def take(
+        self,
+        quantity: Decimal,
+        *,
+        batch_id: int | None = None,
+        location_id: int | None = None,
+    ) -> tuple[list[Allocation], Decimal]:
+        """Allocate ``quantity`` (only of ``batch_id`` / from ``location_id`` when given).
+        Returns the allocations in FEFO order and the shortage (0 when all was found)."""
+        allocations: list[Allocation] = []
+        remaining = quantity
+        for row in self.rows:
+            if remaining <= 0:
+                break
+            if batch_id not in (None, row.batch_id) or location_id not in (None, row.location_id):
+                continue
+            key = (row.location_id, row.batch_id)
+            share = min(remaining, row.quantity - self._taken[key])
+            if share <= 0:
+                continue
+            self._taken[key] += share
+            remaining -= share
+            allocations.append(Allocation(row, share))
+        return allocations, remaining
+
+
+def allocate_fefo(
+    rows: Iterable[StockRow],
+    quantity: Decimal,
+    *,
+    batch_id: int | None = None,
+    location_id: int | None = None,
+) -> tuple[list[Allocation], Decimal]:
+    """Allocate ``quantity`` from ``rows`` first expired, first out: (allocations, shortage)."""
+    return FefoStock(rows).take(quantity, batch_id=batch_id, location_id=location_id)
 
 
 @dataclass
@@ -70,18 +154,18 @@ class CostState:
         Returns (unit cost used, line value) and moves the average.
         """
         if value is not None:
-            unit_cost = round_cost(value / quantity)
+            unit_cost = round_unit_price(value / quantity)
         cost = self.average_cost if unit_cost is None else unit_cost
         if value is not None:
-            value = round_money(value)
+            value = round_value(value)
         elif self.quantity + quantity == 0:
             value = -self.value  # back to zero from negative stock: nothing may remain
         else:
-            value = round_money(quantity * cost)
+            value = round_value(quantity * cost)
         self._apply(quantity, value)
         if unit_cost is not None and self.quantity > 0 and self.quantity == quantity:
             # First stock after being empty: the average is exactly this receipt's cost.
-            self.average_cost = round_cost(unit_cost)
+            self.average_cost = round_unit_price(unit_cost)
         return cost, value
 
     def outflow(self, quantity: Decimal) -> tuple[Decimal, Decimal]:
@@ -91,7 +175,7 @@ class CostState:
         if self.quantity == quantity:
             value = -self.value
         else:
-            value = -round_money(quantity * cost)
+            value = -round_value(quantity * cost)
         self._apply(-quantity, value)
         return cost, value
 
@@ -99,4 +183,4 @@ class CostState:
         self.quantity += quantity
         self.value += value
         if self.quantity > 0:
-            self.average_cost = round_cost(self.value / self.quantity)
+            self.average_cost = round_unit_price(self.value / self.quantity)

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import to_base_quantity
+from landkontor.common.lookup import fetch, locked
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory.models import (
     Batch,
     Location,
@@ -34,10 +35,7 @@ DOCUMENT_TYPE = "stocktake"
 
 
 def get_stocktake(session: Session, stocktake_id: int, *, lock: bool = False) -> Stocktake:
-    stocktake = session.get(Stocktake, stocktake_id, with_for_update=lock)
-    if stocktake is None:
-        raise not_found("stocktake", stocktake_id)
-    return stocktake
+    return fetch(session, Stocktake, stocktake_id, kind="stocktake", lock=lock)
 
 
 def stocktake_out(stocktake: Stocktake) -> StocktakeOut:
@@ -103,12 +101,12 @@ def open_stocktake(session: Session, data: StocktakeCreate, *, actor: str) -> St
         )
     stocktake = Stocktake(warehouse_id=locations[0].warehouse_id, note=data.note, opened_by=actor)
     stocktake.locations = [StocktakeLocation(location_id=i, open_lock=i) for i in ids]
-    levels = session.scalars(
+    levels_query = (
         select(StockLevel)
         .where(StockLevel.location_id.in_(ids), StockLevel.quantity != 0)
         .order_by(StockLevel.location_id, StockLevel.item_id, StockLevel.batch_key)
-        .with_for_update()
     )
+    levels = session.scalars(locked(levels_query, of=StockLevel))
     stocktake.lines = [
         StocktakeLine(
             item_id=level.item_id,

@@ -15,9 +15,9 @@ from landkontor.auth.roles import Role
 from landkontor.common.schemas import InputModel
 from landkontor.db.types import utcnow
 from landkontor.jobs.context import JobContext
+from landkontor.jobs.lifecycle import purge_finished
 from landkontor.jobs.models import FINISHED, JobStatus
 from landkontor.jobs.registry import job_type
-from landkontor.jobs.sweeper import purge_finished
 
 
 class PingParams(InputModel):

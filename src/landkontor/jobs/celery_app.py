@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from landkontor.jobs.registry import QUEUES, job_types, longest_time_limit
 from landkontor.settings import Settings, get_settings
@@ -30,17 +30,26 @@ def visibility_timeout() -> int:
     return max(3600, longest_time_limit() + VISIBILITY_MARGIN_SECONDS)
 
 
-def create_celery_app(settings: Settings) -> Celery:
-    app = Celery("landkontor", broker=settings.broker_url, set_as_current=False)
-    app.conf.update(
-        broker_connection_retry_on_startup=True,
-        broker_connection_timeout=3,
-        broker_transport_options={
+def _transport_options() -> dict[str, Any]:
+    return {
+        "broker_transport_options": {
             "visibility_timeout": visibility_timeout(),
             "socket_connect_timeout": 3,
             "socket_timeout": 10,
             "socket_keepalive": True,
-        },
+        }
+    }
+
+
+def create_celery_app(settings: Settings) -> Celery:
+    """The app for ``settings``' broker. Creating it loads no job type: the visibility
+    timeout (which needs the longest time limit) is read when the app is first configured;
+    the tasks are registered by importing ``landkontor.jobs.tasks`` (the worker does)."""
+    app = Celery("landkontor", broker=settings.broker_url, set_as_current=False)
+    app.add_defaults(_transport_options)
+    app.conf.update(
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
         broker_heartbeat=0,
         task_serializer="json",
         result_serializer="json",
@@ -69,7 +78,7 @@ def create_celery_app(settings: Settings) -> Celery:
         },
         timezone="UTC",
         enable_utc=True,
-        imports=("landkontor.jobs.tasks",),
+        imports=("landkontor.jobs.tasks",),  # for a worker started without `landkontor worker`
     )
     return app
 
@@ -107,6 +116,3 @@ def celery_app_for(settings: Settings) -> Celery:
 
 
 celery_app = celery_app_for(get_settings())
-
-# Registers the tasks on celery_app and connects the worker's signal handlers.
-from landkontor.jobs import tasks, worker  # noqa: E402, F401

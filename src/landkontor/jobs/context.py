@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState
+from landkontor.jobs import lifecycle
 from landkontor.jobs.errors import JobCancelled, JobSuperseded
 from landkontor.jobs.models import JobFile
-from landkontor.jobs.store import get_store
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,14 @@ class JobContext:
 
     def touch(self, *, progress: int | None = None, progress_message: str = "") -> None:
         """Write the heartbeat (and progress) of this attempt; learn about cancellation."""
-        store = get_store(self.database, self.settings)
-        cancel = store.touch(self.job_id, self.attempt, progress=progress, message=progress_message)
+        cancel = lifecycle.heartbeat(
+            self.database,
+            self.settings,
+            self.job_id,
+            self.attempt,
+            progress=progress,
+            message=progress_message,
+        )
         if cancel is None:
             self._superseded.set()
         elif cancel:

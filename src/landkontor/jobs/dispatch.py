@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from landkontor.db.types import utcnow
-from landkontor.jobs import metrics
+from landkontor.jobs import lifecycle, metrics
 from landkontor.jobs.broker import BROKER_ERRORS
 from landkontor.jobs.models import Job, JobStatus
 from landkontor.jobs.registry import get_job_type
@@ -37,7 +36,9 @@ class Dispatch:
     job: Job | None = None  # the submitter's object: told when its publish failed
 
 
-def publish(settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None):
+def publish(
+    settings: Settings, job_id: str, job_type: str, *, countdown: float | None = None
+) -> None:
     """Send one run_job message to the job type's queue, with its time limits."""
     from landkontor.jobs.celery_app import RUN_JOB, celery_app_for
 
@@ -76,13 +77,7 @@ def publish_jobs(engine: Engine, jobs: list[Dispatch]) -> list[str]:
     """Publish pending ``jobs`` (the sweeper's); mark the published ones queued."""
     published = _publish_until_broker_error(jobs)
     if published:
-        jobs_table = Job.__table__
-        with engine.begin() as connection:
-            connection.execute(
-                update(jobs_table)
-                .where(jobs_table.c.id.in_(published), jobs_table.c.status == JobStatus.pending)
-                .values(status=JobStatus.queued, queued_at=utcnow())
-            )
+        lifecycle.mark_queued(engine, published)
     return published
 
 
@@ -92,16 +87,7 @@ def publish_queued(engine: Engine, jobs: list[Dispatch]) -> list[str]:
     published = _publish_until_broker_error(jobs)
     failed = jobs[len(published) :]  # publishing stops at the first broker error
     if failed:
-        jobs_table = Job.__table__
-        with engine.begin() as connection:
-            connection.execute(
-                update(jobs_table)
-                .where(
-                    jobs_table.c.id.in_([job.job_id for job in failed]),
-                    jobs_table.c.status == JobStatus.queued,
-                )
-                .values(status=JobStatus.pending, queued_at=None)
-            )
+        lifecycle.mark_pending(engine, [job.job_id for job in failed])
         for job in failed:
             if job.job is not None:
                 set_committed_value(job.job, "status", JobStatus.pending)

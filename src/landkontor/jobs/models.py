@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,38 +19,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin
-from landkontor.db.types import BigIntPK, JSONType, UTCDateTime, utcnow
+from landkontor.db.types import BigIntPK, JSONType, UTCDateTime, enum_column, utcnow
+from landkontor.jobs.status import FINISHED, WAITING, AttemptOutcome, JobStatus
 
-
-class JobStatus(StrEnum):
-    pending = "pending"  # stored, not yet handed to the broker
-    queued = "queued"  # in the broker's queue
-    running = "running"  # a worker runs an attempt
-    retrying = "retrying"  # an attempt failed transiently; the next one is scheduled
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in FINISHED
-
-
-FINISHED = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
-WAITING = frozenset({JobStatus.pending, JobStatus.queued, JobStatus.retrying})
-
-
-class AttemptOutcome(StrEnum):
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"  # permanent error: the job failed
-    retry = "retry"  # transient error: another attempt follows (or the job failed: attempts used)
-    cancelled = "cancelled"
-    lost = "lost"  # the worker died (killed, out of memory, hard time limit)
-
-
-def _status_enum(enum: type[StrEnum], name: str) -> Enum:
-    return Enum(enum, name=name, native_enum=False, length=20, validate_strings=True)
+__all__ = [
+    "FINISHED",
+    "WAITING",
+    "AttemptOutcome",
+    "Job",
+    "JobAttempt",
+    "JobFile",
+    "JobStatus",
+]
 
 
 class Job(Base):
@@ -68,7 +46,7 @@ class Job(Base):
     queue: Mapped[str] = mapped_column(String(50), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     status: Mapped[JobStatus] = mapped_column(
-        _status_enum(JobStatus, "job_status"), nullable=False, default=JobStatus.pending
+        enum_column(JobStatus, "job_status"), nullable=False, default=JobStatus.pending
     )
     progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress_message: Mapped[str] = mapped_column(String(500), nullable=False, default="")
@@ -111,7 +89,7 @@ class JobAttempt(IdMixin, Base):
     )
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     outcome: Mapped[AttemptOutcome] = mapped_column(
-        _status_enum(AttemptOutcome, "job_attempt_outcome"), nullable=False
+        enum_column(AttemptOutcome, "job_attempt_outcome"), nullable=False
     )
     worker: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

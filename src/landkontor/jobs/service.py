@@ -14,17 +14,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer, undefer
 
 from landkontor.auth.roles import Role
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import Conflict, Forbidden, InvalidInput, not_found
-from landkontor.jobs import broker, metrics
+from landkontor.jobs import broker, lifecycle
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.dispatch import dispatch_after_commit
-from landkontor.jobs.errors import JobHasNoResult, JobNotCancellable, JobNotRetryable
-from landkontor.jobs.models import FINISHED, WAITING, Job, JobFile, JobStatus
+from landkontor.jobs.errors import JobHasNoResult
+from landkontor.jobs.models import Job, JobFile
 from landkontor.jobs.registry import QUEUES, get_job_type
-from landkontor.jobs.sweeper import purge_finished
+from landkontor.jobs.status import FINISHED, JobStatus
 from landkontor.settings import Settings, get_settings
 
 
@@ -90,22 +91,12 @@ def submit(
                     field="idempotency_key",
                 )
             return existing
-    now = utcnow()
-    job = Job(
-        id=str(uuid.uuid4()),
-        type=spec.name,
-        queue=spec.queue,
-        params=validated.model_dump(mode="json"),
-        status=JobStatus.queued,  # back to pending only if the broker does not take it
-        progress=0,
-        progress_message="",
-        attempts=0,
-        max_attempts=spec.max_attempts,
-        cancel_requested=False,
+    job = lifecycle.new_job(
+        str(uuid.uuid4()),
+        spec,
+        validated.model_dump(mode="json"),
         submitted_by=submitter.username,
         idempotency_key=idempotency_key,
-        created_at=now,
-        queued_at=now,
     )
     session.add(job)
     if input_file is not None:
@@ -117,10 +108,7 @@ def submit(
 
 def get_job(session: Session, job_id: str) -> Job:
     """The job with this id; NotFound otherwise."""
-    job = session.get(Job, job_id)
-    if job is None:
-        raise not_found("job", job_id)
-    return job
+    return fetch(session, Job, job_id, kind="job")
 
 
 def job_query(
@@ -128,7 +116,7 @@ def job_query(
     statuses: Iterable[JobStatus] = (),
     job_type: str | None = None,
     submitted_by: str | None = None,
-) -> Select[tuple[Job]]:
+) -> Select:
     stmt = select(Job).order_by(Job.created_at.desc(), Job.id.desc())
     if statuses:
         stmt = stmt.where(Job.status.in_(list(statuses)))
@@ -164,19 +152,9 @@ def cancel(session: Session, job_id: str, *, submitter: Submitter = SYSTEM) -> J
     runs; a running job is asked to stop (``cancel_requested``) and stops cleanly at its next
     check between chunks. Clerks may cancel their own jobs, managers any.
     JobNotCancellable (409) for a finished job."""
-    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
-    if job is None:
-        raise not_found("job", job_id)
+    job = fetch(session, Job, job_id, kind="job", lock=True)
     _check_owner(job, submitter, "cancel")
-    if job.status in FINISHED:
-        raise JobNotCancellable(f"job {job_id} has already finished ({job.status.value})")
-    job.cancel_requested = True
-    if job.status in WAITING:
-        job.status = JobStatus.cancelled
-        job.finished_at = utcnow()
-        job.next_attempt_at = None
-        job.progress_message = "cancelled before it ran" if job.attempts == 0 else "cancelled"
-        metrics.JOBS_CANCELLED.labels(job.type, job.queue).inc()
+    lifecycle.cancel(job)
     session.flush()
     return job
 
@@ -191,22 +169,9 @@ def retry(
 ) -> Job:
     """Run a failed or cancelled job again, with a fresh budget of attempts; the earlier
     attempts stay visible. JobNotRetryable (409) otherwise."""
-    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
-    if job is None:
-        raise not_found("job", job_id)
+    job = fetch(session, Job, job_id, kind="job", lock=True)
     _check_owner(job, submitter, "retry")
-    if job.status not in (JobStatus.failed, JobStatus.cancelled):
-        raise JobNotRetryable(
-            f"job {job_id} is {job.status.value}; only failed or cancelled jobs can be retried"
-        )
-    spec = get_job_type(job.type)
-    job.max_attempts = job.attempts + spec.max_attempts
-    job.cancel_requested = False
-    job.finished_at = job.next_attempt_at = None
-    job.error_type = job.error_message = job.error_traceback = None
-    job.result = None
-    job.progress, job.progress_message = 0, ""
-    job.status, job.queued_at = JobStatus.queued, utcnow()
+    lifecycle.run_again(job, get_job_type(job.type))
     session.flush()
     dispatch_after_commit(session, job, settings or get_settings(), new=False)
     return job
@@ -225,7 +190,7 @@ def purge(
         raise InvalidInput(
             f"only finished jobs can be purged, not {', '.join(unfinished)}", field="status"
         )
-    return purge_finished(session, older_than=older_than, statuses=statuses)
+    return lifecycle.purge_finished(session, older_than=older_than, statuses=statuses)
 
 
 def result_file(session: Session, job_id: str) -> JobFile:
@@ -283,7 +248,8 @@ def stats(session: Session, settings: Settings, *, window_hours: int = 24) -> di
         )
     )
     for job_type, started, ended in recent:
-        durations[job_type].append((ended - started).total_seconds())
+        if started is not None and ended is not None:
+            durations[job_type].append((ended - started).total_seconds())
     last_hour = session.scalar(
         select(func.count()).select_from(Job).where(Job.finished_at >= now - timedelta(hours=1))
     )

@@ -7,25 +7,25 @@
 * ``running`` jobs whose worker is gone (no heartbeat) are re-queued, or failed with the
   reason once their attempts are used up.
 
-It also purges finished jobs past their retention (``maintenance.purge-jobs``).
+Each move is made by :mod:`landkontor.jobs.lifecycle`; the sweeper only finds the jobs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import locked
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
-from landkontor.jobs import broker
+from landkontor.jobs import broker, lifecycle
 from landkontor.jobs.dispatch import Dispatch, publish_jobs
-from landkontor.jobs.models import FINISHED, AttemptOutcome, Job, JobStatus
-from landkontor.jobs.runner import close_attempt, fail_job, previous_attempt_lost
+from landkontor.jobs.models import Job, JobStatus
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ class SweepReport:
         return asdict(self)
 
 
-def _locked(session: Session, stmt):
+def _locked(session: Session, stmt: Select[Job]) -> Sequence[Job]:
     """Rows locked for this sweep; rows another sweeper holds are skipped (PostgreSQL)."""
-    return session.scalars(stmt.limit(BATCH).with_for_update(skip_locked=True)).all()
+    return session.scalars(locked(stmt.limit(BATCH), of=Job, skip_locked=True)).all()
 
 
 def sweep(settings: Settings, database: Database) -> SweepReport:
@@ -74,13 +74,13 @@ def sweep(settings: Settings, database: Database) -> SweepReport:
             select(Job).where(Job.status == JobStatus.retrying, Job.next_attempt_at < overdue),
         )
         for job in retrying:
-            job.next_attempt_at = now
+            lifecycle.reschedule_retry(job, now)
         to_publish += [Dispatch(j.id, j.type, j.queue, settings, submitted=False) for j in retrying]
         report.retries_rescheduled = len(retrying)
 
         stale = now - timedelta(seconds=settings.job_stale_after_seconds)
         for job in _lost_messages(session, settings, stale):
-            job.queued_at = now
+            lifecycle.republish(job, now)
             to_publish.append(Dispatch(job.id, job.type, job.queue, settings, submitted=False))
             report.republished += 1
 
@@ -89,18 +89,14 @@ def sweep(settings: Settings, database: Database) -> SweepReport:
             select(Job).where(Job.status == JobStatus.running, Job.heartbeat_at < stale),
         )
         for job in running:
-            reason = previous_attempt_lost(job, settings, now)
+            reason = lifecycle.lost_reason(job, settings, now)
             if reason is None:
                 continue
-            close_attempt(session, job, AttemptOutcome.lost, f"WorkerLost: {reason}")
-            if job.attempts >= job.max_attempts:
-                fail_job(session, job, "WorkerLost", f"attempt {job.attempts} lost: {reason}")
+            # Pending: published below; a crash right here leaves it for the next sweep.
+            if not lifecycle.recover_lost(session, job, reason, again=JobStatus.pending):
                 report.failed += 1
                 log.error("job %s failed: attempt %d lost: %s", job.id, job.attempts, reason)
                 continue
-            # Pending: published below; a crash right here leaves it for the next sweep.
-            job.status = JobStatus.pending
-            job.error_type, job.error_message = "WorkerLost", reason
             to_publish.append(Dispatch(job.id, job.type, job.queue, settings, submitted=False))
             report.requeued += 1
             log.warning("job %s: attempt %d lost (%s); re-queued", job.id, job.attempts, reason)
@@ -124,21 +120,3 @@ def _lost_messages(session: Session, settings: Settings, stale: datetime) -> lis
     except broker.BROKER_ERRORS:
         return []  # nothing can be published now anyway
     return [job for job in queued if lengths.get(job.queue) == 0]
-
-
-def purge_finished(
-    session: Session,
-    *,
-    older_than: datetime,
-    statuses: Iterable[JobStatus] = FINISHED,
-) -> int:
-    """Delete finished jobs (with attempts and files) that finished before ``older_than``.
-
-    Only finished statuses are ever purged; a waiting or running job is never touched."""
-    wanted = [JobStatus(s) for s in statuses if JobStatus(s) in FINISHED]
-    if not wanted:
-        return 0
-    result = session.execute(
-        delete(Job).where(Job.status.in_(wanted), Job.finished_at < older_than)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

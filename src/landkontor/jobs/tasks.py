@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from celery import Task
+
 from landkontor.db.session import get_database
 from landkontor.jobs import runner, service, sweeper
 from landkontor.jobs.celery_app import RUN_JOB, SUBMIT_SCHEDULED, SWEEP, celery_app
@@ -13,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 @celery_app.task(name=RUN_JOB, bind=True, acks_late=True, reject_on_worker_lost=True)
-def run_job(self, job_id: str, job_type: str | None = None) -> str:
+def run_job(self: Task, job_id: str, job_type: str | None = None) -> str:
     """Run one attempt of a job; its record in the database says what to do."""
     settings = get_settings()
     return runner.execute(

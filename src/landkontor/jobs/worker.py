@@ -53,10 +53,10 @@ def _load_job_types(**_: Any) -> None:
 def _after_fork(**_: Any) -> None:
     # Connections inherited from the parent must not be used (or closed) by the child.
     from landkontor.db.session import get_database
-    from landkontor.jobs.store import reset_stores
+    from landkontor.jobs.bookkeeping import reset_bookkeeping
 
     get_database(get_settings()).engine.dispose(close=False)
-    reset_stores(close=False)
+    reset_bookkeeping(close=False)
 
 
 @signals.worker_process_shutdown.connect
@@ -131,5 +131,5 @@ def _worker_shutdown(sender: Any = None, **_: Any) -> None:
         presence.stopped.set()
         from landkontor.jobs import broker
 
-        with contextlib.suppress(broker.BROKER_ERRORS):
+        with contextlib.suppress(*broker.BROKER_ERRORS):
             broker.retire_worker(get_settings(), presence.nodename)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from landkontor.common.clock import business_today
+from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.numbering.models import DocumentCounter
 
 NUMBER_DIGITS = 6
 
 
-def _increment(session: Session):
+def _increment(session: Session) -> Insert:
     stmt = insert_for(session, DocumentCounter).values(
         series=bindparam("series"), year=bindparam("year"), last_number=1
     )
@@ -33,7 +35,7 @@ def next_number(session: Session, series: str, year: int | None = None) -> str:
     """The next number of ``series`` in ``year`` (default: this business year), e.g.
     ``RE-2026-000123``. Joins the caller's transaction; call it as late as possible there,
     because the counter row stays locked until that transaction ends."""
-    year = year or business_today().year
+    year = year or business_today(settings_of(session)).year
     return format_number(series, year, next_sequence(session, series, year))
 
 

@@ -129,7 +129,7 @@ def flower_probe(settings: Settings) -> str:
 
 def worker_probe(hostname: str, timeout: float) -> str:
     """The worker ``hostname`` answers a Celery control ping."""
-    from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
+    from landkontor.jobs.celery_app import celery_app
 
     # limit=1: return as soon as the one worker answered instead of waiting out the timeout
     replies = celery_app.control.ping(destination=[hostname], timeout=timeout, limit=1)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -26,7 +27,7 @@ IS_WINDOWS = os.name == "nt"
 def spawn(argv: list[str], *, log_path: Path, env: Mapping[str, str]) -> subprocess.Popen:
     """Start ``argv`` with stdout and stderr appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     if IS_WINDOWS:
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     else:
@@ -39,7 +40,7 @@ def spawn(argv: list[str], *, log_path: Path, env: Mapping[str, str]) -> subproc
             stdout=log,
             stderr=subprocess.STDOUT,
             env=dict(env),
-            **options,  # type: ignore[arg-type]
+            **options,
         )
 
 

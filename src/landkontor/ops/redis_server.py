@@ -113,7 +113,7 @@ def server_config(url: str, timeout: float, *keys: str) -> dict[str, str]:
     try:
         values: dict[str, str] = {}
         for key in keys:
-            values.update(connection.config_get(key))
+            values.update({str(k): str(v) for k, v in connection.config_get(key).items()})
         return values
     finally:
         connection.close()

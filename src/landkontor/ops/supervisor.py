@@ -316,7 +316,8 @@ class Supervisor:
         elif rt.state == State.BACKOFF and now >= rt.next_start:
             rt.restarts += 1
             self._launch(rt, now)
-            if rt.state == State.STARTING:
+            # _launch moved the state on; mypy still narrows it to BACKOFF.
+            if rt.state == State.STARTING:  # type: ignore[comparison-overlap]
                 self._notify(
                     "restart",
                     rt,
@@ -366,8 +367,10 @@ class Supervisor:
             if rt.state == State.STARTING and now - rt.started_mono >= rt.spec.min_uptime:
                 self._became_healthy(rt, "running")
             return
-        starting = rt.state == State.STARTING and rt.spec.start_probe is not None
-        rt.probe = self._pool.submit(rt.spec.start_probe if starting else rt.spec.probe)
+        probe = rt.spec.probe
+        if rt.state == State.STARTING and rt.spec.start_probe is not None:
+            probe = rt.spec.start_probe
+        rt.probe = self._pool.submit(probe)
 
     def _collect_probe(self, rt: Runtime, now: float) -> None:
         future = rt.probe

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from landkontor.catalog.models import VatCategory
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Money, Percent, Quantity, UnitCost
+from landkontor.db.types import Money, Percent, Quantity, UnitCost, enum_column
 
 
 def _payment_terms_checks() -> tuple[CheckConstraint, ...]:
@@ -158,7 +157,7 @@ class TaxRate(IdMixin, Base):
     )
 
     category: Mapped[VatCategory] = mapped_column(
-        Enum(VatCategory, name="vat_category", native_enum=False, length=20), nullable=False
+        enum_column(VatCategory, "vat_category"), nullable=False
     )
     valid_from: Mapped[date] = mapped_column(Date, nullable=False)
     percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)

@@ -22,7 +22,7 @@ from landkontor.catalog.units import exact_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.errors import AlreadyExists, Conflict, InvalidInput, not_found
 from landkontor.partners.errors import NoPrice, PriceOverlap
 from landkontor.partners.models import Customer, PriceList, PriceListEntry, TaxRate
@@ -357,7 +357,9 @@ def quote(
     customer = get_customer(session, customer_id, field="customer_id")
     item = get_item(session, item_id, field="item_id")
     converted = to_base_quantity(session, item, quantity, unit)
-    result = resolve_price(session, customer, item, converted.quantity, on or business_today())
+    result = resolve_price(
+        session, customer, item, converted.quantity, on or business_today(settings_of(session))
+    )
     return QuoteOut(
         customer_id=customer.id,
         item_id=item.id,

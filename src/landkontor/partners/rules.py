@@ -10,29 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from landkontor.catalog.models import VatCategory
-from landkontor.db.types import UNIT_COST_SCALE
+from landkontor.common.money import round_cents, round_unit_price
 
-CENT = Decimal("0.01")
-_PRICE_STEP = Decimal(1).scaleb(-UNIT_COST_SCALE)
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def round_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def round_price(value: Decimal) -> Decimal:
-    return value.quantize(_PRICE_STEP, rounding=ROUND_HALF_UP)
-
-
 def discounted(price: Decimal, discount_percent: Decimal) -> Decimal:
     """The net unit price after a discount, at price precision."""
-    return round_price(price * (HUNDRED - discount_percent) / HUNDRED)
+    return round_unit_price(price * (HUNDRED - discount_percent) / HUNDRED)
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.errors import AlreadyExists, InvalidInput
 from landkontor.partners.errors import CustomerBlocked, SupplierBlocked
 from landkontor.partners.models import Customer, CustomerGroup, PriceList, Supplier
@@ -29,7 +29,6 @@ from landkontor.partners.schemas import (
     SupplierCreate,
     SupplierUpdate,
 )
-from landkontor.settings import get_settings
 
 MAX_GROUP_DEPTH = 20
 ZERO = Decimal(0)
@@ -53,8 +52,8 @@ def _apply(obj: Any, data: BaseModel) -> None:
 
 
 def _check_price_list(session: Session, price_list_id: int | None) -> None:
-    if price_list_id is not None and session.get(PriceList, price_list_id) is None:
-        raise InvalidInput(f"price list {price_list_id} does not exist", field="price_list_id")
+    if price_list_id is not None:
+        fetch(session, PriceList, price_list_id, kind="price list", field="price_list_id")
 
 
 # --- customer groups ------------------------------------------------------------------
@@ -223,7 +222,7 @@ def effective_terms(session: Session, customer: Customer) -> EffectiveTerms:
         discount_source=discount_source,
         credit_limit=limit,
         credit_limit_source=limit_source if limit is not None else "none (no limit)",
-        payment_days=days if days is not None else get_settings().default_payment_days,
+        payment_days=days if days is not None else settings_of(session).default_payment_days,
         cash_discount_percent=terms_holder.cash_discount_percent if terms_holder else None,
         cash_discount_days=terms_holder.cash_discount_days if terms_holder else None,
         payment_terms_source=terms_source if days is not None else "default",

@@ -8,20 +8,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item, to_base_quantity
+from landkontor.common.lookup import fetch
 from landkontor.db.session import use_case
-from landkontor.errors import InvalidInput, not_found
+from landkontor.errors import InvalidInput
 from landkontor.production.errors import BomCycle
 from landkontor.production.models import BillOfMaterials, BomLine
 from landkontor.production.schemas import BomCreate, BomUpdate
 
 
 def get_bom(session: Session, bom_id: int, *, field: str | None = None) -> BillOfMaterials:
-    bom = session.get(BillOfMaterials, bom_id)
-    if bom is None:
-        if field:
-            raise InvalidInput(f"recipe {bom_id} does not exist", field=field)
-        raise not_found("recipe", bom_id)
-    return bom
+    return fetch(session, BillOfMaterials, bom_id, kind="recipe", field=field)
 
 
 def list_boms(session: Session, item_id: int | None = None) -> list[BillOfMaterials]:

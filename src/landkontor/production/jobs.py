@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item, Unit
+from landkontor.common.lookup import fetch
 from landkontor.common.schemas import InputModel
-from landkontor.errors import InvalidInput
 from landkontor.inventory import genealogy
 from landkontor.inventory.genealogy import Direction
 from landkontor.inventory.models import Batch, Warehouse
@@ -37,8 +37,7 @@ class BatchTraceParams(InputModel):
 
 
 def _batch_exists(session: Session, params: BatchTraceParams) -> None:
-    if session.get(Batch, params.batch_id) is None:
-        raise InvalidInput(f"batch {params.batch_id} does not exist", field="params.batch_id")
+    fetch(session, Batch, params.batch_id, kind="batch", field="params.batch_id")
 
 
 BATCH_COLUMNS = [

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.catalog.models import Item
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Money, Percent, Quantity, UTCDateTime, utcnow
+from landkontor.db.types import Money, Percent, Quantity, UTCDateTime, enum_column, utcnow
 
 
 class BillOfMaterials(IdMixin, TimestampMixin, Base):
@@ -85,7 +84,7 @@ class ProductionOrder(IdMixin, TimestampMixin, Base):
     __tablename__ = "production_orders"
     __table_args__ = (CheckConstraint("planned_quantity > 0", name="planned_positive"),)
 
-    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), nullable=False, index=True)
     bom_id: Mapped[int] = mapped_column(ForeignKey("boms.id"), nullable=False)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), nullable=False)
@@ -94,7 +93,7 @@ class ProductionOrder(IdMixin, TimestampMixin, Base):
     produced_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     planned_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[OrderStatus] = mapped_column(
-        Enum(OrderStatus, name="production_order_status", native_enum=False, length=20),
+        enum_column(OrderStatus, "production_order_status"),
         default=OrderStatus.planned,
         nullable=False,
         index=True,

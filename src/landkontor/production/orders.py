@@ -8,7 +8,7 @@ output batch is linked to every input batch consumed before it (genealogy).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
+from landkontor.common.lookup import fetch
+from landkontor.common.money import round_quantity, round_value
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory import genealogy, reservations
 from landkontor.inventory.batches import find_batch, new_batch, record_status
 from landkontor.inventory.locations import get_location, get_warehouse
@@ -33,9 +35,9 @@ from landkontor.inventory.models import (
     StockMovement,
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
-from landkontor.inventory.queries import pickable_stock
-from landkontor.inventory.rules import round_money
+from landkontor.inventory.queries import fefo_stock
 from landkontor.inventory.schemas import NewBatch
+from landkontor.numbering.service import next_number
 from landkontor.production.boms import default_bom, get_bom
 from landkontor.production.errors import MaterialShortage
 from landkontor.production.models import (
@@ -51,20 +53,14 @@ from landkontor.production.schemas import (
     OrderOut,
     OutputIn,
 )
-from landkontor.settings import get_settings
 
+NUMBER_SERIES = "PA"  # Produktionsauftrag: PA-2026-000001
 DOCUMENT_TYPE = "production_order"
-_STEP = Decimal("0.0001")
 OPEN = (OrderStatus.planned, OrderStatus.released, OrderStatus.in_progress)
 
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> ProductionOrder:
-    order = session.get(
-        ProductionOrder, order_id, with_for_update={"of": ProductionOrder} if lock else None
-    )
-    if order is None:
-        raise not_found("production order", order_id)
-    return order
+    return fetch(session, ProductionOrder, order_id, kind="production order", lock=lock)
 
 
 def list_orders(
@@ -121,7 +117,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
                 f"recipe {bom.id} is not an active recipe of {item.item_no}", field="bom_id"
             )
     else:
-        found = default_bom(session, item.id, data.planned_date or business_today())
+        found = default_bom(
+            session, item.id, data.planned_date or business_today(settings_of(session))
+        )
         if found is None:
             raise InvalidInput(f"item {item.item_no} has no valid default recipe", field="bom_id")
         bom = found
@@ -140,16 +138,16 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
             OrderComponent(
                 line_no=line.line_no,
                 item_id=line.item_id,
-                planned_quantity=(line.quantity * scale * (1 + line.loss_percent / 100)).quantize(
-                    _STEP, rounding=ROUND_HALF_UP
+                planned_quantity=round_quantity(
+                    line.quantity * scale * (1 + line.loss_percent / 100)
                 ),
             )
             for line in bom.lines
         ],
     )
+    # Numbered last: the series' counter row stays locked until the transaction ends.
+    order.number = next_number(session, NUMBER_SERIES)
     session.add(order)
-    session.flush()
-    order.number = f"PA-{business_today().year}-{order.id:06d}"
     session.flush()
     return order
 
@@ -215,26 +213,23 @@ def release_order(
 def _fefo_lines(
     session: Session, order: ProductionOrder, item: Item, quantity: Decimal, batch_id: int | None
 ) -> list[PostingLine]:
-    lines, remaining = [], quantity
-    for row in pickable_stock(session, item.id, order.warehouse_id):
-        if remaining <= 0:
-            break
-        if batch_id is not None and row.batch_id != batch_id:
-            continue
-        take = min(remaining, row.quantity)
-        lines.append(
-            PostingLine(
-                item_id=item.id, location_id=row.location_id, quantity=take, batch_id=row.batch_id
-            )
-        )
-        remaining -= take
-    if remaining > 0:
+    stock = fefo_stock(session, item.id, order.warehouse_id)
+    allocations, missing = stock.take(quantity, batch_id=batch_id)
+    if missing > 0:
         raise MaterialShortage(
-            f"{remaining.normalize():f} {item.base_unit.code} of {item.item_no} are missing in the "
+            f"{missing.normalize():f} {item.base_unit.code} of {item.item_no} are missing in the "
             "warehouse (usable batches only)",
-            shortages=[{"item_id": item.id, "missing": str(remaining)}],
+            shortages=[{"item_id": item.id, "missing": str(missing)}],
         )
-    return lines
+    return [
+        PostingLine(
+            item_id=item.id,
+            location_id=a.row.location_id,
+            quantity=a.quantity,
+            batch_id=a.row.batch_id,
+        )
+        for a in allocations
+    ]
 
 
 @use_case
@@ -284,7 +279,7 @@ def consume(session: Session, order_id: int, data: ConsumptionIn, *, actor: str)
         MovementType.issue,
         postings,
         actor=actor,
-        reference=order.number or "",
+        reference=order.number,
         reason=f"consumption for {order.number}",
         document_type=DOCUMENT_TYPE,
         document_id=order.id,
@@ -319,11 +314,11 @@ def consumed_batches(session: Session, order_id: int, output_item_id: int) -> di
         )
         .group_by(LedgerEntry.batch_id)
     )
-    return {batch_id: qty for batch_id, qty in rows if qty > 0}
+    return {batch_id: qty for batch_id, qty in rows if batch_id is not None and qty > 0}
 
 
 def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: Any) -> str:
-    pattern = get_settings().production_batch_pattern
+    pattern = settings_of(session).production_batch_pattern
     for seq in range(1, 10_000):
         number = pattern.format(date=day, item_no=item.item_no, order=order.number, seq=seq)
         if find_batch(session, item.id, number) is None:
@@ -353,7 +348,7 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
     reservations.lock_item(session, item.id)  # serialises batch numbering of this item
     batch = None
     if item.batch_managed:
-        day = data.production_date or business_today()
+        day = data.production_date or business_today(settings_of(session))
         number = data.batch_no or _next_batch_no(session, order, item, day)
         if find_batch(session, item.id, number) is not None:
             raise AlreadyExists(f"batch {number} of {item.item_no} exists", field="batch_no")
@@ -364,9 +359,9 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
         material, conversion = order.wip_value, remaining_conversion
     else:
         still_to_make = max(order.planned_quantity - order.produced_quantity, quantity)
-        material = round_money(order.wip_value * quantity / still_to_make)
+        material = round_value(order.wip_value * quantity / still_to_make)
         conversion = min(
-            round_money(order.conversion_cost * quantity / order.planned_quantity),
+            round_value(order.conversion_cost * quantity / order.planned_quantity),
             remaining_conversion,
         )
     movement = post_movement(
@@ -382,7 +377,7 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
             )
         ],
         actor=actor,
-        reference=order.number or "",
+        reference=order.number,
         reason=f"output of {order.number}",
         document_type=DOCUMENT_TYPE,
         document_id=order.id,

@@ -138,7 +138,7 @@ class OutputOut(OutputModel):
 
 class OrderOut(OutputModel):
     id: int
-    number: str | None
+    number: str
     item_id: int
     bom_id: int
     warehouse_id: int

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.common.lookup import fetch
 from landkontor.db.session import use_case
-from landkontor.errors import not_found
 from landkontor.inventory import genealogy, mixing
 from landkontor.inventory.genealogy import Direction
 from landkontor.inventory.models import Batch, Location, StockLevel, StockMix
@@ -143,8 +143,7 @@ def _deliveries(session: Session, batch_ids: list[int]) -> list[DeliveryRef]:
 def _family(
     session: Session, batch_id: int, direction: Direction, depth: int | None
 ) -> tuple[TracedBatchOut, list[TracedBatchOut]]:
-    if session.get(Batch, batch_id) is None:
-        raise not_found("batch", batch_id)
+    fetch(session, Batch, batch_id, kind="batch")
     depths = {t.batch_id: t.depth for t in genealogy.trace(session, batch_id, direction, depth)}
     depths[batch_id] = 0
     found = _batches(session, depths)
@@ -201,13 +200,13 @@ def recall_report(session: Session, batch_id: int) -> RecallReportOut:
     for ref in stock:
         stock_total[item_no[ref.item_id]] += ref.quantity
     per_customer: dict[int, list[DeliveryRef]] = defaultdict(list)
-    for ref in _deliveries(session, ids):
-        per_customer[ref.customer.id].append(ref)
+    for delivery in _deliveries(session, ids):
+        per_customer[delivery.customer.id].append(delivery)
     customers = []
     for refs in per_customer.values():
         quantities: dict[str, Decimal] = defaultdict(Decimal)
-        for ref in refs:
-            quantities[item_no[ref.item_id]] += ref.quantity
+        for delivery in refs:
+            quantities[item_no[delivery.item_id]] += delivery.quantity
         customers.append(
             AffectedCustomer(customer=refs[0].customer, deliveries=refs, quantities=quantities)
         )

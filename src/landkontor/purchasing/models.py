@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,11 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Money, Quantity, UnitCost, UTCDateTime, utcnow
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+from landkontor.db.types import Money, Quantity, UnitCost, UTCDateTime, enum_column, utcnow
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -48,7 +43,7 @@ class PurchaseOrder(IdMixin, TimestampMixin, Base):
     order_no: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), nullable=False, index=True)
     status: Mapped[PurchaseOrderStatus] = mapped_column(
-        _enum(PurchaseOrderStatus, "purchase_order_status"), nullable=False, index=True
+        enum_column(PurchaseOrderStatus, "purchase_order_status"), nullable=False, index=True
     )
     order_date: Mapped[date] = mapped_column(Date, nullable=False)
     expected_date: Mapped[date | None] = mapped_column(Date)
@@ -95,7 +90,7 @@ class GoodsReceipt(IdMixin, Base):
     )
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), nullable=False, index=True)
     status: Mapped[GoodsReceiptStatus] = mapped_column(
-        _enum(GoodsReceiptStatus, "goods_receipt_status"), nullable=False
+        enum_column(GoodsReceiptStatus, "goods_receipt_status"), nullable=False
     )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     received_by: Mapped[str] = mapped_column(String(150), nullable=False)

@@ -12,7 +12,7 @@ from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
 from landkontor.numbering.service import next_number
@@ -60,7 +60,9 @@ def count_open_orders(session: Session) -> int:
     )
 
 
-def _line(session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str):
+def _line(
+    session: Session, data: PurchaseOrderLineIn, line_no: int, prefix: str
+) -> PurchaseOrderLine:
     item = get_item(session, data.item_id, field=f"{prefix}item_id")
     if not item.active:
         raise InvalidState(f"item {item.item_no} is inactive", field=f"{prefix}item_id")
@@ -83,7 +85,7 @@ def create_order(session: Session, data: PurchaseOrderCreate, *, actor: str) -> 
     SupplierBlocked (409)."""
     supplier = get_supplier(session, data.supplier_id, field="supplier_id")
     ensure_supplier_not_blocked(supplier)
-    order_date = data.order_date or business_today()
+    order_date = data.order_date or business_today(settings_of(session))
     lines = [
         _line(session, line, n, f"lines[{n - 1}].") for n, line in enumerate(data.lines, start=1)
     ]

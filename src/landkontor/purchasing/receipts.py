@@ -20,7 +20,7 @@ from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import find_batch, get_batch, new_batch
@@ -39,7 +39,6 @@ from landkontor.purchasing.models import (
 )
 from landkontor.purchasing.orders import get_order, refresh_status
 from landkontor.purchasing.schemas import GoodsReceiptCreate, ReceiptLineIn
-from landkontor.settings import get_settings
 
 DOCUMENT_TYPE = "goods_receipt"
 # A received order still takes goods within the tolerance until it is closed.
@@ -115,7 +114,7 @@ def _receipt_lines(
     session: Session, order: PurchaseOrder, data: GoodsReceiptCreate
 ) -> list[GoodsReceiptLine]:
     by_id = {line.id: line for line in order.lines}
-    tolerance = get_settings().purchase_over_receipt_percent
+    tolerance = settings_of(session).purchase_over_receipt_percent
     arriving: dict[int, Decimal] = defaultdict(Decimal)
     lines = []
     for index, given in enumerate(data.lines):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from landkontor.catalog.models import VatCategory
 from landkontor.common.clock import business_today
+from landkontor.db.session import settings_of
 from landkontor.partners.models import Customer
 from landkontor.partners.pricing import vat_percent
 from landkontor.partners.rules import Totals, line_amount, vat_totals
@@ -78,7 +79,7 @@ def priced_totals(
     session: Session, lines: Iterable[tuple[VatCategory, Decimal, Decimal]]
 ) -> Totals:
     """Totals of (VAT category, quantity, net unit price) lines at today's VAT rates."""
-    today = business_today()
+    today = business_today(settings_of(session))
     percents: dict[VatCategory, Decimal] = {}
     rows = []
     for category, quantity, unit_price in lines:

@@ -23,7 +23,7 @@ from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
@@ -31,9 +31,9 @@ from landkontor.inventory.errors import BatchNotUsable, InsufficientStock
 from landkontor.inventory.locations import get_location
 from landkontor.inventory.models import MovementType
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
-from landkontor.inventory.queries import pickable_stock
+from landkontor.inventory.queries import fefo_stock
 from landkontor.inventory.reservations import lock_item, release, reserve
-from landkontor.inventory.rules import unusable_reason
+from landkontor.inventory.rules import FefoStock, unusable_reason
 from landkontor.numbering.service import next_number
 from landkontor.partners.service import ensure_not_blocked, get_customer
 from landkontor.sales.errors import QuantityExceedsOrder
@@ -155,7 +155,7 @@ def _check_batch(session: Session, item: Item, batch_id: int, field: str) -> Non
     batch = get_batch(session, batch_id, field=field)
     if batch.item_id != item.id:
         raise InvalidInput(f"batch {batch.batch_no} is not of item {item.item_no}", field=field)
-    reason = unusable_reason(batch.status, batch.best_before, business_today())
+    reason = unusable_reason(batch.status, batch.best_before, business_today(settings_of(session)))
     if reason:
         raise BatchNotUsable(
             f"batch {batch.batch_no} of item {item.item_no} is {reason} and cannot be delivered",
@@ -167,40 +167,31 @@ def _check_batch(session: Session, item: Item, batch_id: int, field: str) -> Non
 
 def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list[_Pick]:
     """Where each request's quantity comes from: FEFO within what the request allows."""
-    taken: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
-    stock: dict[int, list[Any]] = {}
+    stock: dict[int, FefoStock] = {}
     picks: list[_Pick] = []
     for request in requests:
         item_id = request.item.id
         if item_id not in stock:
-            stock[item_id] = pickable_stock(session, item_id, order.warehouse_id)
-        remaining = request.quantity
-        for row in stock[item_id]:
-            if remaining <= 0:
-                break
-            if request.location_id not in (None, row.location_id):
-                continue
-            if request.batch_id not in (None, row.batch_id):
-                continue
-            key = (row.location_id, row.batch_id)
-            take = min(remaining, row.quantity - taken[key])
-            if take <= 0:
-                continue
-            taken[key] += take
-            remaining -= take
-            picks.append(_Pick(request.line, row.location_id, row.batch_id, take))
-        if remaining > 0:
+            stock[item_id] = fefo_stock(session, item_id, order.warehouse_id)
+        allocations, missing = stock[item_id].take(
+            request.quantity, batch_id=request.batch_id, location_id=request.location_id
+        )
+        if missing > 0:
             unit = request.item.base_unit.code
+            found = request.quantity - missing
             raise InsufficientStock(
-                f"only {(request.quantity - remaining).normalize():f} {unit} of item "
+                f"only {found.normalize():f} {unit} of item "
                 f"{request.item.item_no} can be picked in the order's warehouse (released, "
                 f"unexpired batches on usable locations); {request.quantity.normalize():f} "
                 f"{unit} requested",
                 field=f"{request.field}.quantity" if request.field != "lines" else "lines",
                 item_id=item_id,
-                available=str(request.quantity - remaining),
+                available=str(found),
                 requested=str(request.quantity),
             )
+        picks += [
+            _Pick(request.line, a.row.location_id, a.row.batch_id, a.quantity) for a in allocations
+        ]
     return picks
 
 

@@ -21,7 +21,7 @@ from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.numbering.service import next_number
 from landkontor.partners.models import Customer
@@ -106,13 +106,15 @@ def _address(customer: Customer) -> str:
     return "\n".join(part for part in (customer.street, city, customer.country) if part)
 
 
-def _header(customer: Customer, order: SalesOrder, kind: InvoiceKind, actor: str) -> Invoice:
+def _header(
+    session: Session, customer: Customer, order: SalesOrder, kind: InvoiceKind, actor: str
+) -> Invoice:
     return Invoice(
         kind=kind,
         status=InvoiceStatus.issued,
         sales_order_id=order.id,
         customer_id=customer.id,
-        invoice_date=business_today(),
+        invoice_date=business_today(settings_of(session)),
         customer_name=customer.name,
         customer_address=_address(customer),
         customer_vat_id=customer.vat_id,
@@ -167,7 +169,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         for dl in delivery.lines:
             quantities[dl.order_line_id] += dl.quantity
     customer = get_customer(session, order.customer_id)
-    invoice = _header(customer, order, InvoiceKind.invoice, actor)
+    invoice = _header(session, customer, order, InvoiceKind.invoice, actor)
     terms = effective_terms(session, customer)
     invoice.due_date = invoice.invoice_date + timedelta(days=terms.payment_days)
     if terms.cash_discount_percent is not None and terms.cash_discount_days is not None:
@@ -307,7 +309,7 @@ def credit_invoice(
         raise CreditExceedsInvoice(f"invoice {invoice.number} is credited completely")
     customer = get_customer(session, invoice.customer_id)
     order = get_order(session, invoice.sales_order_id)
-    note = _header(customer, order, InvoiceKind.credit_note, actor)
+    note = _header(session, customer, order, InvoiceKind.credit_note, actor)
     note.credits_invoice_id = invoice.id
     note.reason = data.reason
     _finish(session, note, lines, CREDIT_NOTE_SERIES)
@@ -326,7 +328,7 @@ def record_payment(
     if invoice.status == InvoiceStatus.paid:
         raise InvalidState(f"invoice {invoice.number} is paid already (on {invoice.paid_on})")
     invoice.status = InvoiceStatus.paid
-    invoice.paid_on = paid_on or business_today()
+    invoice.paid_on = paid_on or business_today(settings_of(session))
     invoice.paid_by = actor
     session.flush()
     order = get_order(session, invoice.sales_order_id, lock=True)

@@ -14,7 +14,6 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,11 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from landkontor.catalog.models import VatCategory
 from landkontor.db.base import Base, IdMixin, TimestampMixin
-from landkontor.db.types import Money, Percent, Quantity, UnitCost, UTCDateTime, utcnow
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+from landkontor.db.types import Money, Percent, Quantity, UnitCost, UTCDateTime, enum_column, utcnow
 
 
 class SalesOrderStatus(StrEnum):
@@ -67,7 +62,7 @@ class SalesOrder(IdMixin, TimestampMixin, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), nullable=False)
     status: Mapped[SalesOrderStatus] = mapped_column(
-        _enum(SalesOrderStatus, "sales_order_status"), nullable=False, index=True
+        enum_column(SalesOrderStatus, "sales_order_status"), nullable=False, index=True
     )
     order_date: Mapped[date] = mapped_column(Date, nullable=False)
     requested_date: Mapped[date | None] = mapped_column(Date)
@@ -106,7 +101,7 @@ class SalesOrderLine(IdMixin, Base):
     discount_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(UnitCost(), nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    vat_category: Mapped[VatCategory] = mapped_column(_enum(VatCategory, "vat_category"))
+    vat_category: Mapped[VatCategory] = mapped_column(enum_column(VatCategory, "vat_category"))
     price_source: Mapped[str] = mapped_column(String(100), nullable=False)
     delivered_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=0, nullable=False)
     invoiced_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=0, nullable=False)
@@ -124,7 +119,7 @@ class Delivery(IdMixin, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), nullable=False)
     status: Mapped[DeliveryStatus] = mapped_column(
-        _enum(DeliveryStatus, "delivery_status"), nullable=False
+        enum_column(DeliveryStatus, "delivery_status"), nullable=False
     )
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     delivered_by: Mapped[str] = mapped_column(String(150), nullable=False)
@@ -175,9 +170,11 @@ class Invoice(IdMixin, Base):
     )
 
     number: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
-    kind: Mapped[InvoiceKind] = mapped_column(_enum(InvoiceKind, "invoice_kind"), nullable=False)
+    kind: Mapped[InvoiceKind] = mapped_column(
+        enum_column(InvoiceKind, "invoice_kind"), nullable=False
+    )
     status: Mapped[InvoiceStatus] = mapped_column(
-        _enum(InvoiceStatus, "invoice_status"), nullable=False
+        enum_column(InvoiceStatus, "invoice_status"), nullable=False
     )
     sales_order_id: Mapped[int] = mapped_column(
         ForeignKey("sales_orders.id"), nullable=False, index=True
@@ -229,7 +226,7 @@ class InvoiceLine(IdMixin, Base):
     unit_price: Mapped[Decimal | None] = mapped_column(UnitCost())
     discount_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    vat_category: Mapped[VatCategory] = mapped_column(_enum(VatCategory, "vat_category"))
+    vat_category: Mapped[VatCategory] = mapped_column(enum_column(VatCategory, "vat_category"))
     vat_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
 
 
@@ -240,7 +237,7 @@ class InvoiceTax(Base):
 
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
     vat_category: Mapped[VatCategory] = mapped_column(
-        _enum(VatCategory, "vat_category"), primary_key=True
+        enum_column(VatCategory, "vat_category"), primary_key=True
     )
     vat_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)

@@ -19,7 +19,7 @@ from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
-from landkontor.db.session import use_case
+from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
 from landkontor.inventory.locations import get_warehouse
@@ -131,7 +131,7 @@ def create_order(session: Session, data: SalesOrderCreate, *, actor: str) -> Sal
     customer = get_customer(session, data.customer_id, field="customer_id")
     ensure_not_blocked(customer)
     get_warehouse(session, data.warehouse_id, field="warehouse_id")
-    order_date = data.order_date or business_today()
+    order_date = data.order_date or business_today(settings_of(session))
     lines = [
         _priced_line(session, customer, order_date, line, n, f"lines[{n - 1}].")
         for n, line in enumerate(data.lines, start=1)

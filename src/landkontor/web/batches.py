@@ -101,7 +101,7 @@ def _detail_context(session: Any, request: Request, batch_id: int) -> dict[str, 
     codes = locations.locations_by_id(session, [row[0].location_id for row in ledger])
     return {
         "batch": batch,
-        "expired": batches.batch_out(batch).expired,
+        "expired": batches.batch_out(session, batch).expired,
         "supplier": partners.get_supplier(session, batch.supplier_id)
         if batch.supplier_id
         else None,

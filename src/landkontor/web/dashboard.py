@@ -19,6 +19,7 @@ from landkontor.catalog import service as catalog
 from landkontor.common.clock import business_today
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import PageParams
+from landkontor.db.session import settings_of
 from landkontor.errors import NotFound
 from landkontor.inventory import batches, queries
 from landkontor.jobs import registry
@@ -65,7 +66,7 @@ def _reorder(session: Any, request: Request) -> dict[str, Any]:
 
 
 def _expiring(session: Any, request: Request) -> dict[str, Any]:
-    today = business_today()
+    today = business_today(settings_of(session))
     until = today + timedelta(days=EXPIRY_DAYS)
     rows, total = batches.batches_with_stock_levels(
         session, _FIRST_ROWS, best_before_from=today, best_before_to=until, with_stock=True

@@ -307,3 +307,17 @@ def test_new_default_recipe_replaces_the_old_default(plant):
     assert old["is_default"] is False
     planned = order(stock, wh, out, feed)
     assert planned["bom_id"] == v2["id"]
+
+
+def test_production_orders_are_numbered_by_their_series_without_gaps(plant):
+    stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
+    year = date.today().year
+    first = order(stock, wh, out, feed)
+    refused = stock.client.post(
+        "/api/v1/production-orders",
+        json={"item_id": feed["id"], "quantity": 5, "warehouse_id": wh["id"], "bom_id": 999999},
+        headers=stock.headers,
+    )
+    assert refused.status_code == 422, refused.text  # a refused order takes no number
+    second = order(stock, wh, out, feed)
+    assert [first["number"], second["number"]] == [f"PA-{year}-000001", f"PA-{year}-000002"]

@@ -89,7 +89,7 @@ def _valuation_rows(
 @job_type("report.stock-valuation", params=ValuationReportParams, soft_time_limit=900)
 def report_stock_valuation(ctx: JobContext, params: ValuationReportParams) -> dict:
     """Stock value per item (optionally per warehouse), now or as of a day, as PDF or XLSX."""
-    as_of = end_of_business_day(params.as_of) if params.as_of else None
+    as_of = end_of_business_day(params.as_of, ctx.settings) if params.as_of else None
     with ctx.session() as session:
         rows, total, scope = _valuation_rows(session, params, as_of)
     ctx.progress(50, message=f"{len(rows)} rows valued")

@@ -44,7 +44,7 @@ def check_configuration(doctor: Doctor) -> CheckResult:
 
 
 def check_python(_: Doctor) -> CheckResult:
-    required = importlib.metadata.metadata(DISTRIBUTION).get("Requires-Python") or ""
+    required = (importlib.metadata.metadata(DISTRIBUTION).get_all("Requires-Python") or [""])[0]
     version = ".".join(map(str, sys.version_info[:3]))
     if SpecifierSet(required).contains(version, prereleases=True):
         return CheckResult("python", Status.OK, f"Python {version} ({required})")

@@ -294,7 +294,7 @@ def check_workers(doctor: Doctor) -> CheckResult:
         return CheckResult(
             "workers", doctor.missing("worker"), "not checked: no broker", "fix the broker first"
         )
-    from landkontor.jobs.celery_app import celery_app  # type: ignore[import-not-found]
+    from landkontor.jobs.celery_app import celery_app
 
     timeout = doctor.settings.ops_health_timeout
     try:

@@ -1,4 +1,7 @@
-"""The worker's bookkeeping writes to job records: claim, heartbeat and progress, success.
+"""The worker's bookkeeping writes to job records: claim, heartbeat and progress, success —
+only what the two databases do differently. *When* a job may be claimed or finished is
+decided in :mod:`landkontor.jobs.lifecycle` (which calls these) and the statuses the
+statements test come from :mod:`landkontor.jobs.status`.
 
 They run for every job, so they are kept lean. On PostgreSQL each write is *one* statement
 in autocommit mode, run directly on psycopg over one connection per worker thread — the
@@ -23,32 +26,34 @@ import os
 import socket
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, bindparam, insert, update
+from sqlalchemy import Connection, Engine, Update, bindparam, insert, update
 from sqlalchemy.engine import make_url
 
+from landkontor.db.base import table_of
 from landkontor.db.session import WRITE_OPTION, Database
 from landkontor.db.types import utcnow
-from landkontor.jobs.models import WAITING, AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
+from landkontor.jobs.models import Job, JobAttempt, JobFile
+from landkontor.jobs.status import CLAIMABLE, AttemptOutcome, JobStatus, sql_list
 from landkontor.settings import Settings
 
 HOST = socket.gethostname()
 T = TypeVar("T")
 
-_jobs = Job.__table__
-_attempts = JobAttempt.__table__
-_files = JobFile.__table__
+_jobs = table_of(Job)
+_attempts = table_of(JobAttempt)
+_files = table_of(JobFile)
 
 _CLAIM = (
     update(_jobs)
     .where(_jobs.c.id == bindparam("p_id"), _jobs.c.type == bindparam("p_type"))
-    .where(_jobs.c.status.in_(sorted(WAITING)))
+    .where(_jobs.c.status.in_(sorted(CLAIMABLE)))
     .values(
         status=JobStatus.running,
         attempts=_jobs.c.attempts + 1,
@@ -84,7 +89,7 @@ _DROP_RESULTS = (
 )
 
 
-def _owned(values: dict[str, Any]):
+def _owned(values: dict[str, Any]) -> Update:
     """An update of the job that only applies while this attempt owns it (running)."""
     return (
         update(_jobs)
@@ -123,46 +128,47 @@ _CLOSE_ATTEMPT = (
 # PostgreSQL: the same writes, each as one statement (data-modifying CTEs), run directly on
 # the driver (psycopg prepares them after a few runs). Kept next to the Core versions above,
 # which are what SQLite runs; both are covered by the job engine's tests. The status words
-# are JobStatus / AttemptOutcome values (WAITING = pending, queued, retrying).
-_PG_CLAIM = """
+# are rendered from JobStatus / AttemptOutcome (constants, never input).
+_RUNNING, _SUCCEEDED = f"'{JobStatus.running.value}'", f"'{JobStatus.succeeded.value}'"
+_PG_CLAIM = f"""
 WITH claimed AS (
-    UPDATE jobs SET status = 'running', attempts = attempts + 1,
+    UPDATE jobs SET status = {_RUNNING}, attempts = attempts + 1,
         started_at = %(now)s, heartbeat_at = %(now)s, next_attempt_at = NULL,
         worker = %(worker)s, worker_host = %(host)s, worker_pid = %(pid)s,
         progress = 0, progress_message = ''
-    WHERE id = %(id)s AND type = %(type)s AND status IN ('pending', 'queued', 'retrying')
+    WHERE id = %(id)s AND type = %(type)s AND status IN ({sql_list(CLAIMABLE)})
     RETURNING id, type, queue, params, attempts, submitted_by, queued_at, created_at
 ), opened AS (
     INSERT INTO job_attempts (job_id, number, outcome, worker, started_at)
-    SELECT id, attempts, 'running', %(worker)s, %(now)s FROM claimed
+    SELECT id, attempts, '{AttemptOutcome.running.value}', %(worker)s, %(now)s FROM claimed
 ), dropped AS (
     DELETE FROM job_files WHERE role = 'result'
         AND job_id IN (SELECT id FROM claimed WHERE attempts > 1)
 )
 SELECT id, type, queue, params, attempts, submitted_by, queued_at, created_at FROM claimed
-"""
-_PG_HEARTBEAT = """
+"""  # noqa: S608 - only constants are formatted in
+_PG_HEARTBEAT = f"""
 UPDATE jobs SET heartbeat_at = %(now)s
-WHERE id = %(id)s AND attempts = %(attempt)s AND status = 'running'
+WHERE id = %(id)s AND attempts = %(attempt)s AND status = {_RUNNING}
 RETURNING cancel_requested
-"""
-_PG_PROGRESS = """
+"""  # noqa: S608
+_PG_PROGRESS = f"""
 UPDATE jobs SET heartbeat_at = %(now)s, progress = %(progress)s, progress_message = %(message)s
-WHERE id = %(id)s AND attempts = %(attempt)s AND status = 'running'
+WHERE id = %(id)s AND attempts = %(attempt)s AND status = {_RUNNING}
 RETURNING cancel_requested
-"""
-_PG_SUCCEED = """
+"""  # noqa: S608
+_PG_SUCCEED = f"""
 WITH done AS (
-    UPDATE jobs SET status = 'succeeded', progress = 100, finished_at = %(now)s,
+    UPDATE jobs SET status = {_SUCCEEDED}, progress = 100, finished_at = %(now)s,
         result = %(result)s, error_type = NULL, error_message = NULL, error_traceback = NULL
-    WHERE id = %(id)s AND attempts = %(attempt)s AND status = 'running'
+    WHERE id = %(id)s AND attempts = %(attempt)s AND status = {_RUNNING}
     RETURNING id
 ), closed AS (
-    UPDATE job_attempts SET outcome = 'succeeded', finished_at = %(now)s
+    UPDATE job_attempts SET outcome = '{AttemptOutcome.succeeded.value}', finished_at = %(now)s
     WHERE job_id IN (SELECT id FROM done) AND number = %(attempt)s
 )
 SELECT count(*) FROM done
-"""
+"""  # noqa: S608
 _PG_SAVE_FILE = """
 INSERT INTO job_files (job_id, role, filename, content_type, size, sha256, content, created_at)
 VALUES (%(job_id)s, %(role)s, %(filename)s, %(content_type)s, %(size)s, %(sha256)s,
@@ -171,18 +177,28 @@ VALUES (%(job_id)s, %(role)s, %(filename)s, %(content_type)s, %(size)s, %(sha256
 
 
 @dataclass(frozen=True)
-class ClaimedRow:
-    id: str
-    type: str
+class Claim:
+    """The attempt a worker has just started."""
+
+    job_id: str
+    job_type: str
     queue: str
     params: dict[str, Any]
-    attempts: int
+    attempt: int
     submitted_by: str | None
-    queued_at: datetime | None
-    created_at: datetime
+    waited_since: datetime
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Claim:
+        """From the claim's returned row: id, type, queue, params, attempts, submitted_by,
+        queued_at, created_at."""
+        job_id, job_type, queue, params, attempts, submitted_by, queued_at, created_at = row
+        return cls(
+            job_id, job_type, queue, dict(params), attempts, submitted_by, queued_at or created_at
+        )
 
 
-class JobStore:
+class Bookkeeping:
     """Bookkeeping writes of one worker process, as Core transactions (SQLite)."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
@@ -193,25 +209,21 @@ class JobStore:
         with self.engine.begin() as connection:
             return work(connection)
 
-    def claim(
-        self, job_id: str, job_type: str, worker: str, *, runnable: Callable[[str], bool]
-    ) -> ClaimedRow | None:
+    def claim(self, job_id: str, job_type: str, worker: str) -> Claim | None:
         """The waiting job ``job_id`` of type ``job_type`` becomes running with a new open
-        attempt (earlier results dropped). None, with nothing written, if it is not waiting,
-        not of that type, or the type is not ``runnable`` here: the careful path decides."""
-        if not runnable(job_type):
-            return None
+        attempt (earlier results dropped). None, with nothing written, if it is not waiting
+        or not of that type."""
         parameters = _claim_parameters(job_id, job_type, worker)
         named = {f"p_{key}": value for key, value in parameters.items()}
 
-        def work(connection: Connection) -> ClaimedRow | None:
+        def work(connection: Connection) -> Claim | None:
             row = connection.execute(_CLAIM, named).first()
             if row is None:
                 return None
             connection.execute(_OPEN_ATTEMPT, {**named, "p_number": row.attempts})
             if row.attempts > 1:  # results of an earlier attempt
                 connection.execute(_DROP_RESULTS, named)
-            return ClaimedRow(**row._asdict())
+            return Claim.of(row)
 
         return self._write(work)
 
@@ -255,7 +267,7 @@ class JobStore:
         """Nothing of its own to close: the engine belongs to the Database."""
 
 
-class PostgresJobStore(JobStore):
+class PostgresBookkeeping(Bookkeeping):
     """The same writes on PostgreSQL: one autocommitted statement each, on a driver
     connection per thread (the job's and the heartbeat's), with asynchronous commit unless
     configured otherwise. No ping before use: a connection the database dropped (restart)
@@ -264,7 +276,8 @@ class PostgresJobStore(JobStore):
     def __init__(self, database: Database, settings: Settings) -> None:
         url = make_url(database.url).set(drivername="postgresql")
         # Connection parameters of the URL (sslmode, options …) are kept; ours are added.
-        options = [url.query.get("options")] if url.query.get("options") else []
+        given = url.query.get("options") or ()
+        options = [given] if isinstance(given, str) else list(given)
         if not settings.job_state_synchronous_commit:
             options.append("-c synchronous_commit=off")
         self.connect_args: dict[str, Any] = {"autocommit": True, "options": " ".join(options)}
@@ -295,16 +308,12 @@ class PostgresJobStore(JobStore):
                 raise
         return work(self._connection(fresh=True))
 
-    def claim(
-        self, job_id: str, job_type: str, worker: str, *, runnable: Callable[[str], bool]
-    ) -> ClaimedRow | None:
-        if not runnable(job_type):
-            return None
+    def claim(self, job_id: str, job_type: str, worker: str) -> Claim | None:
         parameters = _claim_parameters(job_id, job_type, worker)
 
-        def work(connection: psycopg.Connection) -> ClaimedRow | None:
+        def work(connection: psycopg.Connection) -> Claim | None:
             row = connection.execute(_PG_CLAIM, parameters).fetchone()
-            return None if row is None else ClaimedRow(*row)
+            return None if row is None else Claim.of(row)
 
         return self._run(work)
 
@@ -336,9 +345,9 @@ class PostgresJobStore(JobStore):
 
         def work(connection: psycopg.Connection) -> bool:
             if not files:
-                return connection.execute(_PG_SUCCEED, parameters).fetchone()[0] == 1
+                return _one_row(connection.execute(_PG_SUCCEED, parameters).fetchone())
             with connection.transaction():
-                if connection.execute(_PG_SUCCEED, parameters).fetchone()[0] != 1:
+                if not _one_row(connection.execute(_PG_SUCCEED, parameters).fetchone()):
                     return False
                 rows = [file.as_values(job_id, "result", now) for file in files]
                 connection.cursor().executemany(_PG_SAVE_FILE, rows)
@@ -355,6 +364,11 @@ class PostgresJobStore(JobStore):
                 connection.close()
 
 
+def _one_row(counted: tuple[Any, ...] | None) -> bool:
+    """Whether a ``SELECT count(*)`` answered 1."""
+    return counted is not None and counted[0] == 1
+
+
 def _claim_parameters(job_id: str, job_type: str, worker: str) -> dict[str, Any]:
     return {
         "id": job_id,
@@ -366,20 +380,20 @@ def _claim_parameters(job_id: str, job_type: str, worker: str) -> dict[str, Any]
     }
 
 
-_stores: weakref.WeakKeyDictionary[Database, JobStore] = weakref.WeakKeyDictionary()
+_books: weakref.WeakKeyDictionary[Database, Bookkeeping] = weakref.WeakKeyDictionary()
 
 
-def get_store(database: Database, settings: Settings) -> JobStore:
-    """The bookkeeping store of this process for ``database``."""
-    store = _stores.get(database)
-    if store is None:
-        kind = PostgresJobStore if database.dialect == "postgresql" else JobStore
-        store = _stores[database] = kind(database, settings)
-    return store
+def bookkeeping_for(database: Database, settings: Settings) -> Bookkeeping:
+    """The worker's bookkeeping of this process for ``database``."""
+    books = _books.get(database)
+    if books is None:
+        kind = PostgresBookkeeping if database.dialect == "postgresql" else Bookkeeping
+        books = _books[database] = kind(database, settings)
+    return books
 
 
-def reset_stores(*, close: bool = True) -> None:
-    """Forget the stores (after fork: ``close=False`` leaves the parent's connections be)."""
-    for store in _stores.values():
-        store.dispose(close=close)
-    _stores.clear()
+def reset_bookkeeping(*, close: bool = True) -> None:
+    """Forget it (after fork: ``close=False`` leaves the parent's connections be)."""
+    for books in _books.values():
+        books.dispose(close=close)
+    _books.clear()

@@ -5,15 +5,16 @@ how connections the database dropped are replaced."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select, text, update
 
 from landkontor.db.session import Database
 from landkontor.db.types import utcnow
+from landkontor.jobs import lifecycle
+from landkontor.jobs.bookkeeping import Bookkeeping, PostgresBookkeeping, bookkeeping_for
 from landkontor.jobs.context import JobFileData
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
-from landkontor.jobs.registry import is_registered
-from landkontor.jobs.store import JobStore, PostgresJobStore, get_store
 from tests.helpers import requires_postgres
 
 
@@ -46,12 +47,12 @@ def _job(db: Database, job_id: str) -> tuple[Job, list[JobAttempt], list[JobFile
 
 def test_claim_progress_cancel_flag_and_success_are_recorded(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
+    store = bookkeeping_for(db, settings)
 
-    claimed = store.claim(job_id, "system.ping", "w1@host", runnable=is_registered)
-    assert claimed is not None and claimed.attempts == 1 and claimed.type == "system.ping"
+    claimed = store.claim(job_id, "system.ping", "w1@host")
+    assert claimed is not None and claimed.attempt == 1 and claimed.job_type == "system.ping"
     assert claimed.params == {"message": "ping"}
-    assert store.claim(job_id, "system.ping", "w2@host", runnable=is_registered) is None
+    assert store.claim(job_id, "system.ping", "w2@host") is None
 
     assert store.touch(job_id, 1, progress=40, message="halfway") is False
     job, attempts, _ = _job(db, job_id)
@@ -80,24 +81,23 @@ def test_claim_progress_cancel_flag_and_success_are_recorded(db, session, settin
 
 def test_a_claim_that_does_not_fit_writes_nothing(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    assert store.claim(job_id, "system.ping", "w", runnable=lambda _: False) is None
-    assert store.claim(job_id, "maintenance.purge-jobs", "w", runnable=is_registered) is None
+    store = bookkeeping_for(db, settings)
+    assert store.claim(job_id, "maintenance.purge-jobs", "w") is None
     job, attempts, _ = _job(db, job_id)
     assert job.status == JobStatus.queued and job.attempts == 0 and attempts == []
 
 
 def test_a_new_attempt_drops_the_results_of_the_previous_one(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    store.claim(job_id, "system.ping", "w", runnable=is_registered)
+    store = bookkeeping_for(db, settings)
+    store.claim(job_id, "system.ping", "w")
     with db.session() as s:  # attempt 1 left a result file, then its worker was lost
         s.add(JobFileData("alt.csv", "text/csv", b"x").as_row(job_id, "result"))
         s.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.queued))
         s.commit()
 
-    claimed = store.claim(job_id, "system.ping", "w", runnable=is_registered)
-    assert claimed is not None and claimed.attempts == 2
+    claimed = store.claim(job_id, "system.ping", "w")
+    assert claimed is not None and claimed.attempt == 2
     job, attempts, files = _job(db, job_id)
     assert [a.number for a in attempts] == [1, 2] and files == []
 
@@ -105,9 +105,9 @@ def test_a_new_attempt_drops_the_results_of_the_previous_one(db, session, settin
 @requires_postgres
 def test_postgres_bookkeeping_replaces_a_connection_the_database_dropped(db, session, settings):
     job_id = _submit(session, settings)
-    store = get_store(db, settings)
-    assert type(store) is not JobStore  # the one-statement PostgreSQL store
-    store.claim(job_id, "system.ping", "w", runnable=is_registered)
+    store = bookkeeping_for(db, settings)
+    assert type(store) is not Bookkeeping  # the one-statement PostgreSQL store
+    store.claim(job_id, "system.ping", "w")
     store_pid = store._connection().info.backend_pid
     with db.session() as s:  # as a database restart would
         s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": store_pid})
@@ -139,10 +139,58 @@ def test_postgres_bookkeeping_keeps_the_urls_options_and_commits_asynchronously(
     try:
         for synchronous, expected in ((False, "off"), (True, "on")):
             wanted = settings.model_copy(update={"job_state_synchronous_commit": synchronous})
-            store = PostgresJobStore(database, wanted)
+            store = PostgresBookkeeping(database, wanted)
             connection = store._connection()
             assert connection.execute("SHOW synchronous_commit").fetchone() == (expected,)
             assert connection.execute("SHOW lock_timeout").fetchone() == ("1234ms",)
             store.dispose()
     finally:
         database.dispose()
+
+
+def test_a_delivery_without_a_type_claims_through_the_careful_path(db, session, settings):
+    job_id = _submit(session, settings)
+    claimed = lifecycle.claim(db, job_id, worker="w", settings=settings)
+    assert claimed is not None and claimed.attempt == 1 and claimed.job_type == "system.ping"
+    assert lifecycle.claim(db, job_id, worker="w2", settings=settings) is None  # running
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.running and job.worker == "w"
+
+
+def test_the_next_delivery_runs_a_job_whose_worker_is_lost(db, session, settings):
+    job_id = _submit(session, settings)
+    lifecycle.claim(db, job_id, worker="w1", settings=settings, job_type="system.ping")
+    stale = utcnow() - timedelta(seconds=settings.job_stale_after_seconds + 5)
+    with db.session() as s:  # attempt 1's worker (another host) stopped beating
+        s.execute(
+            update(Job).where(Job.id == job_id).values(heartbeat_at=stale, worker_host="gone")
+        )
+        s.commit()
+
+    claimed = lifecycle.claim(db, job_id, worker="w2", settings=settings, job_type="system.ping")
+
+    assert claimed is not None and claimed.attempt == 2
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.running and job.worker == "w2"
+    assert [(a.number, a.outcome) for a in attempts] == [
+        (1, AttemptOutcome.lost),
+        (2, AttemptOutcome.running),
+    ]
+
+
+def test_a_lost_job_with_its_attempts_used_up_fails(db, session, settings):
+    job_id = _submit(session, settings)
+    lifecycle.claim(db, job_id, worker="w1", settings=settings, job_type="system.ping")
+    stale = utcnow() - timedelta(seconds=settings.job_stale_after_seconds + 5)
+    with db.session() as s:
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(heartbeat_at=stale, worker_host="gone", max_attempts=1)
+        )
+        s.commit()
+
+    assert lifecycle.claim(db, job_id, worker="w2", settings=settings) is None
+    job, attempts, _ = _job(db, job_id)
+    assert job.status == JobStatus.failed and job.error_type == "WorkerLost"
+    assert [a.outcome for a in attempts] == [AttemptOutcome.lost]
