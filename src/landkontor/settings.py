@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from landkontor.common.urls import (
+from landkontor.urls import (
     BROKER_SCHEMES,
     DATABASE_SCHEMES,
     HTTP_SCHEMES,

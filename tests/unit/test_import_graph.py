@@ -29,8 +29,9 @@ LAYERS: list[Layer] = [
     Layer("jobs", "numbering"),
     Layer("auth"),
     Layer("common"),
-    Layer("db", "logconfig"),
+    Layer("db", "logconfig", "config_check"),
     Layer("settings"),
+    Layer("urls"),  # URL schemes and the loopback rule, for settings and their users
     Layer("errors"),
 ]
 

@@ -12,7 +12,15 @@ from fastapi import APIRouter, Path, Query, Response
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
-from landkontor.grain import contracts, intake, masterdata, reports, settlement, tickets
+from landkontor.grain import (
+    contracts,
+    corrections,
+    intake,
+    masterdata,
+    reports,
+    settlement,
+    tickets,
+)
 from landkontor.grain.models import ContractStatus, TicketStatus
 from landkontor.grain.schemas import (
     AllocationIn,
@@ -165,7 +173,7 @@ def take_in(ticket_id: IdPath, body: IntakeIn, user: Clerk, session: SessionDep)
     "/tickets/{ticket_id}/correction", response_model=TicketOut, status_code=201, summary="Correct"
 )
 def correct_ticket(ticket_id: IdPath, body: CorrectionIn, user: Manager, session: SessionDep):
-    ticket = tickets.correct_ticket(session, ticket_id, body, actor=user.username)
+    ticket = corrections.correct_ticket(session, ticket_id, body, actor=user.username)
     return tickets.ticket_out(session, ticket)
 
 

@@ -40,6 +40,7 @@ from landkontor.grain.schemas import (
     FixingIn,
     FixingOut,
 )
+from landkontor.grain.tickets import ensure_changeable, get_ticket
 from landkontor.numbering.service import next_number
 from landkontor.partners.service import get_supplier
 
@@ -242,8 +243,6 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
     """Change a taken-in, unsettled ticket's allocation: the given contract parts (each
     contract of the farmer and crop, open, within its quantity plus tolerance); the rest
     at the day price of the intake day."""
-    from landkontor.grain.tickets import ensure_changeable, get_ticket
-
     ticket = get_ticket(session, ticket_id, lock=True)
     ensure_changeable(ticket)
     if ticket.status != TicketStatus.taken_in or ticket.settlement_kg is None:

@@ -37,7 +37,6 @@ from landkontor.grain.schemas import (
     AllocationOut,
     AnalysisIn,
     AnalysisOut,
-    CorrectionIn,
     TicketCreate,
     TicketOut,
     WeighingIn,
@@ -72,7 +71,7 @@ def ensure_changeable(ticket: Ticket) -> None:
         raise TicketNotReady(f"ticket {ticket.ticket_no} was corrected by another ticket")
 
 
-def _check_farmer_and_crop(session: Session, supplier_id: int, item_id: int) -> None:
+def check_farmer_and_crop(session: Session, supplier_id: int, item_id: int) -> None:
     supplier = get_supplier(session, supplier_id, field="supplier_id")
     ensure_supplier_not_blocked(supplier)
     item = get_item(session, item_id, field="item_id")
@@ -83,7 +82,7 @@ def _check_farmer_and_crop(session: Session, supplier_id: int, item_id: int) -> 
         )
 
 
-def _weighing(
+def record_weighing(
     session: Session,
     bridge: Weighbridge,
     kind: WeighingKind,
@@ -117,7 +116,7 @@ def _weighing(
     return weighing
 
 
-def _set_tare(session: Session, ticket: Ticket, tare: Weighing, field: str) -> None:
+def set_tare(session: Session, ticket: Ticket, tare: Weighing, field: str) -> None:
     gross = session.get(Weighing, ticket.gross_weighing_id)
     assert gross is not None
     if tare.weight_kg >= gross.weight_kg:
@@ -135,7 +134,7 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
     """Open a ticket for a truck; with manual gross (and tare) weighings if given.
     Unknown farmer, crop or weighbridge → 422; tare without gross or tare ≥ gross → 422."""
     bridge = get_weighbridge(session, data.weighbridge_id, field="weighbridge_id")
-    _check_farmer_and_crop(session, data.supplier_id, data.item_id)
+    check_farmer_and_crop(session, data.supplier_id, data.item_id)
     if data.tare is not None and data.gross is None:
         raise InvalidInput("the tare needs the gross weighing first", field="tare")
     if data.tare is not None and data.gross and data.tare.weight_kg >= data.gross.weight_kg:
@@ -155,17 +154,17 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
         created_by=actor,
     )
     if data.gross is not None:
-        gross = _weighing(
+        gross = record_weighing(
             session, bridge, WeighingKind.gross, data.gross, manual=True, actor=actor, field="gross"
         )
         ticket.gross_weighing_id = gross.id
     session.add(ticket)
     session.flush()
     if data.tare is not None:
-        tare = _weighing(
+        tare = record_weighing(
             session, bridge, WeighingKind.tare, data.tare, manual=True, actor=actor, field="tare"
         )
-        _set_tare(session, ticket, tare, "tare")
+        set_tare(session, ticket, tare, "tare")
     session.flush()
     return ticket
 
@@ -220,11 +219,11 @@ def push_weighing(
             raise TicketNotReady(f"ticket {ticket.ticket_no} needs the gross weighing first")
         if ticket.tare_weighing_id is not None:
             raise TicketNotReady(f"ticket {ticket.ticket_no} has its tare weighing already")
-    weighing = _weighing(session, bridge, kind, data, manual=False, actor=actor, field="body")
+    weighing = record_weighing(session, bridge, kind, data, manual=False, actor=actor, field="body")
     if kind == WeighingKind.gross:
         ticket.gross_weighing_id = weighing.id
     else:
-        _set_tare(session, ticket, weighing, "body")
+        set_tare(session, ticket, weighing, "body")
     session.flush()
     return ticket, False
 
@@ -259,85 +258,6 @@ def add_analysis(session: Session, ticket_id: int, data: AnalysisIn, *, actor: s
     session.add(analysis)
     session.flush()
     return analysis
-
-
-@use_case
-def correct_ticket(session: Session, ticket_id: int, data: CorrectionIn, *, actor: str) -> Ticket:
-    """Replace a ticket by a new, linked one (the only way to change what was recorded).
-
-    The old ticket is cancelled; if it was taken in, its stock postings are reversed and its
-    genealogy links voided (its grain must still be in the silo cell). The new ticket keeps
-    the old one's weighings unless new ones are given, and its current analysis is copied.
-    """
-    from landkontor.grain.intake import undo_intake  # intake builds on tickets
-
-    old = get_ticket(session, ticket_id, lock=True)
-    ensure_changeable(old)
-    supplier_id = data.supplier_id or old.supplier_id
-    item_id = data.item_id or old.item_id
-    _check_farmer_and_crop(session, supplier_id, item_id)
-    if old.status == TicketStatus.taken_in:
-        undo_intake(session, old, reason=data.reason, actor=actor)
-    bridge = get_weighbridge(session, old.weighbridge_id)
-    warehouse = session.get(Warehouse, old.warehouse_id)
-    assert warehouse is not None
-    old.status = TicketStatus.cancelled
-    old.note = (old.note + f"\nCorrected: {data.reason}").strip()[:2000]
-    session.execute(Allocation.__table__.delete().where(Allocation.ticket_id == old.id))
-    new = Ticket(
-        ticket_no=ticket_number(session, warehouse),
-        warehouse_id=old.warehouse_id,
-        weighbridge_id=old.weighbridge_id,
-        supplier_id=supplier_id,
-        item_id=item_id,
-        vehicle_plate=data.vehicle_plate or old.vehicle_plate,
-        driver=data.driver if data.driver is not None else old.driver,
-        note=f"Correction of {old.ticket_no}: {data.reason}",
-        status=TicketStatus.open,
-        corrects_ticket_id=old.id,
-        gross_weighing_id=old.gross_weighing_id,
-        created_by=actor,
-    )
-    if data.gross is not None:
-        new.gross_weighing_id = _weighing(
-            session, bridge, WeighingKind.gross, data.gross, manual=True, actor=actor, field="gross"
-        ).id
-    session.add(new)
-    session.flush()
-    tare_data = data.tare
-    if tare_data is not None:
-        tare = _weighing(
-            session, bridge, WeighingKind.tare, tare_data, manual=True, actor=actor, field="tare"
-        )
-        _set_tare(session, new, tare, "tare")
-    elif old.tare_weighing_id is not None and new.gross_weighing_id is not None:
-        tare = session.get(Weighing, old.tare_weighing_id)
-        assert tare is not None
-        _set_tare(session, new, tare, "tare")
-    analysis = current_analysis(session, old.id)
-    if analysis is not None:
-        copy = {
-            c: getattr(analysis, c)
-            for c in (
-                "moisture",
-                "foreign_matter",
-                "broken_grain",
-                "hectolitre_weight",
-                "protein",
-                "falling_number",
-                "findings",
-            )
-        }
-        session.add(
-            Analysis(
-                ticket_id=new.id,
-                **copy,
-                reason=f"copied from {old.ticket_no}",
-                analysed_by=actor,
-            )
-        )
-    session.flush()
-    return new
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from landkontor.auth.security import write_private_file
-from landkontor.common.urls import is_loopback_host as is_loopback
+from landkontor.urls import is_loopback_host as is_loopback
 from landkontor.errors import InvalidInput
 from landkontor.settings import Settings
 
