@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 
 from landkontor.auth.security import write_private_file
-from landkontor.urls import is_loopback_host as is_loopback
 from landkontor.errors import InvalidInput
 from landkontor.settings import Settings
+from landkontor.urls import is_loopback_host as is_loopback
 
 PASSWORD_FILE = "flower-password"  # noqa: S105 - a file name
 
