@@ -229,7 +229,10 @@ def stock(client, manager):
 
 
 @pytest.fixture
-def trade(client, manager, clerk):
+def trade(client, manager, clerk, admin):
+    """Builders of trade documents; the company master data invoices need are entered."""
     from tests.trade import Trade
 
-    return Trade(client, manager=manager, clerk=clerk)
+    trade = Trade(client, manager=manager, clerk=clerk)
+    trade.enter_company(admin)
+    return trade

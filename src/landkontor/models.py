@@ -2,6 +2,8 @@
 
 from landkontor.auth import models as auth_models
 from landkontor.catalog import models as catalog_models
+from landkontor.company import models as company_models
+from landkontor.documents import models as documents_models
 from landkontor.inventory import models as inventory_models
 from landkontor.jobs import models as jobs_models
 from landkontor.numbering import models as numbering_models
@@ -13,6 +15,8 @@ from landkontor.sales import models as sales_models
 __all__ = [
     "auth_models",
     "catalog_models",
+    "company_models",
+    "documents_models",
     "inventory_models",
     "jobs_models",
     "numbering_models",

@@ -34,7 +34,11 @@ from landkontor.settings import get_settings
 MAX_GROUP_DEPTH = 20
 ZERO = Decimal(0)
 # Fields a PATCH may not empty (the rest: None clears it, so it is inherited again).
-_REQUIRED = frozenset({"name", "street", "postal_code", "city", "country", "blocked"})
+_REQUIRED = frozenset(
+    {"name", "street", "postal_code", "city", "country", "blocked", "invoice_format"}
+)
+# Text fields a null empties.
+_EMPTIED = frozenset({"blocked_reason", "billing_street", "billing_postal_code", "billing_city"})
 
 
 def _apply(obj: Any, data: BaseModel) -> None:
@@ -42,7 +46,7 @@ def _apply(obj: Any, data: BaseModel) -> None:
         value = getattr(data, name)
         if value is None and name in _REQUIRED:
             raise InvalidInput(f"{name} cannot be empty", field=name)
-        if name == "blocked_reason" and value is None:
+        if name in _EMPTIED and value is None:
             value = ""
         setattr(obj, name, value)
     problem = check_payment_terms(

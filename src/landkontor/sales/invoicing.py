@@ -21,6 +21,7 @@ from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.company.service import invoicing_company
 from landkontor.db.session import use_case
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.numbering.service import next_number
@@ -102,8 +103,15 @@ def _deliveries_to_invoice(
 
 
 def _address(customer: Customer) -> str:
-    city = " ".join(part for part in (customer.postal_code, customer.city) if part)
-    return "\n".join(part for part in (customer.street, city, customer.country) if part)
+    """The billing address when the customer has one (its city is set), else the address."""
+    if customer.billing_city:
+        street, postal_code = customer.billing_street, customer.billing_postal_code
+        city, country = customer.billing_city, customer.billing_country or customer.country
+    else:
+        street, postal_code = customer.street, customer.postal_code
+        city, country = customer.city, customer.country
+    city = " ".join(part for part in (postal_code, city) if part)
+    return "\n".join(part for part in (street, city, country) if part)
 
 
 def _header(customer: Customer, order: SalesOrder, kind: InvoiceKind, actor: str) -> Invoice:
@@ -143,15 +151,27 @@ def _finish(session: Session, document: Invoice, lines: list[InvoiceLine], serie
         )
     session.flush()
     session.refresh(document)
+    _store_documents(session, document)
+
+
+def _store_documents(session: Session, document: Invoice) -> None:
+    """Render the PDF and e-invoice once, in this transaction (see documents/__init__.py
+    for why this is the one call from sales up into documents, made at call time)."""
+    from landkontor.documents.issue import store_documents
+
+    store_documents(session, document)
 
 
 @use_case
 def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor: str) -> Invoice:
     """Invoice the delivered, not yet invoiced goods of an order (or the given deliveries).
 
-    Raises InvalidState (order not delivered), NothingToInvoice, AlreadyInvoiced (409),
-    InvalidInput (422, a delivery of another order).
+    Raises CompanyDataMissing (409, the company lacks what an invoice must carry),
+    InvalidState (order not delivered), NothingToInvoice, AlreadyInvoiced (409),
+    InvalidInput (422, a delivery of another order), DocumentInvalid (422, the e-invoice
+    does not pass its schema).
     """
+    invoicing_company(session)
     order = get_order(session, order_id, lock=True)
     if order.status == SalesOrderStatus.invoiced:
         raise NothingToInvoice(f"order {order.order_no} is invoiced completely")
@@ -298,6 +318,7 @@ def credit_invoice(
     Raises InvalidState (not an invoice), CreditExceedsInvoice (409), InvalidInput (422).
     Credit notes do not move stock: returned goods are received separately.
     """
+    invoicing_company(session)
     invoice = get_invoice(session, invoice_id, lock=True)  # one credit note at a time
     if invoice.kind != InvoiceKind.invoice:
         raise InvalidState(f"{invoice.number} is a credit note; credit the invoice itself")
