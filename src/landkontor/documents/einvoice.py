@@ -35,7 +35,6 @@ from lxml import etree
 
 from landkontor.documents.errors import DocumentInvalid
 from landkontor.documents.invoice_view import InvoiceView
-from landkontor.partners.rules import round_cents
 
 XRECHNUNG_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 EN16931_ID = "urn:cen.eu:en16931:2017"
@@ -53,6 +52,12 @@ UNIT_CODES = {
     "Stk": "H87",
 }
 ONE = "C62"
+CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """Amounts carry two decimals (BR-DEC-*); the stored ones are whole cents already."""
+    return amount.quantize(CENT)
 
 
 def _tax_registrations(party, vat_id: str | None, tax_number: str | None = None) -> None:
@@ -175,12 +180,12 @@ def _settlement(doc: Document, view: InvoiceView) -> None:
     for tax in invoice.taxes:
         treatment = view.tax(tax.vat_category)
         trade_tax = ApplicableTradeTax()
-        trade_tax.calculated_amount = tax.vat_amount
+        trade_tax.calculated_amount = _cents(tax.vat_amount)
         trade_tax.type_code = "VAT"
         if treatment.note:
             trade_tax.exemption_reason = treatment.note
             trade_tax.exemption_reason_code = treatment.exemption_code
-        trade_tax.basis_amount = tax.net_amount
+        trade_tax.basis_amount = _cents(tax.net_amount)
         trade_tax.category_code = treatment.code
         trade_tax.rate_applicable_percent = tax.vat_percent
         settlement.trade_tax.add(trade_tax)
@@ -195,13 +200,13 @@ def _settlement(doc: Document, view: InvoiceView) -> None:
         settlement.terms.add(terms)
     totals = settlement.monetary_summation
     line_total = sum((line.net_amount for line in invoice.lines), Decimal(0))
-    totals.line_total = line_total
+    totals.line_total = _cents(line_total)
     totals.charge_total = Decimal("0.00")
     totals.allowance_total = Decimal("0.00")
-    totals.tax_basis_total = invoice.net_total
-    totals.tax_total = (invoice.vat_total, "EUR")
-    totals.grand_total = invoice.gross_total
-    totals.due_amount = invoice.gross_total
+    totals.tax_basis_total = _cents(invoice.net_total)
+    totals.tax_total = (_cents(invoice.vat_total), "EUR")
+    totals.grand_total = _cents(invoice.gross_total)
+    totals.due_amount = _cents(invoice.gross_total)
 
 
 def _lines(doc: Document, view: InvoiceView) -> None:
@@ -214,12 +219,12 @@ def _lines(doc: Document, view: InvoiceView) -> None:
             item.agreement.net.amount = line.unit_price
             item.delivery.billed_quantity = (line.quantity, UNIT_CODES.get(line.unit, ONE))
         else:  # a credit of an amount only: one unit at that amount
-            item.agreement.net.amount = line.net_amount
+            item.agreement.net.amount = _cents(line.net_amount)
             item.delivery.billed_quantity = (Decimal(1), ONE)
         item.settlement.trade_tax.type_code = "VAT"
         item.settlement.trade_tax.category_code = view.tax(line.vat_category).code
         item.settlement.trade_tax.rate_applicable_percent = line.vat_percent
-        item.settlement.monetary_summation.total_amount = round_cents(line.net_amount)
+        item.settlement.monetary_summation.total_amount = _cents(line.net_amount)
         doc.trade.items.add(item)
 
 

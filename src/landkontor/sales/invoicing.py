@@ -151,7 +151,6 @@ def _finish(session: Session, document: Invoice, lines: list[InvoiceLine], serie
         )
     session.flush()
     session.refresh(document)
-    _store_documents(session, document)
 
 
 def _store_documents(session: Session, document: Invoice) -> None:
@@ -223,6 +222,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         delivery.invoice_id = invoice.id
     refresh_status(order)
     session.flush()
+    _store_documents(session, invoice)
     return invoice
 
 
@@ -332,6 +332,7 @@ def credit_invoice(
     note.credits_invoice_id = invoice.id
     note.reason = data.reason
     _finish(session, note, lines, CREDIT_NOTE_SERIES)
+    _store_documents(session, note)
     return note
 
 
