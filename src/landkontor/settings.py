@@ -173,9 +173,6 @@ class Settings(BaseSettings):
     company_logo_max_bytes: int = Field(
         524288, ge=1024, le=10485760, description="Largest company logo accepted (PNG or SVG)."
     )
-    invoice_send_max_attempts: int = Field(
-        5, ge=1, le=20, description="Attempts of one invoice e-mail before the job gives up."
-    )
     # --- jobs (Celery workers on Redis) -------------------------------------------
     broker_url: str = Field(
         "redis://127.0.0.1:6379/0",

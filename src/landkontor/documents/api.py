@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from landkontor.common.deps import SessionDep
-from landkontor.documents import service
+from landkontor.auth.deps import Clerk
+from landkontor.common.deps import SessionDep, SettingsDep
+from landkontor.documents import sending, service
+from landkontor.documents.schemas import SendingOut, SendRequest
 from landkontor.documents.service import FileOut, InvoiceDocumentKind
+from landkontor.jobs.service import Submitter
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -52,3 +55,34 @@ def invoice_zugferd(invoice_id: Id, session: SessionDep) -> Response:
 )
 def invoice_xrechnung(invoice_id: Id, session: SessionDep) -> Response:
     return file_response(service.invoice_file(session, invoice_id, InvoiceDocumentKind.xrechnung))
+
+
+@invoices_router.post(
+    "/{invoice_id}/send",
+    response_model=SendingOut,
+    status_code=202,
+    summary="E-mail it to the customer's invoice address (queued as a job)",
+)
+def send_invoice(
+    invoice_id: Id,
+    user: Clerk,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: SendRequest | None = None,
+) -> SendingOut:
+    """In the customer's preferred format; a second sending needs ``resend: true`` (409)."""
+    record = sending.send_invoice(
+        session,
+        invoice_id,
+        resend=body.resend if body else False,
+        submitter=Submitter(user.username, user.role),
+        settings=settings,
+    )
+    return SendingOut.model_validate(record)
+
+
+@invoices_router.get(
+    "/{invoice_id}/sendings", response_model=list[SendingOut], summary="Its e-mails"
+)
+def list_sendings(invoice_id: Id, session: SessionDep) -> list[SendingOut]:
+    return [SendingOut.model_validate(s) for s in sending.sendings_of_invoice(session, invoice_id)]

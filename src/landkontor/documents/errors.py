@@ -18,3 +18,8 @@ class AlreadySent(Conflict):
 class NoInvoiceAddress(Conflict):
     code = "no-invoice-address"
     title = "No invoice e-mail address"
+
+
+class MailNotConfigured(Conflict):
+    code = "mail-not-configured"
+    title = "E-mail not configured"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from landkontor.db.base import Base, IdMixin
@@ -47,7 +47,7 @@ class InvoiceSending(IdMixin, Base):
         Enum(InvoiceFormat, name="invoice_format", native_enum=False, length=10), nullable=False
     )
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
-    job_id: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[str | None] = mapped_column(String(36))
     message_id: Mapped[str | None] = mapped_column(String(255))
     requested_by: Mapped[str] = mapped_column(String(150), nullable=False)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -114,7 +114,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("recipient", sa.String(254), nullable=False),
-        sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("job_id", sa.String(36), nullable=True),
         sa.Column("message_id", sa.String(255), nullable=True),
         sa.Column("requested_by", sa.String(150), nullable=False),
         sa.Column("requested_at", UTCDateTime(), nullable=False),
