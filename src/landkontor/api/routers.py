@@ -50,6 +50,9 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     sales_api.invoices_router,
     sales_api.credit_router,
     documents_api.invoices_router,
+    documents_api.deliveries_router,
+    documents_api.purchase_orders_router,
+    documents_api.production_orders_router,
     purchasing_api.orders_router,
     purchasing_api.receipts_router,
 ]

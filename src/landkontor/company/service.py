@@ -53,6 +53,21 @@ def missing_for_invoices(company: Company | None) -> list[tuple[str, str]]:
     return missing
 
 
+def letterhead_company(session: Session) -> Company:
+    """The company as the sender of any other document (delivery note, purchase order):
+    its name and address are needed; CompanyDataMissing (409) otherwise."""
+    company = get_company(session)
+    missing = [
+        (name, why)
+        for name, why in INVOICE_REQUIREMENTS[:4]
+        if company is None or not getattr(company, name)
+    ]
+    if missing:
+        raise CompanyDataMissing(missing)
+    assert company is not None
+    return company
+
+
 def invoicing_company(session: Session) -> Company:
     """The company as the issuer of an invoice; CompanyDataMissing (409) naming what lacks."""
     company = get_company(session)

@@ -17,6 +17,9 @@ from landkontor.jobs.service import Submitter
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 invoices_router = APIRouter(prefix="/invoices", tags=["documents"])
+deliveries_router = APIRouter(prefix="/deliveries", tags=["documents"])
+purchase_orders_router = APIRouter(prefix="/purchase-orders", tags=["documents"])
+production_orders_router = APIRouter(prefix="/production-orders", tags=["documents"])
 
 PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "The PDF"}}
 XML_RESPONSE = {200: {"content": {"application/xml": {}}, "description": "The XML"}}
@@ -86,3 +89,27 @@ def send_invoice(
 )
 def list_sendings(invoice_id: Id, session: SessionDep) -> list[SendingOut]:
     return [SendingOut.model_validate(s) for s in sending.sendings_of_invoice(session, invoice_id)]
+
+
+@deliveries_router.get(
+    "/{delivery_id}/pdf", response_class=Response, responses=PDF_RESPONSE, summary="Lieferschein"
+)
+def delivery_note_pdf(delivery_id: Id, session: SessionDep) -> Response:
+    return file_response(service.delivery_note_file(session, delivery_id))
+
+
+@purchase_orders_router.get(
+    "/{order_id}/pdf", response_class=Response, responses=PDF_RESPONSE, summary="Bestellung"
+)
+def purchase_order_pdf(order_id: Id, session: SessionDep) -> Response:
+    return file_response(service.purchase_order_file(session, order_id))
+
+
+@production_orders_router.get(
+    "/{order_id}/pdf",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="Shop paper: components with batches, outputs to report",
+)
+def production_order_pdf(order_id: Id, session: SessionDep) -> Response:
+    return file_response(service.production_order_file(session, order_id))

@@ -13,7 +13,10 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from landkontor.documents.delivery_notes import render_delivery_note
 from landkontor.documents.models import InvoiceDocument
+from landkontor.documents.production_orders import render_production_order
+from landkontor.documents.purchase_orders import render_purchase_order
 from landkontor.errors import NotFound
 from landkontor.sales.invoicing import get_invoice
 from landkontor.sales.models import Invoice, InvoiceKind
@@ -63,3 +66,18 @@ def invoice_file(session: Session, invoice_id: int, kind: InvoiceDocumentKind) -
         InvoiceDocumentKind.xrechnung: (document.xrechnung_xml, XML),
     }[kind]
     return FileOut(content, media_type, invoice_file_name(invoice, kind))
+
+
+def delivery_note_file(session: Session, delivery_id: int) -> FileOut:
+    number, content = render_delivery_note(session, delivery_id)
+    return FileOut(content, PDF, f"Lieferschein_{number}.pdf")
+
+
+def purchase_order_file(session: Session, order_id: int) -> FileOut:
+    number, content = render_purchase_order(session, order_id)
+    return FileOut(content, PDF, f"Bestellung_{number}.pdf")
+
+
+def production_order_file(session: Session, order_id: int) -> FileOut:
+    number, content = render_production_order(session, order_id)
+    return FileOut(content, PDF, f"Produktionsauftrag_{number}.pdf")
