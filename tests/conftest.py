@@ -21,7 +21,7 @@ from sqlalchemy import text
 from landkontor.db.session import Database, get_database, reset_databases
 from landkontor.settings import Settings, get_settings
 
-pytest_plugins = ["tests.jobs_support"]
+pytest_plugins = ["tests.jobs_support", "tests.documents_fixtures"]
 
 TEST_DATABASE_URL = os.environ.get("LANDKONTOR_TEST_DATABASE_URL", "")
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"

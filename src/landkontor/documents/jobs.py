@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import date
+from decimal import Decimal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy.orm import Session
 
+from landkontor.auth.roles import Role
 from landkontor.common.schemas import InputModel
+from landkontor.documents.archive import build_archive, period_documents
+from landkontor.documents.datev import check_period, datev_company, datev_export
 from landkontor.documents.models import InvoiceSending, SendingStatus
 from landkontor.documents.sending import (
     SEND_JOB,
@@ -26,6 +31,7 @@ from landkontor.jobs.errors import RetryableError
 from landkontor.jobs.registry import job_type
 
 SEND_ATTEMPTS = 5
+MAX_PERIOD_DAYS = 366
 
 
 class SendInvoiceParams(InputModel):
@@ -80,3 +86,68 @@ def send_invoice_job(ctx: JobContext, params: SendInvoiceParams) -> dict:
     ctx.progress(1, 1, "sent")
     with ctx.session() as session:
         return _result(mark_sent(session, params.sending_id))
+
+
+class PeriodParams(InputModel):
+    date_from: date = Field(description="First day of the period (invoice or delivery date).")
+    date_to: date = Field(description="Last day of the period.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodParams:
+        if self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+        if (self.date_to - self.date_from).days > MAX_PERIOD_DAYS:
+            raise ValueError(f"a period is at most {MAX_PERIOD_DAYS} days long")
+        return self
+
+
+class DocumentExportParams(PeriodParams):
+    delivery_notes: bool = Field(True, description="Include the delivery notes.")
+
+
+@job_type("documents.export", params=DocumentExportParams, queue="exports", soft_time_limit=3600)
+def export_documents_job(ctx: JobContext, params: DocumentExportParams) -> dict:
+    """Every invoice, credit note (PDF, XRechnung, ZUGFeRD) and delivery note of a period
+    as one ZIP."""
+    with ctx.session() as session:
+        invoices, deliveries = period_documents(session, params.date_from, params.date_to)
+    if not params.delivery_notes:
+        deliveries = []
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress(done, total, f"{done} of {total} documents")
+        ctx.check_cancelled()
+
+    content = build_archive(ctx.session, invoices, deliveries, progress)
+    name = f"Belege_{params.date_from:%Y%m%d}-{params.date_to:%Y%m%d}.zip"
+    ctx.attach_result(name, "application/zip", content)
+    return {"file": name, "invoices": len(invoices), "delivery_notes": len(deliveries)}
+
+
+def _check_datev(session: Session, params: PeriodParams) -> None:
+    company = datev_company(session)
+    try:
+        check_period(params.date_from, params.date_to, company.fiscal_year_start_month)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="params.date_to") from None
+
+
+@job_type(
+    "accounting.datev_export",
+    params=PeriodParams,
+    queue="exports",
+    soft_time_limit=1800,
+    role=Role.manager,
+    check_params=_check_datev,
+)
+def datev_export_job(ctx: JobContext, params: PeriodParams) -> dict:
+    """The DATEV Buchungsstapel (EXTF) of a period: invoices and credit notes per VAT rate,
+    and the payments."""
+    with ctx.session() as session:
+        content, found = datev_export(session, params.date_from, params.date_to)
+    name = f"EXTF_Buchungsstapel_{params.date_from:%Y%m%d}-{params.date_to:%Y%m%d}.csv"
+    ctx.progress(1, 1, f"{len(found)} bookings")
+    ctx.attach_result(name, "text/csv; charset=windows-1252", content)
+    debit = sum((b.amount for b in found if b.side == "S"), Decimal(0))
+    credit = sum((b.amount for b in found if b.side == "H"), Decimal(0))
+    return {"file": name, "bookings": len(found), "debit": str(debit), "credit": str(credit)}

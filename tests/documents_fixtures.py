@@ -1,4 +1,5 @@
-"""A shop whose customer has a discount and Skonto, and a three-page invoice."""
+"""Fixtures of the document tests: a shop whose customer has a discount and Skonto, and a
+three-page invoice."""
 
 from datetime import date, timedelta
 
