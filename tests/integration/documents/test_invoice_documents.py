@@ -254,3 +254,34 @@ def test_company_data_are_checked_and_only_an_admin_writes_them(client, admin, m
     assert (
         client.get("/api/v1/company", headers=viewer).json()["legal_name"] == company["legal_name"]
     )
+
+
+def test_intra_community_supply_carries_the_exemption_note(client, viewer, trade, stock, shop):
+    seed = stock.item(
+        item_no="SAAT-EU", name="Saatgut Export", vat_category="zero", base_price="3.00"
+    )
+    stock.receive(seed["id"], shop["a"]["id"], 100)
+    buyer = trade.customer(
+        customer_no="K-AT",
+        name="Lagerhaus Wels",
+        street="Hauptplatz 1",
+        postal_code="4600",
+        city="Wels",
+        country="AT",
+        vat_id="ATU13585627",
+    )
+    order = trade.sales_order(
+        buyer["id"], shop["wh"]["id"], {"item_id": seed["id"], "quantity": "40"}, confirm=True
+    )
+    trade.deliver(order["id"])
+    invoice = trade.invoice(order["id"])
+    assert D(invoice["vat_total"]) == 0
+    _, content = _pdf_text(_get(client, f"/invoices/{invoice['id']}/pdf", viewer).content)
+    assert "Steuerfreie innergemeinschaftliche Lieferung" in content and "ATU13585627" in content
+    zugferd = _get(client, f"/invoices/{invoice['id']}/zugferd", viewer).content
+    xml = PdfReader(io.BytesIO(zugferd)).attachments["factur-x.xml"][0]
+    root = etree.fromstring(xml)
+    tax = root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
+    assert tax.findtext("ram:CategoryCode", namespaces=NS) == "K"
+    assert tax.findtext("ram:ExemptionReasonCode", namespaces=NS) == "VATEX-EU-IC"
+    assert en16931_schematron_failures(xml) == []
