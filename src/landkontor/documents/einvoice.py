@@ -18,6 +18,8 @@ XRechnung and ZUGFeRD carry the same content and differ in the specification ide
 
 from __future__ import annotations
 
+import io
+import struct
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -32,6 +34,15 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from lxml import etree
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from landkontor.documents.errors import DocumentInvalid
 from landkontor.documents.invoice_view import InvoiceView
@@ -274,6 +285,38 @@ class _FixedClock(datetime):
         return cls.moment if tz is None else cls.moment.astimezone(tz)
 
 
+@cache
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (from Pillow's littleCMS) with a fixed creation date."""
+    from PIL import ImageCms
+
+    data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    data[24:36] = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)  # header date (ICC.1 7.2.8)
+    data[84:100] = bytes(16)  # profile id: zero = not computed
+    return bytes(data)
+
+
+def with_output_intent(pdf: bytes) -> bytes:
+    """The PDF with an sRGB output intent, which PDF/A requires for device colours."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    profile = DecodedStreamObject()
+    profile.set_data(srgb_profile())
+    profile[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB IEC61966-2.1"),
+            NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+            NameObject("/DestOutputProfile"): writer._add_object(profile.flate_encode()),
+        }
+    )
+    writer._root_object[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def embed_zugferd(pdf: bytes, xml: bytes, *, title: str, author: str, issued: date) -> bytes:
     """The PDF as PDF/A-3 with the ZUGFeRD XML attached (factur-x).
 
@@ -288,7 +331,7 @@ def embed_zugferd(pdf: bytes, xml: bytes, *, title: str, author: str, issued: da
         _FixedClock.moment = datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
         with mock.patch.object(fx, "datetime", _FixedClock):
             return fx.generate_from_binary(
-                pdf,
+                with_output_intent(pdf),
                 xml,
                 flavor="factur-x",
                 level="en16931",

@@ -271,6 +271,7 @@ class LetterDocument(BaseDocTemplate):
             author=letter.company.legal_name,
             creator="Landkontor",
             invariant=1,
+            initialFontName=FONT,  # no unembedded Helvetica (PDF/A embeds every font)
         )
         bottom = FOOTER_HEIGHT + CARRY_HEIGHT + 3 * mm
         first = Frame(

@@ -121,6 +121,13 @@ def test_zugferd_pdf_embeds_the_same_invoice_as_the_xml_endpoint(client, viewer,
     ) == ("urn:cen.eu:en16931:2017")
     # the same invoice; only the specification identifier differs
     assert without_context(attached) == without_context(xrechnung.content)
+    assert "/OutputIntents" in reader.trailer["/Root"]  # sRGB, for device colours
+    fonts = {
+        font.get_object()["/BaseFont"]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert all("+BitstreamVeraSans" in font for font in fonts), fonts  # embedded subsets
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert "<pdfaid:part>3</pdfaid:part>" in xmp and "factur-x.xml" in xmp
     assert en16931_schematron_failures(attached) == []
