@@ -46,6 +46,7 @@ from pypdf.generic import (
 
 from landkontor.documents.errors import DocumentInvalid
 from landkontor.documents.invoice_view import InvoiceView
+from landkontor.partners.rules import billing_address
 
 XRECHNUNG_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 EN16931_ID = "urn:cen.eu:en16931:2017"
@@ -83,18 +84,6 @@ def _address(target, street: str, postal_code: str, city: str, country: str) -> 
     target.postcode = postal_code
     target.city_name = city
     target.country_id = country
-
-
-def _recipient_address(view: InvoiceView) -> tuple[str, str, str, str]:
-    customer = view.customer
-    if customer.billing_city:
-        return (
-            customer.billing_street,
-            customer.billing_postal_code,
-            customer.billing_city,
-            customer.billing_country or customer.country,
-        )
-    return customer.street, customer.postal_code, customer.city, customer.country
 
 
 def _skonto_terms(view: InvoiceView) -> str:
@@ -147,7 +136,8 @@ def _parties(doc: Document, view: InvoiceView) -> None:
     buyer = agreement.buyer
     buyer.id = customer.customer_no
     buyer.name = invoice.customer_name
-    _address(buyer.address, *_recipient_address(view))
+    billed = billing_address(customer)
+    _address(buyer.address, billed.street, billed.postal_code, billed.city, billed.country)
     if customer.invoice_email:
         buyer.electronic_address.uri_ID = ("EM", customer.invoice_email)
     _tax_registrations(buyer, invoice.customer_vat_id)

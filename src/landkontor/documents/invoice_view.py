@@ -8,11 +8,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landkontor.catalog.models import VatCategory
 from landkontor.common.clock import business_date
 from landkontor.company.models import Company
 from landkontor.company.service import invoicing_company
 from landkontor.documents.vat import TaxTreatment, is_intra_eu, treatment
 from landkontor.partners.models import Customer
+from landkontor.partners.rules import billing_address
 from landkontor.sales.models import Delivery, Invoice, InvoiceKind, SalesOrder
 
 
@@ -50,12 +52,14 @@ class InvoiceView:
             or self.customer.customer_no
         )
 
-    def tax(self, category) -> TaxTreatment:
+    def tax(self, category: VatCategory) -> TaxTreatment:
         return treatment(category, intra_eu=self.intra_eu)
 
     @property
     def recipient(self) -> list[str]:
-        return [self.invoice.customer_name, *self.invoice.customer_address.splitlines()]
+        """Name and address as invoiced; the country only when it is not the company's."""
+        lines = [self.invoice.customer_name, *self.invoice.customer_address.splitlines()]
+        return lines[:-1] if lines[-1] == self.company.country else lines
 
 
 def invoice_view(session: Session, invoice: Invoice) -> InvoiceView:
@@ -72,9 +76,7 @@ def invoice_view(session: Session, invoice: Invoice) -> InvoiceView:
         .where(Delivery.invoice_id == billed.id)
         .order_by(Delivery.delivered_at, Delivery.id)
     ).all()
-    country = invoice.customer_address.splitlines()[-1] if invoice.customer_address else ""
-    if len(country) != 2:
-        country = customer.billing_country or customer.country
+    country = billing_address(customer).country
     return InvoiceView(
         invoice=invoice,
         company=company,

@@ -58,7 +58,7 @@ def _lines(view: InvoiceView) -> list[Flowable]:
             (
                 str(line.line_no),
                 line.item_no,
-                layout.escape(line.description)[:60],
+                line.description[:60],
                 layout.number(line.quantity),
                 line.unit if line.quantity is not None else "",
                 layout.number(line.unit_price, 4),

@@ -16,7 +16,7 @@ shipped with reportlab, embedded in the PDF (PDF/A needs embedded fonts).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -406,9 +406,6 @@ def paragraphs(texts: Sequence[str], style: ParagraphStyle) -> list[Flowable]:
 
 def gap(height_mm: float = 4) -> Spacer:
     return Spacer(1, height_mm * mm)
-
-
-LogoLoader = Callable[[Company], Flowable | None]
 
 
 def logo_flowable(

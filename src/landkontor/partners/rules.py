@@ -118,3 +118,23 @@ def check_payment_terms(
     ):
         return "cash discount days must not exceed the payment days"
     return None
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+def billing_address(partner: Any) -> PostalAddress:
+    """Where invoices go: the billing address when one is set (its city), else the address."""
+    if partner.billing_city:
+        return PostalAddress(
+            partner.billing_street,
+            partner.billing_postal_code,
+            partner.billing_city,
+            partner.billing_country or partner.country,
+        )
+    return PostalAddress(partner.street, partner.postal_code, partner.city, partner.country)

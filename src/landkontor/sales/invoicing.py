@@ -27,7 +27,7 @@ from landkontor.errors import InvalidInput, InvalidState
 from landkontor.numbering.service import next_number
 from landkontor.partners.models import Customer
 from landkontor.partners.pricing import vat_percent
-from landkontor.partners.rules import line_amount, vat_totals
+from landkontor.partners.rules import billing_address, line_amount, vat_totals
 from landkontor.partners.service import effective_terms, get_customer
 from landkontor.sales.errors import AlreadyInvoiced, CreditExceedsInvoice, NothingToInvoice
 from landkontor.sales.models import (
@@ -103,15 +103,9 @@ def _deliveries_to_invoice(
 
 
 def _address(customer: Customer) -> str:
-    """The billing address when the customer has one (its city is set), else the address."""
-    if customer.billing_city:
-        street, postal_code = customer.billing_street, customer.billing_postal_code
-        city, country = customer.billing_city, customer.billing_country or customer.country
-    else:
-        street, postal_code = customer.street, customer.postal_code
-        city, country = customer.city, customer.country
-    city = " ".join(part for part in (postal_code, city) if part)
-    return "\n".join(part for part in (street, city, country) if part)
+    address = billing_address(customer)
+    city = " ".join(part for part in (address.postal_code, address.city) if part)
+    return "\n".join(part for part in (address.street, city, address.country) if part)
 
 
 def _header(customer: Customer, order: SalesOrder, kind: InvoiceKind, actor: str) -> Invoice:

@@ -193,6 +193,7 @@ def test_documents_of_unknown_invoices_are_problems(client, viewer):
     for kind in ("pdf", "xrechnung", "zugferd"):
         assert_problem(client.get(f"/api/v1/invoices/999999/{kind}", headers=viewer), 404)
     assert_problem(client.get("/api/v1/invoices/0/pdf", headers=viewer), 422)
+    assert_problem(client.get("/api/v1/invoices/1/docx", headers=viewer), 404)  # no such format
     assert_problem(client.get("/api/v1/invoices/abc/pdf", headers=viewer), 422)
 
 
