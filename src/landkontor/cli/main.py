@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("db", "app", "group"),
     "user": ("users", "app", "group"),
     "stock": ("stock", "app", "group"),
+    "documents": ("documents", "app", "group"),
     "api": ("server", "api", "command"),
     "up": ("ops", "up", "command"),
     "down": ("ops", "down", "command"),
