@@ -17,13 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+
+from benchmarks.order_to_cash import BENCH_COMPANY
 from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
-from landkontor.company.schemas import CompanyIn
 from landkontor.company.service import get_company, put_company
 from landkontor.db import migrate
 from landkontor.db.session import get_database
@@ -43,23 +47,11 @@ from landkontor.sales.orders import confirm_order, create_order
 from landkontor.sales.schemas import DeliveryCreate, InvoiceCreate, SalesOrderCreate
 from landkontor.settings import get_settings
 
-COMPANY = CompanyIn(
-    legal_name="Landhandel Benchmark GmbH",
-    street="Bahnhofstraße 1",
-    postal_code="29221",
-    city="Celle",
-    vat_id="DE136695976",
-    iban="DE89370400440532013000",
-    bic="COBADEFFXXX",
-    phone="+49 5141 1",
-    email="rechnung@example.org",
-)
-
 
 def setup(db, tag: str, invoices: int, lines: int) -> tuple[int, list[int], int]:
     with db.session() as s:
         if get_company(s) is None or not get_company(s).iban:
-            put_company(s, COMPANY)
+            put_company(s, BENCH_COMPANY)
         wh = create_warehouse(s, WarehouseCreate(code=f"D{tag}", name="Benchmark"))
         hall = create_location(s, LocationCreate(warehouse_id=wh.id, code="HALLE", name="Halle"))
         items = [

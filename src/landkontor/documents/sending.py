@@ -73,8 +73,8 @@ def send_invoice(
 
     Raises NotFound, NoInvoiceAddress, MailNotConfigured, AlreadySent (409).
     """
-    sending = _record_sending(session, invoice_id, resend=resend, settings=settings)
-    sending.requested_by = submitter.username or "system"
+    requested_by = submitter.username or "system"
+    sending = _record_sending(session, invoice_id, resend, requested_by, settings)
     job = submit(
         session, SEND_JOB, {"sending_id": sending.id}, submitter=submitter, settings=settings
     )
@@ -84,7 +84,7 @@ def send_invoice(
 
 
 def _record_sending(
-    session: Session, invoice_id: int, *, resend: bool, settings: Settings
+    session: Session, invoice_id: int, resend: bool, requested_by: str, settings: Settings
 ) -> InvoiceSending:
     invoice = get_invoice(session, invoice_id, lock=True)
     stored_documents(session, invoice)
@@ -114,7 +114,7 @@ def _record_sending(
         invoice_format=customer.invoice_format,
         recipient=customer.invoice_email,
         message_id=make_msgid(idstring=invoice.number, domain=domain),
-        requested_by="",
+        requested_by=requested_by,
     )
     session.add(sending)
     session.flush()
