@@ -138,3 +138,13 @@ def billing_address(partner: Any) -> PostalAddress:
             partner.billing_country or partner.country,
         )
     return PostalAddress(partner.street, partner.postal_code, partner.city, partner.country)
+
+
+def check_invoice_recipient(invoice_format: str, invoice_email: str | None) -> str | None:
+    """Why a partner's invoice settings do not fit together, or None."""
+    if invoice_format == "xrechnung" and not invoice_email:
+        return (
+            "XRechnung is sent by e-mail and names the buyer's electronic address (BT-49): "
+            "set invoice_email"
+        )
+    return None

@@ -226,6 +226,25 @@ def test_an_unknown_invoice_format_is_refused_naming_the_field(trade, shop):
     )
     assert_problem(response, 422, field="invoice_format")
     assert trade.get(f"/customers/{shop['customer']['id']}")["invoice_format"] == "pdf"
+    # an XRechnung goes by e-mail: a format without the address is refused
+    no_mail = trade.call(
+        "POST",
+        "/customers",
+        {"customer_no": "K-OHNE", "name": "Stadt Celle", "invoice_format": "xrechnung"},
+        as_="manager",
+    )
+    assert_problem(no_mail, 422, field="invoice_email")
+    cleared = trade.call(
+        "PATCH",
+        f"/customers/{shop['customer']['id']}",
+        {"invoice_format": "xrechnung", "invoice_email": None},
+        as_="manager",
+    )
+    assert_problem(cleared, 422, field="invoice_email")
+    assert (
+        trade.get(f"/customers/{shop['customer']['id']}")["invoice_email"]
+        == "buchhaltung@hof-meyer.de"
+    )
 
 
 def test_company_data_are_checked_and_only_an_admin_writes_them(client, admin, manager, viewer):
