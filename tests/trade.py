@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
-_numbers = count(1)
+_numbers = count(1)  # generated numbers carry a T: never one a test spells out (K-100)
 
 # A company with everything an invoice and its e-invoice need (IBAN and VAT id are valid).
 COMPANY: dict[str, Any] = {
@@ -60,19 +60,19 @@ class Trade:
         return response.json()
 
     def supplier(self, **fields: Any) -> dict[str, Any]:
-        body = {"supplier_no": f"L-{next(_numbers)}", "name": "Agrarhandel Nord eG"}
+        body = {"supplier_no": f"L-T{next(_numbers)}", "name": "Agrarhandel Nord eG"}
         return self.post("/suppliers", {**body, **fields}, as_="manager")
 
     def group(self, **fields: Any) -> dict[str, Any]:
-        body = {"code": f"G-{next(_numbers)}", "name": "Landwirte"}
+        body = {"code": f"G-T{next(_numbers)}", "name": "Landwirte"}
         return self.post("/customer-groups", {**body, **fields}, as_="manager")
 
     def customer(self, **fields: Any) -> dict[str, Any]:
-        body = {"customer_no": f"K-{next(_numbers)}", "name": "Hof Meyer", "city": "Celle"}
+        body = {"customer_no": f"K-T{next(_numbers)}", "name": "Hof Meyer", "city": "Celle"}
         return self.post("/customers", {**body, **fields}, as_="manager")
 
     def price_list(self, *prices: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        body = {"code": f"PL-{next(_numbers)}", "name": "Preisliste", "prices": list(prices)}
+        body = {"code": f"PL-T{next(_numbers)}", "name": "Preisliste", "prices": list(prices)}
         return self.post("/price-lists", {**body, **fields}, as_="manager")
 
     # --- purchasing ----------------------------------------------------------------------

@@ -21,7 +21,11 @@ router = APIRouter(prefix="/company", tags=["company"])
 def _out(company: Company) -> CompanyOut:
     return CompanyOut.model_validate(
         {
-            **{c.key: getattr(company, c.key) for c in Company.__table__.columns},
+            **{
+                c.key: getattr(company, c.key)
+                for c in Company.__table__.columns
+                if c.key != "logo"  # served by GET /company/logo
+            },
             "booking_accounts": booking_accounts(
                 company.chart_of_accounts.value, company.account_overrides
             ),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -126,7 +126,6 @@ class Letter:
     info: Sequence[tuple[str, str]]  # the information block: label, value
     carry_label: str = "Übertrag"
     logo: Flowable | None = None
-    pages: list[int] = field(default_factory=list)
 
 
 class CarryMark(Flowable):
@@ -259,7 +258,6 @@ class LetterDocument(BaseDocTemplate):
     def __init__(self, buffer: io.BytesIO, letter: Letter) -> None:
         self.letter = letter
         self.carry: Decimal | None = None
-        self.carry_on_page: Decimal | None = None
         super().__init__(
             buffer,
             pagesize=A4,
