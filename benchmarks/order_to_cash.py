@@ -25,6 +25,8 @@ from sqlalchemy import select
 from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
 from landkontor.common.clock import business_today
+from landkontor.company.schemas import CompanyIn
+from landkontor.company.service import get_company, put_company
 from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.inventory.locations import create_location, create_warehouse
@@ -52,9 +54,23 @@ from landkontor.settings import get_settings
 BATCHES = 20
 
 
+BENCH_COMPANY = CompanyIn(
+    legal_name="Landhandel Benchmark GmbH",
+    street="Bahnhofstraße 1",
+    postal_code="29221",
+    city="Celle",
+    vat_id="DE136695976",
+    iban="DE89370400440532013000",
+    phone="+49 5141 1",
+    email="rechnung@example.org",
+)
+
+
 def setup(db, tag, orders):
     """A warehouse with a batch-managed feed (received in batches) and a customer."""
     with db.session() as s:
+        if get_company(s) is None:  # invoices need the company's legally required data
+            put_company(s, BENCH_COMPANY)
         wh = create_warehouse(s, WarehouseCreate(code=f"O{tag}", name="Benchmark"))
         loc = create_location(s, LocationCreate(warehouse_id=wh.id, code="HALLE", name="Halle"))
         feed = create_item(

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from landkontor.db.session import Database, get_database, reset_databases
 from landkontor.settings import Settings, get_settings
 
-pytest_plugins = ["tests.jobs_support", "tests.web_support"]
+pytest_plugins = ["tests.jobs_support", "tests.web_support", "tests.documents_fixtures"]
 
 TEST_DATABASE_URL = os.environ.get("LANDKONTOR_TEST_DATABASE_URL", "")
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -237,7 +237,10 @@ def stock(client, manager):
 
 
 @pytest.fixture
-def trade(client, manager, clerk):
+def trade(client, manager, clerk, admin):
+    """Builders of trade documents; the company master data invoices need are entered."""
     from tests.trade import Trade
 
-    return Trade(client, manager=manager, clerk=clerk)
+    trade = Trade(client, manager=manager, clerk=clerk)
+    trade.enter_company(admin)
+    return trade

@@ -5,7 +5,29 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
-_numbers = count(1)
+_numbers = count(1)  # generated numbers carry a T: never one a test spells out (K-100)
+
+# A company with everything an invoice and its e-invoice need (IBAN and VAT id are valid).
+COMPANY: dict[str, Any] = {
+    "legal_name": "Landhandel Heide GmbH",
+    "street": "Bahnhofstraße 12",
+    "postal_code": "29221",
+    "city": "Celle",
+    "country": "DE",
+    "vat_id": "DE136695976",
+    "tax_number": "17/123/45678",
+    "register_court": "Amtsgericht Lüneburg",
+    "register_number": "HRB 123456",
+    "managing_directors": "Anna Schulte, Bernd Krüger",
+    "bank_name": "Sparkasse Celle",
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "phone": "+49 5141 12345",
+    "email": "rechnung@landhandel-heide.de",
+    "website": "https://landhandel-heide.de",
+    "datev_consultant_number": 1234567,
+    "datev_client_number": 42,
+}
 
 
 class Trade:
@@ -32,20 +54,25 @@ class Trade:
         return response.json()
 
     # --- master data ---------------------------------------------------------------------
+    def enter_company(self, admin: dict[str, str], **fields: Any) -> dict[str, Any]:
+        response = self.client.put("/api/v1/company", json={**COMPANY, **fields}, headers=admin)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def supplier(self, **fields: Any) -> dict[str, Any]:
-        body = {"supplier_no": f"L-{next(_numbers)}", "name": "Agrarhandel Nord eG"}
+        body = {"supplier_no": f"L-T{next(_numbers)}", "name": "Agrarhandel Nord eG"}
         return self.post("/suppliers", {**body, **fields}, as_="manager")
 
     def group(self, **fields: Any) -> dict[str, Any]:
-        body = {"code": f"G-{next(_numbers)}", "name": "Landwirte"}
+        body = {"code": f"G-T{next(_numbers)}", "name": "Landwirte"}
         return self.post("/customer-groups", {**body, **fields}, as_="manager")
 
     def customer(self, **fields: Any) -> dict[str, Any]:
-        body = {"customer_no": f"K-{next(_numbers)}", "name": "Hof Meyer", "city": "Celle"}
+        body = {"customer_no": f"K-T{next(_numbers)}", "name": "Hof Meyer", "city": "Celle"}
         return self.post("/customers", {**body, **fields}, as_="manager")
 
     def price_list(self, *prices: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        body = {"code": f"PL-{next(_numbers)}", "name": "Preisliste", "prices": list(prices)}
+        body = {"code": f"PL-T{next(_numbers)}", "name": "Preisliste", "prices": list(prices)}
         return self.post("/price-lists", {**body, **fields}, as_="manager")
 
     # --- purchasing ----------------------------------------------------------------------

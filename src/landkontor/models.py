@@ -2,6 +2,8 @@
 
 from landkontor.auth import models as auth_models
 from landkontor.catalog import models as catalog_models
+from landkontor.company import models as company_models
+from landkontor.documents import models as documents_models
 from landkontor.grain import models as grain_models
 from landkontor.inventory import models as inventory_models
 from landkontor.jobs import models as jobs_models
@@ -14,6 +16,8 @@ from landkontor.sales import models as sales_models
 __all__ = [
     "auth_models",
     "catalog_models",
+    "company_models",
+    "documents_models",
     "grain_models",
     "inventory_models",
     "jobs_models",

@@ -255,6 +255,10 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="SMTP login (empty: no login).")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
+    # --- business documents ------------------------------------------------------
+    company_logo_max_bytes: int = Field(
+        524288, ge=1024, le=10485760, description="Largest company logo accepted (PNG or SVG)."
+    )
     # --- jobs (Celery workers on Redis) -------------------------------------------
     broker_url: str = Field(
         "redis://127.0.0.1:6379/0",

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends
 from landkontor.auth import api as auth_api
 from landkontor.auth.deps import current_user, writes_need_clerk
 from landkontor.catalog import api as catalog_api
+from landkontor.company import api as company_api
+from landkontor.documents import api as documents_api
 from landkontor.grain import api as grain_api
 from landkontor.inventory import api as inventory_api
 from landkontor.inventory import stock_api
@@ -37,6 +39,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     production_api.trace_router,
     jobs_api.router,
     *jobs_api.SHORTCUT_ROUTERS,
+    company_api.router,
     partners_api.groups_router,
     partners_api.customers_router,
     partners_api.suppliers_router,
@@ -47,6 +50,10 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     sales_api.deliveries_router,
     sales_api.invoices_router,
     sales_api.credit_router,
+    documents_api.invoices_router,
+    documents_api.deliveries_router,
+    documents_api.purchase_orders_router,
+    documents_api.production_orders_router,
     purchasing_api.orders_router,
     purchasing_api.receipts_router,
     grain_api.router,

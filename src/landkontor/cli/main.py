@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "user": ("users", "app", "group"),
     "stock": ("stock", "app", "group"),
     "grain": ("grain", "app", "group"),
+    "documents": ("documents", "app", "group"),
     "api": ("server", "api", "command"),
     "up": ("ops", "up", "command"),
     "down": ("ops", "down", "command"),

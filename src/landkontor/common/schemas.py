@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class InputModel(BaseModel):
@@ -27,3 +27,17 @@ AnyDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
 PercentDecimal = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def reject_nul(value: str) -> str:
+    """Text with a NUL character is refused (PostgreSQL cannot store it)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def text_field(max_length: int, *, min_length: int = 0) -> Any:
+    """A string type of at most ``max_length`` characters (its column's length), NUL refused."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), AfterValidator(reject_nul)
+    ]

@@ -77,7 +77,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum: type[StrEnum], name: str) -> Enum:
-    """The column type of a status or kind: its values as VARCHAR(20) (no database enum type,
-    so adding a value needs no migration of a type), checked on the way in."""
-    return Enum(enum, name=name, native_enum=False, length=20, validate_strings=True)
+def enum_column(enum: type[StrEnum], name: str, *, length: int = 20) -> Enum:
+    """The column type of a status or kind: its values as VARCHAR(``length``) (no database
+    enum type, so adding a value needs no migration of a type), checked on the way in."""
+    return Enum(enum, name=name, native_enum=False, length=length, validate_strings=True)

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -31,11 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from landkontor.db.base import Base, IdMixin
-from landkontor.db.types import JSONType, Money, Percent, Quantity, UTCDateTime, utcnow
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+from landkontor.db.types import (
+    JSONType,
+    Money,
+    Percent,
+    Quantity,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class VatRegime(StrEnum):
@@ -96,7 +99,7 @@ class Farmer(Base):
     __tablename__ = "grain_farmers"
 
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
-    vat_regime: Mapped[VatRegime] = mapped_column(_enum(VatRegime, "grain_vat_regime"))
+    vat_regime: Mapped[VatRegime] = mapped_column(enum_column(VatRegime, "grain_vat_regime"))
 
 
 class FlatRateVat(IdMixin, Base):
@@ -126,7 +129,7 @@ class QualityTerms(IdMixin, Base):
     cleaning_cost_per_t_point: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     reject_moisture_above: Mapped[Decimal | None] = mapped_column(Percent())
     reject_foreign_matter_above: Mapped[Decimal | None] = mapped_column(Percent())
-    reject_action: Mapped[RejectAction] = mapped_column(_enum(RejectAction, "grain_reject"))
+    reject_action: Mapped[RejectAction] = mapped_column(enum_column(RejectAction, "grain_reject"))
     feed_grade_discount_per_t: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     # Quality classes, best first: [{code, name, min_protein, min_falling_number,
     # min_hectolitre_weight, max_broken_grain, premium_per_t}] (validated by the schema).
@@ -169,7 +172,7 @@ class Ticket(IdMixin, Base):
     vehicle_plate: Mapped[str] = mapped_column(String(20), nullable=False)
     driver: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "grain_ticket_status"))
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, "grain_ticket_status"))
     # A correction ticket shares the weighings of the ticket it corrects unless re-weighed.
     gross_weighing_id: Mapped[int | None] = mapped_column(ForeignKey("grain_weighings.id"))
     tare_weighing_id: Mapped[int | None] = mapped_column(ForeignKey("grain_weighings.id"))
@@ -212,7 +215,7 @@ class Weighing(IdMixin, Base):
 
     weighbridge_id: Mapped[int] = mapped_column(ForeignKey("grain_weighbridges.id"), nullable=False)
     record_no: Mapped[str] = mapped_column(String(64), nullable=False)
-    kind: Mapped[WeighingKind] = mapped_column(_enum(WeighingKind, "grain_weighing_kind"))
+    kind: Mapped[WeighingKind] = mapped_column(enum_column(WeighingKind, "grain_weighing_kind"))
     weight_kg: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     weighed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     manual: Mapped[bool] = mapped_column(Boolean, nullable=False)
@@ -291,11 +294,11 @@ class Contract(IdMixin, Base):
     tolerance_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     delivery_from: Mapped[date] = mapped_column(Date, nullable=False)
     delivery_to: Mapped[date] = mapped_column(Date, nullable=False)
-    pricing: Mapped[ContractPricing] = mapped_column(_enum(ContractPricing, "grain_pricing"))
+    pricing: Mapped[ContractPricing] = mapped_column(enum_column(ContractPricing, "grain_pricing"))
     price_per_t: Mapped[Decimal | None] = mapped_column(Money())
     quality_note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     status: Mapped[ContractStatus] = mapped_column(
-        _enum(ContractStatus, "grain_contract_status"), nullable=False
+        enum_column(ContractStatus, "grain_contract_status"), nullable=False
     )
     created_by: Mapped[str] = mapped_column(String(150), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -346,7 +349,7 @@ class Settlement(IdMixin, Base):
     settlement_no: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), nullable=False)
     settled_on: Mapped[date] = mapped_column(Date, nullable=False)
-    vat_regime: Mapped[VatRegime] = mapped_column(_enum(VatRegime, "grain_vat_regime"))
+    vat_regime: Mapped[VatRegime] = mapped_column(enum_column(VatRegime, "grain_vat_regime"))
     vat_percent: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     net_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     vat_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
@@ -367,7 +370,9 @@ class SettlementLine(IdMixin, Base):
     line_no: Mapped[int] = mapped_column(Integer, nullable=False)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("grain_tickets.id"), nullable=False)
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("grain_contracts.id"))
-    kind: Mapped[SettlementLineKind] = mapped_column(_enum(SettlementLineKind, "grain_line_kind"))
+    kind: Mapped[SettlementLineKind] = mapped_column(
+        enum_column(SettlementLineKind, "grain_line_kind")
+    )
     description: Mapped[str] = mapped_column(String(200), nullable=False)
     quantity_kg: Mapped[Decimal] = mapped_column(Quantity(), nullable=False)
     price_per_t: Mapped[Decimal] = mapped_column(Money(), nullable=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import smtplib
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 
 from landkontor import __version__
+from landkontor.common.mail import smtp_connection
 from landkontor.settings import Settings
 
 log = logging.getLogger("landkontor.ops.events")
@@ -86,14 +86,7 @@ def send_email(settings: Settings, event: Event) -> None:
     message["From"] = settings.notify_email_from
     message["To"] = ", ".join(settings.notify_email_to)
     message.set_content(event.text())
-    with smtplib.SMTP(
-        settings.smtp_host, settings.smtp_port, timeout=settings.notify_timeout
-    ) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-            smtp.login(settings.smtp_user, password)
+    with smtp_connection(settings, timeout=settings.notify_timeout) as smtp:
         smtp.send_message(message)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -55,6 +56,32 @@ class AddressMixin:
     postal_code: Mapped[str] = mapped_column(String(20), default="", nullable=False)
     city: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     country: Mapped[str] = mapped_column(String(2), default="DE", nullable=False)
+
+
+class InvoiceFormat(StrEnum):
+    """How a partner wants its invoices: a PDF, a PDF/A-3 with ZUGFeRD XML, or XRechnung XML."""
+
+    pdf = "pdf"
+    zugferd = "zugferd"
+    xrechnung = "xrechnung"
+
+
+class InvoiceRecipientMixin:
+    """Where and how invoices go: a billing address if it differs (used when its city is
+    set), an e-mail address for invoices, the buyer reference (Leitweg-ID of public
+    bodies) and the preferred format."""
+
+    billing_street: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    billing_postal_code: Mapped[str] = mapped_column(String(20), default="", nullable=False)
+    billing_city: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    billing_country: Mapped[str | None] = mapped_column(String(2))
+    invoice_email: Mapped[str | None] = mapped_column(String(254))
+    buyer_reference: Mapped[str | None] = mapped_column(String(100))
+    invoice_format: Mapped[InvoiceFormat] = mapped_column(
+        enum_column(InvoiceFormat, "invoice_format", length=10),
+        default=InvoiceFormat.pdf,
+        nullable=False,
+    )
 
 
 class PriceList(IdMixin, TimestampMixin, Base):
@@ -110,7 +137,9 @@ class CustomerGroup(IdMixin, TimestampMixin, PaymentTermsMixin, Base):
     credit_limit: Mapped[Decimal | None] = mapped_column(Money())
 
 
-class Customer(IdMixin, TimestampMixin, PaymentTermsMixin, AddressMixin, Base):
+class Customer(
+    IdMixin, TimestampMixin, PaymentTermsMixin, AddressMixin, InvoiceRecipientMixin, Base
+):
     """A customer (Kunde). Unset terms, discount, price list and limit come from its group."""
 
     __tablename__ = "customers"
@@ -132,9 +161,13 @@ class Customer(IdMixin, TimestampMixin, PaymentTermsMixin, AddressMixin, Base):
     credit_limit: Mapped[Decimal | None] = mapped_column(Money())
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     blocked_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # DATEV debtor (personal) account; none: the company's collective debtor account
+    debtor_account: Mapped[int | None] = mapped_column(Integer)
 
 
-class Supplier(IdMixin, TimestampMixin, PaymentTermsMixin, AddressMixin, Base):
+class Supplier(
+    IdMixin, TimestampMixin, PaymentTermsMixin, AddressMixin, InvoiceRecipientMixin, Base
+):
     """A supplier (Lieferant)."""
 
     __tablename__ = "suppliers"

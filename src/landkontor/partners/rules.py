@@ -108,3 +108,33 @@ def check_payment_terms(
     ):
         return "cash discount days must not exceed the payment days"
     return None
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+def billing_address(partner: Any) -> PostalAddress:
+    """Where invoices go: the billing address when one is set (its city), else the address."""
+    if partner.billing_city:
+        return PostalAddress(
+            partner.billing_street,
+            partner.billing_postal_code,
+            partner.billing_city,
+            partner.billing_country or partner.country,
+        )
+    return PostalAddress(partner.street, partner.postal_code, partner.city, partner.country)
+
+
+def check_invoice_recipient(invoice_format: str, invoice_email: str | None) -> str | None:
+    """Why a partner's invoice settings do not fit together, or None."""
+    if invoice_format == "xrechnung" and not invoice_email:
+        return (
+            "XRechnung is sent by e-mail and names the buyer's electronic address (BT-49): "
+            "set invoice_email"
+        )
+    return None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, EmailStr, Field, model_validator
 
 from landkontor.catalog.models import VatCategory
 from landkontor.catalog.schemas import Price
@@ -17,7 +17,9 @@ from landkontor.common.schemas import (
     NonNegativeDecimal,
     OutputModel,
     PercentDecimal,
+    reject_nul,
 )
+from landkontor.partners.models import InvoiceFormat
 from landkontor.partners.rules import check_payment_terms
 from landkontor.partners.vat_ids import normalize_vat_id
 
@@ -94,7 +96,24 @@ class CustomerGroupOut(PaymentTermsOut):
 
 
 # --- customers and suppliers -------------------------------------------------------------
-class PartnerCreate(PaymentTermsIn, AddressIn):
+InvoiceEmail = Annotated[EmailStr, Field(max_length=254)]
+BuyerReference = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(reject_nul)]
+DebtorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV debtor account.")]
+
+
+class InvoiceRecipientIn(InputModel):
+    billing_street: str = Field("", max_length=200, description="Billing address if different.")
+    billing_postal_code: str = Field("", max_length=20)
+    billing_city: str = Field("", max_length=100, description="Set: the billing address is used.")
+    billing_country: Country | None = None
+    invoice_email: InvoiceEmail | None = Field(None, description="Where invoices are e-mailed.")
+    buyer_reference: BuyerReference | None = Field(
+        None, description="Buyer reference, the Leitweg-ID of public bodies (XRechnung BT-10)."
+    )
+    invoice_format: InvoiceFormat = Field(InvoiceFormat.pdf, description="pdf, zugferd, xrechnung")
+
+
+class PartnerCreate(PaymentTermsIn, AddressIn, InvoiceRecipientIn):
     name: Name
     vat_id: VatId | None = Field(None, description="USt-IdNr., checked (format, check digit).")
     blocked: bool = False
@@ -112,6 +131,13 @@ class PartnerUpdate(PaymentTermsUpdate):
     vat_id: VatId | None = None
     blocked: bool | None = None
     blocked_reason: str | None = Field(None, max_length=500)
+    billing_street: str | None = Field(None, max_length=200)
+    billing_postal_code: str | None = Field(None, max_length=20)
+    billing_city: str | None = Field(None, max_length=100)
+    billing_country: Country | None = None
+    invoice_email: InvoiceEmail | None = None
+    buyer_reference: BuyerReference | None = None
+    invoice_format: InvoiceFormat | None = None
 
 
 class CustomerCreate(PartnerCreate):
@@ -120,6 +146,7 @@ class CustomerCreate(PartnerCreate):
     price_list_id: int | None = None
     discount_percent: Discount | None = None
     credit_limit: Amount | None = Field(None, description="EUR; empty: the group's.")
+    debtor_account: DebtorAccount | None = None
 
 
 class CustomerUpdate(PartnerUpdate):
@@ -127,6 +154,7 @@ class CustomerUpdate(PartnerUpdate):
     price_list_id: int | None = None
     discount_percent: Discount | None = None
     credit_limit: Amount | None = None
+    debtor_account: DebtorAccount | None = None
 
 
 class EffectiveTermsOut(OutputModel):
@@ -153,6 +181,13 @@ class PartnerOut(PaymentTermsOut):
     vat_id: str | None
     blocked: bool
     blocked_reason: str
+    billing_street: str
+    billing_postal_code: str
+    billing_city: str
+    billing_country: str | None
+    invoice_email: str | None
+    buyer_reference: str | None
+    invoice_format: InvoiceFormat
     created_at: datetime
 
 
@@ -162,6 +197,7 @@ class CustomerOut(PartnerOut):
     price_list_id: int | None
     discount_percent: Decimal | None
     credit_limit: Decimal | None
+    debtor_account: int | None
     effective: EffectiveTermsOut | None = None
 
 

@@ -20,7 +20,7 @@ from landkontor.db.session import settings_of, use_case
 from landkontor.errors import AlreadyExists, InvalidInput
 from landkontor.partners.errors import CustomerBlocked, SupplierBlocked
 from landkontor.partners.models import Customer, CustomerGroup, PriceList, Supplier
-from landkontor.partners.rules import check_payment_terms
+from landkontor.partners.rules import check_invoice_recipient, check_payment_terms
 from landkontor.partners.schemas import (
     CustomerCreate,
     CustomerGroupCreate,
@@ -33,7 +33,11 @@ from landkontor.partners.schemas import (
 MAX_GROUP_DEPTH = 20
 ZERO = Decimal(0)
 # Fields a PATCH may not empty (the rest: None clears it, so it is inherited again).
-_REQUIRED = frozenset({"name", "street", "postal_code", "city", "country", "blocked"})
+_REQUIRED = frozenset(
+    {"name", "street", "postal_code", "city", "country", "blocked", "invoice_format"}
+)
+# Text fields a null empties.
+_EMPTIED = frozenset({"blocked_reason", "billing_street", "billing_postal_code", "billing_city"})
 
 
 def _apply(obj: Any, data: BaseModel) -> None:
@@ -41,7 +45,7 @@ def _apply(obj: Any, data: BaseModel) -> None:
         value = getattr(data, name)
         if value is None and name in _REQUIRED:
             raise InvalidInput(f"{name} cannot be empty", field=name)
-        if name == "blocked_reason" and value is None:
+        if name in _EMPTIED and value is None:
             value = ""
         setattr(obj, name, value)
     problem = check_payment_terms(
@@ -49,6 +53,14 @@ def _apply(obj: Any, data: BaseModel) -> None:
     )
     if problem:
         raise InvalidInput(problem, field="cash_discount_days")
+    if hasattr(obj, "invoice_format"):
+        _check_recipient(obj)
+
+
+def _check_recipient(partner: Customer | Supplier) -> None:
+    problem = check_invoice_recipient(partner.invoice_format, partner.invoice_email)
+    if problem:
+        raise InvalidInput(problem, field="invoice_email")
 
 
 def _check_price_list(session: Session, price_list_id: int | None) -> None:
@@ -164,6 +176,7 @@ def create_customer(session: Session, data: CustomerCreate) -> Customer:
         get_group(session, data.group_id, field="group_id")
     _check_price_list(session, data.price_list_id)
     customer = Customer(**data.model_dump())
+    _check_recipient(customer)
     session.add(customer)
     session.flush()
     return customer
@@ -261,6 +274,7 @@ def create_supplier(session: Session, data: SupplierCreate) -> Supplier:
     if session.scalar(select(Supplier.id).where(Supplier.supplier_no == data.supplier_no)):
         raise AlreadyExists(f"supplier {data.supplier_no} already exists", field="supplier_no")
     supplier = Supplier(**data.model_dump())
+    _check_recipient(supplier)
     session.add(supplier)
     session.flush()
     return supplier

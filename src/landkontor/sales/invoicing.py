@@ -21,12 +21,13 @@ from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.company.service import invoicing_company
 from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.numbering.service import next_number
 from landkontor.partners.models import Customer
 from landkontor.partners.pricing import vat_percent
-from landkontor.partners.rules import line_amount, vat_totals
+from landkontor.partners.rules import billing_address, line_amount, vat_totals
 from landkontor.partners.service import effective_terms, get_customer
 from landkontor.sales.errors import AlreadyInvoiced, CreditExceedsInvoice, NothingToInvoice
 from landkontor.sales.models import (
@@ -102,8 +103,9 @@ def _deliveries_to_invoice(
 
 
 def _address(customer: Customer) -> str:
-    city = " ".join(part for part in (customer.postal_code, customer.city) if part)
-    return "\n".join(part for part in (customer.street, city, customer.country) if part)
+    address = billing_address(customer)
+    city = " ".join(part for part in (address.postal_code, address.city) if part)
+    return "\n".join(part for part in (address.street, city, address.country) if part)
 
 
 def _header(
@@ -147,13 +149,24 @@ def _finish(session: Session, document: Invoice, lines: list[InvoiceLine], serie
     session.refresh(document)
 
 
+def _store_documents(session: Session, document: Invoice) -> None:
+    """Render the PDF and e-invoice once, in this transaction (see documents/__init__.py
+    for why this is the one call from sales up into documents, made at call time)."""
+    from landkontor.documents.issue import store_documents
+
+    store_documents(session, document)
+
+
 @use_case
 def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor: str) -> Invoice:
     """Invoice the delivered, not yet invoiced goods of an order (or the given deliveries).
 
-    Raises InvalidState (order not delivered), NothingToInvoice, AlreadyInvoiced (409),
-    InvalidInput (422, a delivery of another order).
+    Raises CompanyDataMissing (409, the company lacks what an invoice must carry),
+    InvalidState (order not delivered), NothingToInvoice, AlreadyInvoiced (409),
+    InvalidInput (422, a delivery of another order), DocumentInvalid (422, the e-invoice
+    does not pass its schema).
     """
+    invoicing_company(session)
     order = get_order(session, order_id, lock=True)
     if order.status == SalesOrderStatus.invoiced:
         raise NothingToInvoice(f"order {order.order_no} is invoiced completely")
@@ -205,6 +218,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         delivery.invoice_id = invoice.id
     refresh_status(order)
     session.flush()
+    _store_documents(session, invoice)
     return invoice
 
 
@@ -300,6 +314,7 @@ def credit_invoice(
     Raises InvalidState (not an invoice), CreditExceedsInvoice (409), InvalidInput (422).
     Credit notes do not move stock: returned goods are received separately.
     """
+    invoicing_company(session)
     invoice = get_invoice(session, invoice_id, lock=True)  # one credit note at a time
     if invoice.kind != InvoiceKind.invoice:
         raise InvalidState(f"{invoice.number} is a credit note; credit the invoice itself")
@@ -313,6 +328,7 @@ def credit_invoice(
     note.credits_invoice_id = invoice.id
     note.reason = data.reason
     _finish(session, note, lines, CREDIT_NOTE_SERIES)
+    _store_documents(session, note)
     return note
 
 

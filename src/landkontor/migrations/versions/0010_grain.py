@@ -6,7 +6,7 @@ weighings and net weight cannot change once set, a settled ticket not at all, an
 are never deleted.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 06:30:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import landkontor.db.types
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
