@@ -167,7 +167,8 @@ def _check_batch(session: Session, item: Item, batch_id: int, field: str) -> Non
 
 def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list[_Pick]:
     """Where each request's quantity comes from: FEFO within what the request allows."""
-    taken: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+    # Per item, location and batch: two items without batches may lie in one location.
+    taken: dict[tuple[int, int, int | None], Decimal] = defaultdict(Decimal)
     stock: dict[int, list[Any]] = {}
     picks: list[_Pick] = []
     for request in requests:
@@ -182,7 +183,7 @@ def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list
                 continue
             if request.batch_id not in (None, row.batch_id):
                 continue
-            key = (row.location_id, row.batch_id)
+            key = (item_id, row.location_id, row.batch_id)
             take = min(remaining, row.quantity - taken[key])
             if take <= 0:
                 continue
