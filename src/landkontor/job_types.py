@@ -5,6 +5,7 @@ adds its ``jobs`` module here.
 """
 
 from landkontor.catalog import jobs as catalog_jobs
+from landkontor.demo import jobs as demo_jobs
 from landkontor.inventory import jobs as inventory_jobs
 from landkontor.jobs import builtin as builtin_jobs
 from landkontor.partners import jobs as partners_jobs
@@ -14,6 +15,7 @@ from landkontor.purchasing import jobs as purchasing_jobs
 __all__ = [
     "builtin_jobs",
     "catalog_jobs",
+    "demo_jobs",
     "inventory_jobs",
     "partners_jobs",
     "production_jobs",

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("db", "app", "group"),
     "user": ("users", "app", "group"),
     "stock": ("stock", "app", "group"),
+    "demo": ("demo", "demo", "command"),
     "api": ("server", "api", "command"),
     "up": ("ops", "up", "command"),
     "down": ("ops", "down", "command"),
