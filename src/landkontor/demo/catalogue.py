@@ -164,6 +164,11 @@ def _mineral_feed() -> list[ItemSpec]:
         ("30016", "Weidemineral Magnesium 12 %", "1.12", False),
         ("30017", "Leckmasse Rind (Eimer 20 kg)", "1.64", False),
         ("30018", "Hefe-Ergänzer Milchvieh", "2.36", False),
+        ("30019", "Bierhefe getrocknet", "1.96", False),
+        ("30020", "Propylenglykol-Pellets Ketoseprophylaxe", "2.48", False),
+        ("30021", "Pansenpuffer Natriumbicarbonat", "0.72", False),
+        ("30022", "Ziegenmineral mit Kupfer", "1.34", False),
+        ("30023", "Wildmineral Leckstein", "1.12", False),
     ]
     return [
         ItemSpec(
@@ -229,7 +234,7 @@ def _compound_feed() -> list[ItemSpec]:
             sale_unit="SACK25" if species in ("horse", "poultry") else "dt",
             sale_factor=D("0.25") if species in ("horse", "poultry") else D(1),
             sale_range=(8, 80) if species in ("horse", "poultry") else (10, 120),
-            shelf_life_days=180,
+            shelf_life_days=365,  # pelleted feed; a year so that the whole demo year sells
             packs=(
                 Pack("SACK25", "Sack 25 kg", D("0.25")),
                 Pack("BB600", "Big Bag 600 kg", D(6)),
@@ -428,6 +433,16 @@ def _crop_protection() -> list[ItemSpec]:
         ("Mehltau-Ex", "Fungizid", "Cyflufenamid", "l", "81.60", False),
         ("Ährenschutz Top", "Fungizid", "Prothioconazol + Spiroxamin", "l", "49.80", False),
         ("Blattlaus-frei SC", "Insektizid", "Flonicamid", "kg", "138.00", False),
+        ("Gräserstopp Raps", "Herbizid", "Propaquizafop 100 g/l", "l", "29.80", False),
+        ("Ackerfuchs Extra", "Herbizid", "Pinoxaden 50 g/l", "l", "41.30", False),
+        ("Kamillex", "Herbizid", "Halauxifen + Florasulam", "kg", "212.00", False),
+        ("Netzflecken-Stopp", "Fungizid", "Bixafen + Prothioconazol", "l", "57.40", False),
+        ("Sklerotinia-Schutz", "Fungizid", "Boscalid 500 g/kg", "kg", "92.60", False),
+        ("Kartoffelkäfer-Ex", "Insektizid", "Chlorantraniliprol", "l", "164.00", False),
+        ("Rapserdfloh-Stopp", "Insektizid", "Cypermethrin 500 g/l", "l", "36.20", False),
+        ("Maiszünsler-Schutz", "Insektizid", "Bacillus thuringiensis", "kg", "48.90", False),
+        ("Wurzelfest", "Wachstumsregler", "Mepiquatchlorid + Prohexadion", "l", "22.40", False),
+        ("Sikkation Plus", "Herbizid", "Pyraflufen-ethyl 26,5 g/l", "l", "79.50", False),
     ]
     specs = []
     for index, (name, kind, active, unit, cost, core) in enumerate(rows):
@@ -476,6 +491,16 @@ def _supplies() -> list[ItemSpec]:
         ("Kälberdecke Gr. M", "42.00"),
         ("AdBlue 10 l Kanister", "12.90"),
         ("Arbeitshandschuhe Nitril (12 Paar)", "18.60"),
+        ("Kälbertränkeeimer mit Sauger", "16.80"),
+        ("Mineralleckschale", "21.50"),
+        ("Heunetz engmaschig", "27.90"),
+        ("Stallbesen Kokos", "19.40"),
+        ("Melkfett 1 kg Dose", "11.60"),
+        ("Ohrmarkenzange", "38.00"),
+        ("Viehmarkierungsspray blau", "7.90"),
+        ("Hydraulikschlauch 1/2 Zoll, 2 m", "34.50"),
+        ("Kettenöl biologisch 5 l", "29.00"),
+        ("Siloplane Randstreifen 2 x 50 m", "74.00"),
     ]
     return [
         ItemSpec(

@@ -56,7 +56,7 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", 3, 8, 6, 1, 14, 3, 3),
-    "full": Scale("full", None, 52, 12, 2, 110, 12, 10),
+    "full": Scale("full", None, 52, 10, 2, 110, 12, 10),
 }
 
 
