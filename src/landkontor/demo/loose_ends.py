@@ -48,6 +48,7 @@ def tie_up(year: Year) -> None:
     block_batches(year)
     recall_soybean_meal(year)
     short_dated_goods(year)
+    orders_taken_today(year)
     credit_and_cancel(year)
     draft_purchase_orders(year)
     stocktake_with_difference(year)
@@ -145,6 +146,17 @@ def short_dated_goods(year: Year) -> None:
     year.counts["batches_expired"] += sum(1 for _, offset in lines if offset < 0)
 
 
+def orders_taken_today(year: Year) -> None:
+    """Two orders a clerk took on the phone this morning: drafts, not yet confirmed."""
+    farmers = [c for c in year.world.customers if c.segment in ("dairy", "pigs")]
+    site = catalogue.SITES[0].code
+    for customer in farmers[:2]:
+        lines = year.order_lines(site, customer, year.today)
+        if lines:
+            order = year.create_sales_order(site, customer, lines, year.today)
+            year.drafts.append(order.id)
+
+
 def credit_and_cancel(year: Year) -> None:
     """A price reduction on one open invoice (damaged bags) and one draft the customer
     called off."""
@@ -169,7 +181,29 @@ def credit_and_cancel(year: Year) -> None:
 
 
 def draft_purchase_orders(year: Year) -> None:
-    """The buyer's drafts for two of the items that run short, not yet sent."""
+    """The buyer's drafts for two of the items that run short, not yet sent, and this
+    morning's order of feed wheat for the mill, on its way."""
+    wheat = year.world.specs["10004"]
+    order = purchasing.create_order(
+        year.session,
+        PurchaseOrderCreate(
+            supplier_id=year.world.suppliers[wheat.supplier_kind][0],
+            order_date=year.today,
+            expected_date=year.today + timedelta(days=3),
+            note="Futterweizen für das Mischfutterwerk",
+            lines=[
+                PurchaseOrderLineIn(
+                    item_id=year.world.items[wheat.item_no],
+                    quantity=wheat.lot,
+                    unit=wheat.unit,
+                    unit_price=wheat.cost,
+                )
+            ],
+        ),
+        actor=year.actor,
+    )
+    purchasing.place_order(year.session, order.id)
+    year.counts["purchase_orders"] += 1
     for item_no in sorted(year.scarce)[:2]:
         spec = year.world.specs[item_no]
         order = purchasing.create_order(

@@ -47,6 +47,7 @@ from landkontor.sales import orders as sales
 from landkontor.sales.deliveries import deliver
 from landkontor.sales.errors import CreditLimitExceeded
 from landkontor.sales.invoicing import invoice_order, record_payment
+from landkontor.sales.models import SalesOrder
 from landkontor.sales.schemas import (
     DeliveryCreate,
     DeliveryLineIn,
@@ -425,7 +426,7 @@ class Year:
             customer = self.rng.choices(customers, weights)[0]
             site = MILL if customer.segment == "large" else self.rng.choices(sites, site_weights)[0]
             day = self.day_in(week)
-            lines = self._order_lines(site, customer, day)
+            lines = self.order_lines(site, customer, day)
             if lines:
                 self.sales_order(site, customer, lines, day)
 
@@ -437,7 +438,7 @@ class Year:
             if s.group == group and (not s.species or s.species in species)
         ]
 
-    def _order_lines(self, site: str, customer: CustomerRef, day: date) -> list[SalesOrderLineIn]:
+    def order_lines(self, site: str, customer: CustomerRef, day: date) -> list[SalesOrderLineIn]:
         groups = SEGMENT_GROUPS[customer.segment]
         names = list(groups)
         weights = [
@@ -468,9 +469,9 @@ class Year:
             lines.append(SalesOrderLineIn(item_id=item_id, quantity=count, unit=spec.sale_unit))
         return lines
 
-    def sales_order(
+    def create_sales_order(
         self, site: str, customer: CustomerRef, lines: list[SalesOrderLineIn], day: date
-    ) -> None:
+    ) -> SalesOrder:
         order = sales.create_order(
             self.session,
             SalesOrderCreate(
@@ -486,6 +487,12 @@ class Year:
             actor=self.actor,
         )
         self.counts["sales_orders"] += 1
+        return order
+
+    def sales_order(
+        self, site: str, customer: CustomerRef, lines: list[SalesOrderLineIn], day: date
+    ) -> None:
+        order = self.create_sales_order(site, customer, lines, day)
         age = self.age(day)
         if age <= 3 and self.rng.random() < 0.3:
             self.drafts.append(order.id)
