@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from landkontor.demo import catalogue
+from landkontor.demo import catalogue, sites
 from landkontor.demo.simulation import Year
 from landkontor.inventory.batches import change_status
 from landkontor.inventory.models import Batch, BatchStatus
@@ -92,7 +92,7 @@ def recall_soybean_meal(year: Year) -> None:
 def short_dated_goods(year: Year) -> None:
     """A supplier's remnants with best-before dates in the next two weeks, and an old
     remnant that has expired: they show on the dashboard and FEFO never picks the latter."""
-    site = catalogue.SITES[0].code
+    site = sites.SITES[0].code
     minerals = [s for s in year.world.specs.values() if s.group == "Mineralfutter"]
     protection = [s for s in year.world.specs.values() if s.group == "Pflanzenschutz"]
     picks = minerals[-2:] + protection[-2:]
@@ -149,7 +149,7 @@ def short_dated_goods(year: Year) -> None:
 def orders_taken_today(year: Year) -> None:
     """Two orders a clerk took on the phone this morning: drafts, not yet confirmed."""
     farmers = [c for c in year.world.customers if c.segment in ("dairy", "pigs")]
-    site = catalogue.SITES[0].code
+    site = sites.SITES[0].code
     for customer in farmers[:2]:
         lines = year.order_lines(site, customer, year.today)
         if lines:
@@ -230,7 +230,7 @@ def draft_purchase_orders(year: Year) -> None:
 
 def stocktake_with_difference(year: Year) -> None:
     """Count the crop protection store of the second site: one canister is missing."""
-    site = catalogue.SITES[1].code if len(catalogue.SITES) > 1 else catalogue.SITES[0].code
+    site = sites.SITES[1].code if len(sites.SITES) > 1 else sites.SITES[0].code
     leaves = year.world.sites[site].leaves.get(catalogue.PSM, [])
     if not leaves:
         return

@@ -14,8 +14,9 @@ from stdnum.iso7064 import mod_11_10
 
 from landkontor.catalog.schemas import ItemCreate, PackUnitIn
 from landkontor.catalog.service import create_item
-from landkontor.demo import catalogue
-from landkontor.demo.catalogue import ItemSpec, SiteSpec
+from landkontor.demo import catalogue, names, sites
+from landkontor.demo.catalogue import ItemSpec
+from landkontor.demo.sites import SiteSpec
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import LocationKind
 from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
@@ -137,7 +138,7 @@ class _Tree:
 
 
 def create_sites(session: Session, world: World) -> None:
-    for spec in catalogue.SITES:
+    for spec in sites.SITES:
         warehouse = create_warehouse(
             session, WarehouseCreate(code=spec.code, name=spec.name, address=spec.address)
         )
@@ -179,7 +180,13 @@ def _build_tree(tree: _Tree, spec: SiteSpec) -> None:
                 )
     fertiliser = tree.add("H2", "Halle 2 Düngemittel", LocationKind.hall)
     for n in range(1, spec.fertiliser_boxes + 1):
-        tree.add(f"H2-B{n}", f"Düngerbox {n}", LocationKind.area, fertiliser, storage="fertiliser")
+        tree.add(
+            f"H2-B{n}",
+            f"Düngerbox {n}",
+            LocationKind.area,
+            fertiliser,
+            storage=catalogue.FERTILISER,
+        )
     # A box under repair: blocked, so nothing is stored there (shows on the Lager screen).
     tree.add(
         f"H2-B{spec.fertiliser_boxes + 1}",
@@ -193,7 +200,9 @@ def _build_tree(tree: _Tree, spec: SiteSpec) -> None:
     for r in range(1, shelves + 1):
         rack = tree.add(f"PSM-R{r}", f"PSM-Regal {r}", LocationKind.rack, psm)
         for b in range(1, 5):
-            tree.add(f"PSM-R{r}-{b}", f"PSM-Fach {r}-{b}", LocationKind.bin, rack, storage="psm")
+            tree.add(
+                f"PSM-R{r}-{b}", f"PSM-Fach {r}-{b}", LocationKind.bin, rack, storage=catalogue.PSM
+            )
     goods = tree.add("BB", "Betriebsbedarf", LocationKind.area)
     tree.site.leaves.setdefault(catalogue.GOODS, []).append(goods)
     if spec.mill:
@@ -207,7 +216,13 @@ def _build_tree(tree: _Tree, spec: SiteSpec) -> None:
                 storage=catalogue.OUTPUT,
                 capacity=D(800),
             )
-        tree.add("MFW-ABS", "Absackung / Palettenlager", LocationKind.area, mill, storage="output")
+        tree.add(
+            "MFW-ABS",
+            "Absackung / Palettenlager",
+            LocationKind.area,
+            mill,
+            storage=catalogue.OUTPUT,
+        )
     else:
         # Sites without a mill keep compound feed from the mill in their bag hall.
         tree.site.leaves[catalogue.OUTPUT] = tree.site.leaves[catalogue.BAGS]
@@ -276,7 +291,7 @@ def create_recipes(session: Session, world: World) -> int:
 
 
 def create_suppliers(session: Session, world: World, rng: random.Random) -> None:
-    for spec in catalogue.SUPPLIERS:
+    for spec in names.SUPPLIERS:
         cash = spec.cash_discount
         supplier = create_supplier(
             session,
@@ -296,14 +311,14 @@ def create_suppliers(session: Session, world: World, rng: random.Random) -> None
             world.suppliers.setdefault(kind, []).append(supplier.id)
     # Farmers who sell their grain to the Landhandel are suppliers too.
     for n in range(4):
-        surname = catalogue.SURNAMES[(n * 7 + 3) % len(catalogue.SURNAMES)]
-        postal_code, village = catalogue.VILLAGES[n * 2 % len(catalogue.VILLAGES)]
+        surname = names.SURNAMES[(n * 7 + 3) % len(names.SURNAMES)]
+        postal_code, village = names.VILLAGES[n * 2 % len(names.VILLAGES)]
         supplier = create_supplier(
             session,
             SupplierCreate(
                 supplier_no=f"{70101 + n}",
                 name=f"Ackerbau {surname} GbR (Erzeuger)",
-                street=f"{rng.choice(catalogue.STREETS)} {rng.randint(1, 40)}",
+                street=f"{rng.choice(names.STREETS)} {rng.randint(1, 40)}",
                 postal_code=postal_code,
                 city=village,
                 payment_days=14,
@@ -323,7 +338,7 @@ def _prices(
         item_id = world.items[spec.item_no]
         base = spec.price * factor
         prices.append(PriceIn(item_id=item_id, unit_price=base.quantize(D("0.0001"))))
-        if spec.storage in (catalogue.SILO, catalogue.FLAT, catalogue.FERTILISER, "output"):
+        if spec.storage in (catalogue.SILO, catalogue.FLAT, catalogue.FERTILISER, catalogue.OUTPUT):
             for lots, off in breaks:
                 prices.append(
                     PriceIn(
@@ -444,10 +459,10 @@ def create_customers(
     used: set[str] = set()
     for n in range(scale.farmers):
         segment = segments[n % 3]
-        postal_code, village = rng.choice(catalogue.VILLAGES)
+        postal_code, village = rng.choice(names.VILLAGES)
         for _ in range(50):
-            form = rng.choice(catalogue.FARM_FORMS)
-            name = form.format(name=rng.choice(catalogue.SURNAMES), village=village)
+            form = rng.choice(names.FARM_FORMS)
+            name = form.format(name=rng.choice(names.SURNAMES), village=village)
             if name not in used:
                 break
         else:
@@ -458,7 +473,7 @@ def create_customers(
             CustomerCreate(
                 customer_no=str(number),
                 name=name,
-                street=f"{rng.choice(catalogue.STREETS)} {rng.randint(1, 60)}",
+                street=f"{rng.choice(names.STREETS)} {rng.randint(1, 60)}",
                 postal_code=postal_code,
                 city=village,
                 group_id=groups[segment],
@@ -467,18 +482,18 @@ def create_customers(
         )
         world.customers.append(CustomerRef(customer.id, segment))
         number += 1
-    for segment, names, count in (
-        ("large", catalogue.LARGE_CUSTOMERS, scale.large_customers),
-        ("reseller", catalogue.RESELLERS, scale.resellers),
+    for segment, company_names, count in (
+        ("large", names.LARGE_CUSTOMERS, scale.large_customers),
+        ("reseller", names.RESELLERS, scale.resellers),
     ):
-        for name in names[:count]:
-            postal_code, village = rng.choice(catalogue.VILLAGES)
+        for name in company_names[:count]:
+            postal_code, village = rng.choice(names.VILLAGES)
             customer = create_customer(
                 session,
                 CustomerCreate(
                     customer_no=str(number),
                     name=name,
-                    street=f"{rng.choice(catalogue.STREETS)} {rng.randint(1, 60)}",
+                    street=f"{rng.choice(names.STREETS)} {rng.randint(1, 60)}",
                     postal_code=postal_code,
                     city=village,
                     group_id=groups[segment],
