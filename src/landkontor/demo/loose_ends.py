@@ -81,7 +81,7 @@ def recall_soybean_meal(year: Year) -> None:
     every compound feed batch made from it become recalled; customers are in the report."""
     soybean = {year.world.items[no] for no in ("20001", "20002") if no in year.world.items}
     for produced in year.produced:
-        for batch_id in produced.inputs:
+        for batch_id in sorted(produced.inputs):
             if year.session.get_one(Batch, batch_id).item_id in soybean:
                 report = recall(year.session, batch_id, RECALL_REASON, actor=year.actor)
                 year.counts["batches_recalled"] += len(report.newly_recalled)

@@ -47,7 +47,7 @@ from landkontor.sales import orders as sales
 from landkontor.sales.deliveries import deliver
 from landkontor.sales.errors import CreditLimitExceeded
 from landkontor.sales.invoicing import invoice_order, record_payment
-from landkontor.sales.models import SalesOrder
+from landkontor.sales.models import Invoice, SalesOrder
 from landkontor.sales.schemas import (
     DeliveryCreate,
     DeliveryLineIn,
@@ -511,13 +511,19 @@ class Year:
         self._deliver(order.id)
         if age <= 14 and self.rng.random() < 0.5:
             return  # delivered, invoice run still to come
-        invoice = invoice_order(self.session, order.id, InvoiceCreate(), actor=self.actor)
-        self.counts["invoices"] += 1
+        invoice = self.issue_invoice(order.id)
         if age <= 28 and self.rng.random() < 0.7:
             self.open_invoices.append(invoice.id)
             return  # not yet due or not yet paid
         record_payment(self.session, invoice.id, paid_on=None, actor=self.actor)
         self.counts["payments"] += 1
+
+    def issue_invoice(self, order_id: int) -> Invoice:
+        """Invoice what was delivered: the one place the demo issues invoices (what an
+        invoice needs besides the order, such as the company's own data, goes here)."""
+        invoice = invoice_order(self.session, order_id, InvoiceCreate(), actor=self.actor)
+        self.counts["invoices"] += 1
+        return invoice
 
     def _confirm(self, order_id: int) -> bool:
         """Confirm; a customer over its credit limit keeps the order as a draft."""
