@@ -65,7 +65,7 @@ def with_stock(session, *criteria) -> list[Batch]:
 
 
 def test_the_cli_reports_what_it_loaded(loaded, session):
-    assert "Demo geladen" in loaded.stdout
+    assert "Demo loaded (small" in loaded.stdout
     for name in ("items", "sales_orders", "invoices", "production_orders", "batches_recalled"):
         assert name in loaded.stdout
     assert holds_business_data(session)

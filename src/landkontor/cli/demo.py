@@ -36,7 +36,7 @@ def demo(
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("Demo-Daten werden geladen", total=None)
+            task = bar.add_task("Loading the demo", total=None)
 
             def report(done: int, total: int, message: str) -> None:
                 bar.update(task, completed=done, total=total, description=message)
@@ -46,9 +46,8 @@ def demo(
             except DatabaseNotEmpty as exc:
                 fail(exc.detail, EXIT_NOT_EMPTY)
                 return
-    table = Table(
-        "was", "Anzahl", title=f"Demo geladen ({summary.scale}, Stand {summary.today:%d.%m.%Y})"
-    )
+    title = f"Demo loaded ({summary.scale}, as of {summary.today.isoformat()})"
+    table = Table("what", "count", title=title)
     for name, count in summary.counts.items():
         table.add_row(name, str(count))
     console.print(table)

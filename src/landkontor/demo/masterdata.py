@@ -84,6 +84,7 @@ class World:
     suppliers: dict[str, list[int]] = field(default_factory=dict)  # kind → ids
     customers: list[CustomerRef] = field(default_factory=list)
     locations_created: int = 0
+    recipes: int = 0
 
     def home(self, site: str, spec: ItemSpec) -> int:
         """The location where a site keeps an item (one per item, spread over the leaves)."""
@@ -522,7 +523,7 @@ def create_master_data(session: Session, scale: Scale, rng: random.Random, today
     world = World()
     create_sites(session, world)
     create_items(session, world, catalogue.items_for(scale.per_group))
-    create_recipes(session, world)
+    world.recipes = create_recipes(session, world)
     create_suppliers(session, world, rng)
     groups = create_groups_and_prices(session, world, today)
     create_customers(session, world, scale, groups, rng, today)

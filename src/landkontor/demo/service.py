@@ -125,6 +125,7 @@ def load_demo(
         "warehouses": len(world.sites),
         "locations": world.locations_created,
         "items": len(world.items),
+        "recipes": world.recipes,
         "suppliers": len(_unique(world.suppliers)),
         "customers": len(world.customers),
         **year.counts,
