@@ -8,10 +8,11 @@ difference. Each goes through the use case a user would call.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from landkontor.demo import catalogue, sites
+from landkontor.demo.catalogue import ItemSpec
 from landkontor.demo.simulation import Year
 from landkontor.inventory.batches import change_status
 from landkontor.inventory.models import Batch, BatchStatus
@@ -20,6 +21,7 @@ from landkontor.inventory.schemas import CountIn, CountsIn, StocktakeCreate
 from landkontor.inventory.stocktake import open_stocktake, post_stocktake, record_counts
 from landkontor.production.trace import recall
 from landkontor.purchasing import orders as purchasing
+from landkontor.purchasing.models import PurchaseOrder
 from landkontor.purchasing.receipts import receive
 from landkontor.purchasing.schemas import (
     GoodsReceiptCreate,
@@ -90,60 +92,87 @@ def recall_soybean_meal(year: Year) -> None:
 
 
 def short_dated_goods(year: Year) -> None:
-    """A supplier's remnants with best-before dates in the next two weeks, and an old
+    """Suppliers' remnants with best-before dates in the next two weeks, and an old
     remnant that has expired: they show on the dashboard and FEFO never picks the latter."""
     site = sites.SITES[0].code
     minerals = [s for s in year.world.specs.values() if s.group == "Mineralfutter"]
     protection = [s for s in year.world.specs.values() if s.group == "Pflanzenschutz"]
-    picks = minerals[-2:] + protection[-2:]
-    offsets = [5, 11, 9, -4]
-    lines = list(zip(picks, offsets, strict=False))
-    if not lines:
-        return
     day = year.today - timedelta(days=1)
-    supplier = year.world.suppliers[lines[0][0].supplier_kind][0]
+    for picks, offsets in ((minerals[-2:], (5, 11)), (protection[-2:], (9, -4))):
+        if not picks:
+            continue
+        quantity = {spec.item_no: spec.sale_factor * 8 for spec in picks}
+        order = _purchase(
+            year,
+            picks[0].supplier_kind,
+            [
+                (spec, quantity[spec.item_no], (spec.cost * D("0.6")).quantize(D("0.0001")))
+                for spec in picks
+            ],
+            day,
+            "Restposten mit kurzem MHD zum Sonderpreis",
+        )
+        receipt_lines = []
+        for line, spec, offset in zip(
+            sorted(order.lines, key=lambda x: x.line_no), picks, offsets, strict=False
+        ):
+            best_before = year.today + timedelta(days=offset)
+            receipt_lines.append(
+                ReceiptLineIn(
+                    order_line_id=line.id,
+                    quantity=quantity[spec.item_no],
+                    location_id=year.world.home(site, spec),
+                    batch=year.new_batch(site, spec, day, best_before=best_before),
+                )
+            )
+            kind = "batches_short_dated" if offset >= 0 else "batches_expired"
+            year.counts[kind] += 1
+        receive(
+            year.session,
+            order.id,
+            GoodsReceiptCreate(delivery_note_no="LS Restposten", lines=receipt_lines),
+            actor=year.actor,
+        )
+        year.counts["goods_receipts"] += 1
+        year.counts["batches"] += len(receipt_lines)
+
+
+def _purchase(
+    year: Year,
+    supplier_kind: str,
+    lines: list[tuple[ItemSpec, Decimal, Decimal]],
+    day: date,
+    note: str,
+    *,
+    place: bool = True,
+) -> PurchaseOrder:
+    """A purchase order from the first supplier of a kind: (item, quantity, price) lines
+    in the base unit; placed unless ``place`` is false (a draft)."""
     order = purchasing.create_order(
         year.session,
         PurchaseOrderCreate(
-            supplier_id=supplier,
+            supplier_id=year.world.suppliers[supplier_kind][0],
             order_date=day,
-            note="Restposten mit kurzem MHD zum Sonderpreis",
+            expected_date=day + timedelta(days=3) if place else None,
+            note=note,
             lines=[
                 PurchaseOrderLineIn(
                     item_id=year.world.items[spec.item_no],
-                    quantity=spec.sale_factor * 8,
+                    quantity=quantity,
                     unit=spec.unit,
-                    unit_price=(spec.cost * D("0.6")).quantize(D("0.0001")),
+                    unit_price=price,
                 )
-                for spec, _ in lines
+                for spec, quantity, price in lines
             ],
         ),
         actor=year.actor,
     )
-    purchasing.place_order(year.session, order.id)
     year.counts["purchase_orders"] += 1
-    by_item = {line.item_id: line for line in order.lines}
-    receipt_lines = []
-    for spec, offset in lines:
-        batch = year.new_batch(site, spec, day, best_before=year.today + timedelta(days=offset))
-        receipt_lines.append(
-            ReceiptLineIn(
-                order_line_id=by_item[year.world.items[spec.item_no]].id,
-                quantity=spec.sale_factor * 8,
-                location_id=year.world.home(site, spec),
-                batch=batch,
-            )
-        )
-    receipt = receive(
-        year.session,
-        order.id,
-        GoodsReceiptCreate(delivery_note_no="LS Restposten", lines=receipt_lines),
-        actor=year.actor,
-    )
-    year.counts["goods_receipts"] += 1
-    year.counts["batches"] += len(receipt.lines)
-    year.counts["batches_short_dated"] += sum(1 for _, offset in lines if offset >= 0)
-    year.counts["batches_expired"] += sum(1 for _, offset in lines if offset < 0)
+    if place:
+        purchasing.place_order(year.session, order.id)
+    else:
+        year.counts["purchase_orders_draft"] += 1
+    return order
 
 
 def orders_taken_today(year: Year) -> None:
@@ -181,51 +210,26 @@ def credit_and_cancel(year: Year) -> None:
 
 
 def draft_purchase_orders(year: Year) -> None:
-    """The buyer's drafts for two of the items that run short, not yet sent, and this
-    morning's order of feed wheat for the mill, on its way."""
+    """This morning's order of feed wheat for the mill, on its way, and the buyer's drafts
+    for two of the items that run short, not yet sent."""
     wheat = year.world.specs["10004"]
-    order = purchasing.create_order(
-        year.session,
-        PurchaseOrderCreate(
-            supplier_id=year.world.suppliers[wheat.supplier_kind][0],
-            order_date=year.today,
-            expected_date=year.today + timedelta(days=3),
-            note="Futterweizen für das Mischfutterwerk",
-            lines=[
-                PurchaseOrderLineIn(
-                    item_id=year.world.items[wheat.item_no],
-                    quantity=wheat.lot,
-                    unit=wheat.unit,
-                    unit_price=wheat.cost,
-                )
-            ],
-        ),
-        actor=year.actor,
+    _purchase(
+        year,
+        wheat.supplier_kind,
+        [(wheat, wheat.lot, wheat.cost)],
+        year.today,
+        "Futterweizen für das Mischfutterwerk",
     )
-    purchasing.place_order(year.session, order.id)
-    year.counts["purchase_orders"] += 1
     for item_no in sorted(year.scarce)[:2]:
         spec = year.world.specs[item_no]
-        order = purchasing.create_order(
-            year.session,
-            PurchaseOrderCreate(
-                supplier_id=year.world.suppliers[spec.supplier_kind][0],
-                order_date=year.today,
-                note="Entwurf: Preis beim Lieferanten anfragen",
-                lines=[
-                    PurchaseOrderLineIn(
-                        item_id=year.world.items[item_no],
-                        quantity=spec.lot,
-                        unit=spec.unit,
-                        unit_price=spec.cost,
-                    )
-                ],
-            ),
-            actor=year.actor,
+        _purchase(
+            year,
+            spec.supplier_kind,
+            [(spec, spec.lot, spec.cost)],
+            year.today,
+            "Entwurf: Preis beim Lieferanten anfragen",
+            place=False,
         )
-        year.counts["purchase_orders"] += 1
-        year.counts["purchase_orders_draft"] += 1
-        year.draft_purchase_orders.append(order.id)
 
 
 def stocktake_with_difference(year: Year) -> None:

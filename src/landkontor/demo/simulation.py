@@ -171,7 +171,6 @@ class Year:
         self.produced: list[Produced] = []
         self.open_invoices: list[int] = []
         self.drafts: list[int] = []
-        self.draft_purchase_orders: list[int] = []
         self.recalled_batch_id: int | None = None
         self.counts: Counter[str] = Counter()
         self._batch_seq = 0
