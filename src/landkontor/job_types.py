@@ -5,6 +5,7 @@ adds its ``jobs`` module here.
 """
 
 from landkontor.catalog import jobs as catalog_jobs
+from landkontor.demo import jobs as demo_jobs
 from landkontor.documents import jobs as documents_jobs
 from landkontor.inventory import jobs as inventory_jobs
 from landkontor.jobs import builtin as builtin_jobs
@@ -15,6 +16,7 @@ from landkontor.purchasing import jobs as purchasing_jobs
 __all__ = [
     "builtin_jobs",
     "catalog_jobs",
+    "demo_jobs",
     "documents_jobs",
     "inventory_jobs",
     "partners_jobs",

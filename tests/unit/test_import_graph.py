@@ -19,7 +19,7 @@ LAYERS: list[Layer] = [
     # The aggregators: every domain's ORM models (Alembic) and job types (the job registry).
     Layer("models", "job_types"),
     # Business documents and grain trade work on top of the trading domains.
-    Layer("documents", "grain", independent=False),
+    Layer("documents", "grain", "demo", independent=False),
     Layer("production"),  # tracing walks into purchasing and sales
     Layer("sales", "purchasing"),
     Layer("company"),

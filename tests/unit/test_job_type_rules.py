@@ -145,6 +145,7 @@ DOMAIN_TYPES = {
     "optimization.reorder-proposals": ("optimization", "clerk"),
     "optimization.material-shortages": ("optimization", "clerk"),
     "maintenance.verify-stock": ("reports", "manager"),
+    "demo.load": ("imports", "admin"),
 }
 
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "stock": ("stock", "app", "group"),
     "grain": ("grain", "app", "group"),
     "documents": ("documents", "app", "group"),
+    "demo": ("demo", "demo", "command"),
     "api": ("server", "api", "command"),
     "up": ("ops", "up", "command"),
     "down": ("ops", "down", "command"),

@@ -11,13 +11,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.money import round_unit_price, round_value
 from landkontor.db.base import table_of
+from landkontor.db.types import QUANTITY_SCALE
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import (
     InsufficientStock,
@@ -109,7 +110,11 @@ def _upserts(session: Session) -> tuple[Any, Any]:
         level = level.on_conflict_do_update(
             index_elements=[StockLevel.item_id, StockLevel.location_id, StockLevel.batch_key],
             set_={
-                "quantity": StockLevel.quantity + level.excluded.quantity,
+                # Rounded to the column's scale: SQLite adds NUMERIC as binary floating
+                # point, and a residue like 1e-15 would count as stock (FEFO would pick 0).
+                "quantity": func.round(
+                    StockLevel.quantity + level.excluded.quantity, QUANTITY_SCALE
+                ),
                 "updated_at": level.excluded.updated_at,
             },
         ).returning(StockLevel.quantity)

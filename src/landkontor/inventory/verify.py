@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from landkontor.db.types import MONEY_SCALE, QUANTITY_SCALE
 from landkontor.inventory.models import ItemCost, LedgerEntry, StockLevel
 
 ZERO = Decimal(0)
@@ -27,6 +28,12 @@ class Mismatch:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+
+
+def _differs(recorded: Any, ledger: Any, scale: int) -> Any:
+    """Unequal at the columns' scale. (SQLite sums NUMERIC as binary floating point, so
+    equal books may differ by a residue like 1e-12 there; PostgreSQL sums exactly.)"""
+    return func.round(recorded - ledger, scale) != 0
 
 
 def _level_mismatches(session: Session) -> list[Mismatch]:
@@ -52,7 +59,7 @@ def _level_mismatches(session: Session) -> list[Mismatch]:
     stmt = (
         select(both.c.item_id, both.c.location_id, both.c.batch_key, recorded, ledger)
         .group_by(both.c.item_id, both.c.location_id, both.c.batch_key)
-        .having(recorded != ledger)
+        .having(_differs(recorded, ledger, QUANTITY_SCALE))
     )
     return [
         Mismatch("level", item, location, key or None, Decimal(rec), Decimal(led))
@@ -81,7 +88,7 @@ def _cost_mismatches(session: Session) -> list[Mismatch]:
     stmt = (
         select(both.c.item_id, rq, lq, rv, lv)
         .group_by(both.c.item_id)
-        .having((rq != lq) | (rv != lv))
+        .having(_differs(rq, lq, QUANTITY_SCALE) | _differs(rv, lv, MONEY_SCALE))
     )
     return [
         Mismatch("cost", item, None, None, Decimal(a), Decimal(b), Decimal(c), Decimal(d))

@@ -204,3 +204,20 @@ def test_lines_without_a_price_name_the_line(trade, shop, stock):
     )
     assert_problem(response, 422, "invalid-input", "unit")
     assert_problem(trade.call("POST", f"/sales-orders/{order['id']}/confirm"), 409, "invalid-state")
+
+
+def test_two_items_without_batches_in_one_location_are_both_delivered(trade, shop, stock):
+    # Picking counts what it took per item, location and batch: the seed taken from A
+    # must not use up what A holds of another item (found by the demo data).
+    twine = stock.item(item_no="GARN", name="Bindegarn", base_unit="Stk", base_price="24.50")
+    stock.receive(twine["id"], shop["a"]["id"], 5, unit_cost="18.00")
+    order = trade.sales_order(
+        shop["customer"]["id"],
+        shop["wh"]["id"],
+        line(shop["seed"], 10),
+        line(twine, 4),
+        confirm=True,
+    )
+    delivery = trade.deliver(order["id"])
+    assert sorted(D(x["quantity"]) for x in delivery["lines"]) == [D(4), D(10)]
+    assert stock.level(twine["id"], shop["a"]["id"]) == "1.0000"
