@@ -372,7 +372,13 @@ def _movement_context(session: Any, movement_id: int, **extra: Any) -> dict[str,
     movement = posting.get_movement(session, movement_id)
     page = PageParams(limit=max(1, len(movement.lines)))
     lines, _ = ledger_with_balance(session, page, movement_id=movement.id)
-    return {"movement": movement, "lines": sorted(lines, key=lambda r: r[0].line_no), **extra}
+    reversed_by = next((row.reversed_by for row in lines if row.reversed_by), None)
+    return {
+        "movement": movement,
+        "lines": sorted(lines, key=lambda r: r[0].line_no),
+        "reversed_by": reversed_by,
+        **extra,
+    }
 
 
 @router.get("/lagerbewegungen/{movement_id}")
