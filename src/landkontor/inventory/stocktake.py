@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import to_base_quantity
@@ -274,7 +274,7 @@ def list_stocktakes(
         )
         .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
         .outerjoin(lines, lines.c.stocktake_id == Stocktake.id)
-        .options(noload(Stocktake.locations), noload(Stocktake.lines))
+        .options(lazyload(Stocktake.locations), lazyload(Stocktake.lines))
         .order_by(Stocktake.id.desc())
     )
     if status is not None:
@@ -325,4 +325,4 @@ def locations_under_count(session: Session, location_ids: list[int]) -> dict[int
             StocktakeLocation.open_lock.is_not(None),
         )
     )
-    return {location_id: stocktake_id for location_id, stocktake_id in rows}
+    return {int(location_id): int(stocktake_id) for location_id, stocktake_id in rows}
