@@ -12,8 +12,10 @@ from landkontor.web import (
     batches,
     dashboard,
     items,
+    jobs,
     movements,
     stocktake,
+    system,
     warehouses,
 )
 
@@ -29,6 +31,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     batches.router,
     movements.router,
     stocktake.router,
+    jobs.router,
+    system.router,
 ]
 
 
