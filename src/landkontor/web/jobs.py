@@ -51,7 +51,7 @@ TYPE_NAMES = {
     "import.opening-stock": "Anfangsbestände importieren",
     "export.items": "Artikel exportieren",
     "export.stock-levels": "Bestände exportieren",
-    "export.stock-ledger": "Lagerbuchungen exportieren",
+    "export.ledger": "Lagerbuchungen exportieren",
     "report.stock-valuation": "Bestandsbewertung",
     "report.batch-trace": "Chargenverfolgung",
     "optimization.reorder-proposals": "Bestellvorschläge",
