@@ -241,7 +241,7 @@ def test_the_system_page_runs_the_systemtest_and_shows_its_steps(web_page, db, s
     page = web_page("manager")
     page.goto("/system")
     expect(page.locator("#services")).to_contain_text("worker")
-    expect(page.locator("#doctor")).to_contain_text("database")
+    expect(page.locator("#doctor")).to_contain_text("database", timeout=60_000)
     page.get_by_role("button", name="Systemtest starten").click()
     steps = page.locator("#systemtest-steps tbody")
     expect(steps).to_contain_text("login", timeout=30_000)
