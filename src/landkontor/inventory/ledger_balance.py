@@ -59,9 +59,13 @@ def ledger_with_balance(
     reversed_by = (
         select(reversal.id).where(reversal.reverses_id == StockMovement.id).scalar_subquery()
     )
+    # The page's lines first (the filters, the order and LIMIT on the ledger alone), then
+    # names and balances for those lines only.
+    page = base.with_only_columns(LedgerEntry.id).limit(params.limit).offset(params.offset)
     place = aliased(Location)
     stmt = (
-        base.join(Item, Item.id == LedgerEntry.item_id)
+        base.where(LedgerEntry.id.in_(page.scalar_subquery()))
+        .join(Item, Item.id == LedgerEntry.item_id)
         .join(Unit, Unit.id == Item.base_unit_id)
         .join(place, place.id == LedgerEntry.location_id)
         .outerjoin(Batch, Batch.id == LedgerEntry.batch_id)
@@ -76,5 +80,5 @@ def ledger_with_balance(
             (func.coalesce(level, 0) - newer).label("balance"),
         )
     )
-    rows = list(session.execute(stmt.limit(params.limit).offset(params.offset)).all())
+    rows = list(session.execute(stmt).all())
     return rows, total
