@@ -14,13 +14,15 @@ from pydantic import Field, TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from landkontor.auth.roles import Role
+from landkontor.catalog import service as catalog
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import PageParams
+from landkontor.common.schemas import InputModel
 from landkontor.errors import DomainError
-from landkontor.inventory import locations, stocktake
+from landkontor.inventory import batches, locations, stocktake
 from landkontor.inventory.models import StocktakeStatus
-from landkontor.inventory.schemas import CountIn, CountsIn, StocktakeCreate
-from landkontor.web.forms import FormState, german_decimal
+from landkontor.inventory.schemas import BatchNo, CountIn, CountsIn, StocktakeCreate
+from landkontor.web.forms import FormState, german_decimal, parse_form
 from landkontor.web.listing import Pager, list_query
 from landkontor.web.messages import input_message, problem_message
 from landkontor.web.pages import WebRoute, WebUser, post_checks, redirect, render, require_role
@@ -126,6 +128,7 @@ def _sheet_context(session: Any, stocktake_id: int, form: FormState) -> dict[str
         "status_names": STATUS,
         "form": form,
         "uncounted": sum(1 for row in sheet if row[0].counted_quantity is None),
+        "extra": FormState(),
     }
 
 
@@ -191,6 +194,67 @@ def _place_count_error(form: FormState, error: DomainError, order: list[int]) ->
             form.errors[f"count-{order[int(found.group(1))]}"] = problem_message(error)
     if not form.errors:
         form.message = problem_message(error)
+
+
+class ExtraCount(InputModel):
+    """A count of stock nobody expected (not on the sheet), as the form sends it."""
+
+    item_no: Annotated[str, Field(min_length=1, max_length=64)]
+    location_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    batch_no: BatchNo | None = None
+    counted_quantity: Annotated[
+        Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)
+    ]
+
+
+EXTRA_FIELDS = tuple(ExtraCount.model_fields)
+_EXTRA_SERVICE_FIELDS = {
+    "item_id": "item_no",
+    "location_id": "location_id",
+    "batch_id": "batch_no",
+    "counted_quantity": "counted_quantity",
+}
+
+
+@router.post("/inventur/{stocktake_id}/position")
+async def record_extra_count(
+    stocktake_id: int, request: Request, user: WebUser, session: SessionDep
+) -> Response:
+    """Count stock found where the sheet expected none (a new line of the stocktake)."""
+    stocktake.get_stocktake(session, stocktake_id)  # NotFound before reading the form
+    data, extra = parse_form(ExtraCount, await request.form())
+    if data is not None:
+        item = catalog.item_by_number(session, data.item_no)
+        batch = (
+            batches.find_batch(session, item.id, data.batch_no) if item and data.batch_no else None
+        )
+        if item is None:
+            extra.errors["item_no"] = "Diese Artikelnummer gibt es nicht."
+        elif data.batch_no and batch is None:
+            extra.errors["batch_no"] = "Diese Charge gibt es für den Artikel nicht."
+        else:
+            count = CountIn(
+                item_id=item.id,
+                location_id=data.location_id,
+                batch_id=batch.id if batch else None,
+                counted_quantity=data.counted_quantity,
+            )
+            try:
+                stocktake.record_counts(
+                    session, stocktake_id, CountsIn(counts=[count]), actor=user.username
+                )
+            except DomainError as error:
+                for entry in error.errors:
+                    field = str(entry.get("field", "")).rsplit(".", 1)[-1]
+                    if field in _EXTRA_SERVICE_FIELDS:
+                        extra.errors[_EXTRA_SERVICE_FIELDS[field]] = problem_message(error)
+                if not extra.errors:
+                    extra.message = problem_message(error)
+            else:
+                return redirect(f"/inventur/{stocktake_id}#zaehlung")
+    context = _sheet_context(session, stocktake_id, FormState())
+    context["extra"] = extra
+    return render(request, "stocktake/detail.html", context, status_code=422)
 
 
 @router.post("/inventur/{stocktake_id}/buchen")

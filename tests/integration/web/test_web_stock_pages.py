@@ -283,3 +283,26 @@ def test_the_ledger_page_reads_no_more_than_one_page(web_client, goods, stock, s
         session.rollback()
     page = web_client.get("/lagerbewegungen")
     assert f"von {total}" in page.text
+
+
+def test_stock_nobody_expected_is_counted_as_a_further_line(web_client, goods, stock):
+    web_client.login_as("manager")
+    opened = web_client.post(
+        "/inventur/neu",
+        {"warehouse_id": str(goods["warehouse"]["id"]), "location_ids": [str(goods["a"]["id"])]},
+    )
+    url = opened.headers["location"]
+    unknown = web_client.post(
+        url + "/position",
+        {"item_no": "NIX", "location_id": str(goods["a"]["id"]), "counted_quantity": "3"},
+    )
+    assert unknown.status_code == 422
+    assert re.search(r'id="e-item_no"[^>]*>Diese Artikelnummer gibt es nicht', unknown.text)
+    assert 'value="NIX"' in unknown.text
+    added = web_client.post(
+        url + "/position",
+        {"item_no": "MF-1", "location_id": str(goods["a"]["id"]), "counted_quantity": "12,5"},
+    )
+    assert added.status_code == 303
+    sheet = web_client.get(url).text
+    assert "MF-1" in sheet and re.search(r'difference diff-plus">\+12,5 kg<', sheet)
