@@ -36,6 +36,7 @@ from landkontor.web.pages import (
     post_checks,
     redirect,
     render,
+    require_role,
     templates_for,
 )
 from landkontor.web.session import CSRF_FIELD, csrf_token_for, session_token
@@ -113,6 +114,7 @@ def _form_context(spec: registry.JobType, form: FormState) -> dict[str, Any]:
 @router.get("/jobs/neu/{job_type}")
 def new_job(job_type: str, request: Request, user: WebUser) -> Response:
     spec = registry.get_job_type(job_type[:100])
+    require_role(user, spec.role)
     fields = param_fields(spec.params.model_json_schema())
     form = FormState(values=initial_values(fields))
     return render(request, "jobs/new.html", _form_context(spec, form))
@@ -123,6 +125,7 @@ async def submit_job(
     job_type: str, request: Request, user: WebUser, session: SessionDep
 ) -> Response:
     spec = registry.get_job_type(job_type[:100])
+    require_role(user, spec.role)  # the type's role, as the service checks it
     submitted = await request.form()
     fields = param_fields(spec.params.model_json_schema())
     params, form = read_params(fields, submitted)

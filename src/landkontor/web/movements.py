@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -58,6 +58,7 @@ REVERSER = Role.manager  # as the API's reverse route
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Quantity = Annotated[Decimal, Field(max_digits=19, decimal_places=4, allow_inf_nan=False)]
+PROPOSED_QUANTITY = TypeAdapter(Annotated[Decimal, Field(gt=0, max_digits=19, decimal_places=4)])
 UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=6, allow_inf_nan=False)]
 
 # German path segment of each form -> movement type.
@@ -318,7 +319,7 @@ async def post_proposal(request: Request, user: WebUser, session: SessionDep) ->
                     "item_id": item.id if item else 0,
                     "location_id": _id(location),
                     "batch_id": _id(batch) if batch else None,
-                    "quantity": Decimal(str(quantity)),
+                    "quantity": PROPOSED_QUANTITY.validate_python(str(quantity)),
                 }
             )
         body = MovementIn(
@@ -326,7 +327,7 @@ async def post_proposal(request: Request, user: WebUser, session: SessionDep) ->
             reference=str(submitted.get("reference", ""))[:100],
             lines=lines,
         )
-    except (ValueError, ArithmeticError):
+    except (ValueError, ArithmeticError, ValidationError):
         raise InvalidInput("the proposal's lines are not valid", field="lines") from None
     movement, _ = post_request(session, body, actor=user.username, key=_key(submitted))
     return redirect(f"/lagerbewegungen/{movement.id}")

@@ -195,3 +195,10 @@ def test_jobs_submitted_by_the_page_are_the_users(web_client, db, session):
     finally:
         session.rollback()
     assert submitters == {"web-clerk"} and user_id
+
+
+def test_a_clerk_gets_no_form_for_a_managers_job_type(web_client, db):
+    web_client.login_as("clerk")
+    assert "import.items" not in web_client.get("/jobs/neu").text
+    assert web_client.get("/jobs/neu/import.items").status_code == 403
+    assert web_client.post("/jobs/neu/import.items", {}).status_code == 403
