@@ -1,5 +1,8 @@
 """Jobs and System pages over the real database and Redis (no browser, no worker): forms
-built from parameter schemas, submit, cancel, retry, the SSE stream, roles, statements."""
+built from parameter schemas, submit, cancel, retry, the SSE stream, roles, statements.
+
+Jobs that must stay unfinished go to the optimization queue, which the session's test worker
+(started by journeys that need one) does not consume."""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ from sqlalchemy import select
 
 from landkontor.jobs.models import Job, JobStatus
 from landkontor.web.jobforms import param_fields
+
+
+WAITING_TYPE = "optimization.reorder-proposals"
 
 
 def _job(session, job_id: str) -> Job:
@@ -100,7 +106,7 @@ def test_an_uploaded_import_is_stored_as_the_jobs_input(web_client, db, session)
 
 def test_cancel_and_retry_from_the_job_page(web_client, db, session):
     web_client.login_as("clerk")
-    created = web_client.post("/jobs/neu/system.ping", {"message": "hallo"})
+    created = web_client.post(f"/jobs/neu/{WAITING_TYPE}", {})
     job_id = created.headers["location"].rsplit("/", 1)[1]
     assert web_client.post(f"/jobs/{job_id}/abbrechen").status_code == 303
     assert _job(session, job_id).status == JobStatus.cancelled
@@ -114,7 +120,7 @@ def test_cancel_and_retry_from_the_job_page(web_client, db, session):
 
 def test_the_event_stream_of_a_finished_job_ends_with_its_html(web_client, db):
     web_client.login_as("clerk")
-    created = web_client.post("/jobs/neu/system.ping", {})
+    created = web_client.post(f"/jobs/neu/{WAITING_TYPE}", {})
     job_id = created.headers["location"].rsplit("/", 1)[1]
     web_client.post(f"/jobs/{job_id}/abbrechen")
     with web_client.client.stream("GET", f"/jobs/{job_id}/ereignisse") as stream:
@@ -128,7 +134,7 @@ def test_the_event_stream_of_a_finished_job_ends_with_its_html(web_client, db):
 
 def test_the_result_of_an_unfinished_job_is_not_downloadable(web_client, db):
     web_client.login_as("clerk")
-    created = web_client.post("/jobs/neu/system.ping", {})
+    created = web_client.post(f"/jobs/neu/{WAITING_TYPE}", {})
     job_id = created.headers["location"].rsplit("/", 1)[1]
     assert web_client.get(f"/jobs/{job_id}/ergebnis").status_code == 409
 
