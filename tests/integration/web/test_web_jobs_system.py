@@ -14,7 +14,6 @@ from sqlalchemy import select
 from landkontor.jobs.models import Job, JobStatus
 from landkontor.web.jobforms import param_fields
 
-
 WAITING_TYPE = "optimization.reorder-proposals"
 
 
