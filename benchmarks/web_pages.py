@@ -1,4 +1,5 @@
-"""Render time of the web pages (Übersicht, Artikel, Lager, Chargen) against a database with data.
+"""Render time of the web pages against a database with data: Übersicht, Artikel, Lager, Chargen,
+Lagerbewegungen, Inventur, Jobs and System.
 
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
@@ -6,13 +7,14 @@
 Runs migrations and creates its own data through the service layer (unique numbers, so it
 can run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
 ``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
-received into the bins, and a reorder point on every other item. Then it requests each page
+received into the bins, a reorder point on every other item, an open stocktake of the last
+bin and a few jobs (stored, not run). Then it requests each page
 ``--repeat`` times in-process through the whole application (middleware, session cookie,
 templates) and prints one JSON line per page with p50 and p95 in milliseconds, and the
 median CPU time of this process per request (``cpu_p50_ms``: the Python side, which a busy
 machine inflates less than the wall-clock figures; the database's own time is not in it). The
-service
-tile ("dienste") probes the running services and is left out unless ``--with-health``.
+service tile ("dienste") and the System page's services and doctor probe the running services
+and are left out unless ``--with-health``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from landkontor.auth.security import create_access_token, hash_password, resolve
 from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
 from landkontor.common.clock import business_today
+from landkontor.common.pagination import PageParams
 from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.inventory.batches import change_status, create_batch
@@ -41,7 +44,14 @@ from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import BatchStatus, MovementType
 from landkontor.inventory.posting import post_movement
 from landkontor.inventory.posting_checks import PostingLine
-from landkontor.inventory.schemas import BatchCreate, LocationCreate, WarehouseCreate
+from landkontor.inventory.schemas import (
+    BatchCreate,
+    LocationCreate,
+    StocktakeCreate,
+    WarehouseCreate,
+)
+from landkontor.inventory.stocktake import open_stocktake
+from landkontor.jobs import service as jobs
 from landkontor.settings import get_settings
 
 
@@ -67,7 +77,7 @@ def build_data(db, tag: str, items: int) -> dict:
                         ),
                     ).id
                 )
-        first_item = first_batch = None
+        first_item = first_batch = first_movement = None
         for n in range(items):
             item = create_item(
                 s,
@@ -88,7 +98,7 @@ def build_data(db, tag: str, items: int) -> dict:
                         best_before=today + timedelta(days=days),
                     ),
                 )
-                post_movement(
+                movement = post_movement(
                     s,
                     MovementType.receipt,
                     [
@@ -105,11 +115,18 @@ def build_data(db, tag: str, items: int) -> dict:
                 if k == 2 and n % 10 == 0:
                     change_status(s, batch.id, BatchStatus.blocked, "Benchmark", actor="bench")
                 first_batch = first_batch or batch.id
+                first_movement = first_movement or movement.id
             first_item = first_item or item.id
+        count = open_stocktake(s, StocktakeCreate(location_ids=[bins[-1]]), actor="bench")
         user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
         s.add(user)
         s.commit()
+        for n in range(5):
+            jobs.submit(s, "export.items", {"format": "csv"}, idempotency_key=f"bench-{tag}-{n}")
         return {
+            "movement": first_movement,
+            "stocktake": count.id,
+            "job": jobs.list_jobs(s, PageParams(limit=1))[0][0].id,
             "warehouse": site.id,
             "item": first_item,
             "batch": first_batch,
@@ -169,9 +186,29 @@ def main() -> None:
         "chargen?gesperrt": "/chargen?status=blocked&bestand=1",
         "chargen?mhd": f"/chargen?mhd_bis={today + timedelta(days=14)}&bestand=1",
         "chargen/id": f"/chargen/{data['batch']}",
+        "lagerbewegungen": "/lagerbewegungen",
+        "lagerbewegungen?artikel": f"/lagerbewegungen?artikel={tag}-00001",
+        "lagerbewegungen?lager": f"/lagerbewegungen?lager={data['warehouse']}&art=receipt",
+        "lagerbewegungen/id": f"/lagerbewegungen/{data['movement']}",
+        "lagerbewegungen/neu/eingang": "/lagerbewegungen/neu/eingang",
+        "lagerbewegungen/neu/ausgang": "/lagerbewegungen/neu/ausgang",
+        "lagerbewegungen/vorschlag": (
+            f"/lagerbewegungen/vorschlag?item_no={tag}-00001&quantity=1500"
+        ),
+        "inventur": "/inventur",
+        "inventur/neu": f"/inventur/neu?lager={data['warehouse']}",
+        "inventur/id": f"/inventur/{data['stocktake']}",
+        "jobs": "/jobs",
+        "jobs/neu": "/jobs/neu",
+        "jobs/neu/export.ledger": "/jobs/neu/export.ledger",
+        "jobs/id": f"/jobs/{data['job']}",
+        "system": "/system",
+        "system/systemtest": "/system/systemtest",
     }
     if args.with_health:
         pages["uebersicht/dienste"] = "/uebersicht/dienste"
+        pages["system/dienste"] = "/system/dienste"
+        pages["system/doktor"] = "/system/doktor"
     with TestClient(app) as client:
         client.cookies.set("lk_session", token, domain="testserver.local")
         for name, url in pages.items():

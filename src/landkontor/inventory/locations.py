@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -12,7 +13,7 @@ from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import use_case
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
-from landkontor.inventory.models import Location, StockLevel, Warehouse
+from landkontor.inventory.models import Location, StockLevel, StocktakeLocation, Warehouse
 from landkontor.inventory.schemas import (
     LocationCreate,
     LocationUpdate,
@@ -180,3 +181,34 @@ def update_location(session: Session, location_id: int, data: LocationUpdate) ->
         setattr(location, field, value)
     session.flush()
     return location
+
+
+def posting_locations(session: Session, *, limit: int = 1000) -> list[Any]:
+    """Locations that take stock (leaves), for the choice on a posting form: id, code, name,
+    blocked, warehouse code, and ``counting`` (an open stocktake counts it: it takes no
+    other postings). Ordered by warehouse and path; at most ``limit``."""
+    child = aliased(Location)
+    has_child = select(child.id).where(child.parent_id == Location.id).exists()
+    counting = (
+        select(StocktakeLocation.location_id)
+        .where(
+            StocktakeLocation.location_id == Location.id,
+            StocktakeLocation.open_lock.is_not(None),
+        )
+        .exists()
+    )
+    stmt = (
+        select(
+            Location.id,
+            Location.code,
+            Location.name,
+            Location.blocked,
+            Warehouse.code.label("warehouse_code"),
+            counting.label("counting"),
+        )
+        .join(Warehouse, Warehouse.id == Location.warehouse_id)
+        .where(~has_child)
+        .order_by(Warehouse.code, Location.path)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())

@@ -8,13 +8,15 @@ computed against the levels at posting time (under the items' locks).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
-from landkontor.catalog.models import Item
+from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import to_base_quantity
 from landkontor.common.lookup import fetch, locked
+from landkontor.common.pagination import PageParams, paginate_rows
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
@@ -27,6 +29,7 @@ from landkontor.inventory.models import (
     StocktakeLine,
     StocktakeLocation,
     StocktakeStatus,
+    Warehouse,
 )
 from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import CountsIn, StocktakeCreate, StocktakeLineOut, StocktakeOut
@@ -244,3 +247,80 @@ def cancel_stocktake(session: Session, stocktake_id: int) -> Stocktake:
     _release_locations(stocktake)
     session.flush()
     return stocktake
+
+
+def list_stocktakes(
+    session: Session, params: PageParams, *, status: StocktakeStatus | None = None
+) -> tuple[list[Any], int]:
+    """Stocktakes, newest first, with their warehouse code, how many lines they have and
+    how many of those are counted (one statement per page)."""
+    lines = (
+        select(
+            StocktakeLine.stocktake_id,
+            func.count().label("lines"),
+            func.count(StocktakeLine.counted_quantity).label("counted"),
+        )
+        .group_by(StocktakeLine.stocktake_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Stocktake,
+            Warehouse.code.label("warehouse_code"),
+            func.coalesce(lines.c.lines, 0).label("lines"),
+            func.coalesce(lines.c.counted, 0).label("counted"),
+        )
+        .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
+        .outerjoin(lines, lines.c.stocktake_id == Stocktake.id)
+        .options(lazyload(Stocktake.locations), lazyload(Stocktake.lines))
+        .order_by(Stocktake.id.desc())
+    )
+    if status is not None:
+        stmt = stmt.where(Stocktake.status == status)
+    return paginate_rows(session, stmt, params)
+
+
+def count_sheet(session: Session, stocktake_id: int) -> list[Any]:
+    """The lines of a stocktake as a count sheet, in location order (the walk through the
+    warehouse): the line, its item number, name and base unit, location code and batch."""
+    stmt = (
+        select(
+            StocktakeLine,
+            Item.item_no,
+            Item.name.label("item_name"),
+            Unit.code.label("unit"),
+            Location.code.label("location_code"),
+            Batch.batch_no,
+        )
+        .join(Item, Item.id == StocktakeLine.item_id)
+        .join(Unit, Unit.id == Item.base_unit_id)
+        .join(Location, Location.id == StocktakeLine.location_id)
+        .outerjoin(Batch, Batch.id == StocktakeLine.batch_id)
+        .where(StocktakeLine.stocktake_id == stocktake_id)
+        .order_by(Location.path, Item.item_no, Batch.batch_no, StocktakeLine.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def counted_locations(session: Session, stocktake_id: int) -> list[Location]:
+    """The leaf locations a stocktake counts, in location order."""
+    stmt = (
+        select(Location)
+        .join(StocktakeLocation, StocktakeLocation.location_id == Location.id)
+        .where(StocktakeLocation.stocktake_id == stocktake_id)
+        .order_by(Location.path)
+    )
+    return list(session.scalars(stmt))
+
+
+def locations_under_count(session: Session, location_ids: list[int]) -> dict[int, int]:
+    """Which of these locations an open stocktake counts: location id -> stocktake id."""
+    if not location_ids:
+        return {}
+    rows = session.execute(
+        select(StocktakeLocation.location_id, StocktakeLocation.stocktake_id).where(
+            StocktakeLocation.location_id.in_(location_ids),
+            StocktakeLocation.open_lock.is_not(None),
+        )
+    )
+    return {int(location_id): int(stocktake_id) for location_id, stocktake_id in rows}

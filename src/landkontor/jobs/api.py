@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,20 +17,15 @@ from landkontor.auth.deps import CurrentUser, Manager
 from landkontor.auth.models import User
 from landkontor.common.deps import DatabaseDep, PageDep, SessionDep, SettingsDep
 from landkontor.common.pagination import Page
-from landkontor.db.session import Database
 from landkontor.errors import InvalidInput
-from landkontor.jobs import service
-from landkontor.jobs.context import JobFileData
-from landkontor.jobs.errors import FileTooLarge
+from landkontor.jobs import events, service
 from landkontor.jobs.models import FINISHED, JobStatus
 from landkontor.jobs.registry import job_types
 from landkontor.jobs.schemas import JobOut, JobSubmit, JobTypeOut, PurgeResult
+from landkontor.jobs.uploads import read_upload
 from landkontor.settings import Settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-
-SSE_POLL_SECONDS = 0.5
-SSE_KEEPALIVE_SECONDS = 15
 
 
 def _submitter(user: User) -> service.Submitter:
@@ -161,10 +155,8 @@ def get_job(job_id: str, session: SessionDep) -> JobOut:
     return JobOut.of(job, files=service.files_of(session, job_id))
 
 
-def _snapshot(database: Database, job_id: str) -> tuple[str, bool]:
-    with database.session() as session:
-        job = service.get_job(session, job_id)
-        return JobOut.of(job).model_dump_json(), job.status in FINISHED
+def _job_json(job: Any) -> str:
+    return JobOut.of(job).model_dump_json()
 
 
 @router.get(
@@ -179,35 +171,8 @@ async def job_events(
     # The request's session (it authenticated the user) must not stay open while the stream
     # runs: on SQLite it would hold the write lock the worker needs.
     await anyio.to_thread.run_sync(session.close)
-    first = await anyio.to_thread.run_sync(_snapshot, database, job_id)  # 404 before streaming
-
-    async def stream() -> AsyncIterator[str]:
-        data, finished = first
-        sequence, last_sent = 0, anyio.current_time()
-        yield "retry: 2000\n\n"
-        while True:
-            sequence += 1
-            yield f"id: {sequence}\nevent: {'end' if finished else 'progress'}\ndata: {data}\n\n"
-            last_sent = anyio.current_time()
-            if finished:
-                return
-            while True:
-                await anyio.sleep(SSE_POLL_SECONDS)
-                if await request.is_disconnected():
-                    return
-                new, finished = await anyio.to_thread.run_sync(_snapshot, database, job_id)
-                if new != data:
-                    data = new
-                    break
-                if anyio.current_time() - last_sent > SSE_KEEPALIVE_SECONDS:
-                    yield ": keep-alive\n\n"
-                    last_sent = anyio.current_time()
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    stream = await events.job_stream(request, database, job_id, _job_json)  # 404 first
+    return StreamingResponse(stream, media_type="text/event-stream", headers=events.HEADERS)
 
 
 @router.delete("/{job_id}", response_model=JobOut, summary="Cancel a job")
@@ -273,17 +238,6 @@ reports_router = _shortcut_router("report", "/reports")
 optimizations_router = _shortcut_router("optimization", "/optimizations")
 imports_router = APIRouter(prefix="/imports", tags=["jobs"])
 
-UPLOAD_CHUNK = 1024 * 1024
-
-
-async def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    data = bytearray()
-    while chunk := await upload.read(UPLOAD_CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise FileTooLarge(f"the file is larger than {limit} bytes", field="file")
-    return bytes(data)
-
 
 @imports_router.post("", response_model=JobOut, status_code=202, summary="Upload a CSV/XLSX import")
 async def submit_import(
@@ -304,12 +258,7 @@ async def submit_import(
     if not isinstance(parsed, dict):
         raise InvalidInput("params must be a JSON object", field="params")
     await anyio.to_thread.run_sync(session.close)  # no transaction open while the file arrives
-    content = await _read_upload(file, settings.job_upload_max_bytes)
-    upload = JobFileData(
-        filename=(file.filename or "upload").rsplit("/", 1)[-1][:255],
-        content_type=file.content_type or "application/octet-stream",
-        content=content,
-    )
+    upload = await read_upload(file, settings.job_upload_max_bytes)
     body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
 
     def run() -> JobOut:

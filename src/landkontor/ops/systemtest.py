@@ -44,7 +44,8 @@ class StepResult:
 
 @dataclass
 class SystemTest:
-    """Where the system is and how to log in; shared state between the steps."""
+    """Where the system is and how to log in (a password, or a ``token`` and no password);
+    shared state between the steps."""
 
     settings: Settings
     api_url: str
@@ -98,6 +99,12 @@ def step_api_ready(test: SystemTest) -> str:
 
 
 def step_login(test: SystemTest) -> str:
+    if test.token and not test.password:
+        # Started with a token (the web interface passes its user's session): prove it works.
+        me = test.http.get("/api/v1/users/me", headers=test.auth())
+        if me.status_code != 200:
+            raise StepFailed(f"the given token of {test.username} answered {me.status_code}")
+        return f"token of {me.json().get('username', test.username)} accepted"
     response = test.http.post(
         "/api/v1/auth/token", data={"username": test.username, "password": test.password}
     )

@@ -7,7 +7,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from landkontor.web import account, batches, dashboard, items, warehouses
+from landkontor.web import (
+    account,
+    batches,
+    dashboard,
+    items,
+    jobs,
+    movements,
+    stocktake,
+    system,
+    warehouses,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -19,6 +29,10 @@ PAGE_ROUTERS: list[APIRouter] = [
     items.router,
     warehouses.router,
     batches.router,
+    movements.router,
+    stocktake.router,
+    jobs.router,
+    system.router,
 ]
 
 

@@ -44,3 +44,55 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+// A proposal line's "übernehmen" button fills the posting form's fields (data-fill JSON).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-fill]");
+  if (!button) return;
+  var form = document.getElementById("posting-form");
+  if (!form) return;
+  var values = JSON.parse(button.getAttribute("data-fill"));
+  Object.keys(values).forEach(function (name) {
+    var field = form.elements.namedItem(name);
+    if (field) field.value = values[name];
+  });
+  var submit = form.querySelector("button[type=submit]");
+  if (submit) submit.focus();
+});
+// Count sheets: Enter moves to the next count (location order); on the last it saves.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || !event.target.matches("input[data-count]")) return;
+  var inputs = Array.prototype.slice.call(event.target.form.querySelectorAll("input[data-count]"));
+  var next = inputs[inputs.indexOf(event.target) + 1];
+  if (next) {
+    event.preventDefault();
+    next.focus();
+    next.select();
+  }
+});
+// Job uploads: a file dropped on the drop zone goes into its file input.
+document.addEventListener("dragover", function (event) {
+  var zone = event.target.closest && event.target.closest("[data-dropzone]");
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.add("dragging");
+});
+document.addEventListener("dragleave", function (event) {
+  var zone = event.target.closest && event.target.closest("[data-dropzone]");
+  if (zone) zone.classList.remove("dragging");
+});
+document.addEventListener("drop", function (event) {
+  var zone = event.target.closest && event.target.closest("[data-dropzone]");
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.remove("dragging");
+  var input = zone.querySelector("input[type=file]");
+  if (input && event.dataTransfer.files.length) {
+    input.files = event.dataTransfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});
+document.addEventListener("change", function (event) {
+  if (!event.target.matches("[data-dropzone] input[type=file]")) return;
+  var label = event.target.closest("[data-dropzone]").querySelector("[data-filename]");
+  if (label) label.textContent = event.target.files.length ? event.target.files[0].name : "";
+});
