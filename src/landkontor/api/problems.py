@@ -2,6 +2,12 @@
 
 Nothing here ever puts a stack trace or an exception text of an unexpected error into a
 response; those are logged server-side with the request id, which the response names.
+
+Database errors are the last line of defence behind the input bounds (common/bounds.py): a
+data exception (a value the database cannot store) is the request's fault and a 422; any
+other database error is a 500 carrying only the request id. Either way the log names the
+error's kind, statement, table and constraint (db/errors.py), never the driver's text or the
+statement's parameters, which can hold what the request sent (a password hash, a token).
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from landkontor.db.errors import caused_by_input, describe
 from landkontor.errors import DomainError
 from landkontor.logconfig import request_id_var
 
@@ -137,7 +144,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("integrity error: %s", exc.__class__.__name__, exc_info=exc)
+    log.warning("integrity error: %s", describe(exc))
     return problem_response(
         409,
         code="conflict",
@@ -148,7 +155,7 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error("database unavailable", exc_info=exc)
+    log.error("database unavailable: %s", describe(exc))
     return problem_response(
         503,
         code="database-unavailable",
@@ -158,14 +165,50 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    info = describe(exc)
+    if caused_by_input(exc):
+        log.warning(
+            "%s %s: value refused by the database: %s", request.method, request.url.path, info
+        )
+        return problem_response(
+            422,
+            code="value-not-storable",
+            title="Value cannot be stored",
+            detail=(
+                "A value of the request (or computed from it) is too large, too long or "
+                "holds characters the database cannot store."
+            ),
+            request=request,
+        )
+    log.error("%s %s: database error: %s", request.method, request.url.path, info)
+    return _internal_error(request)
+
+
+async def _overflow_error(request: Request, exc: Exception) -> JSONResponse:
+    # Date or number arithmetic on values the request brought that left Python's range.
+    log.warning("%s %s: value out of range (%s)", request.method, request.url.path, exc)
+    return problem_response(
+        422,
+        code="value-out-of-range",
+        title="Value out of range",
+        detail="A value of the request (or computed from it) is out of the range supported.",
+        request=request,
+    )
+
+
+def _internal_error(request: Request) -> JSONResponse:
     return problem_response(
         500,
         code="internal-error",
         detail="An unexpected error occurred. It has been logged; quote the request id.",
         request=request,
     )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return _internal_error(request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -175,4 +218,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OverflowError, _overflow_error)
     app.add_exception_handler(Exception, _unexpected_error)

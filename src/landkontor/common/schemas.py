@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from landkontor.common import bounds
 
 
 class InputModel(BaseModel):
@@ -21,9 +20,10 @@ class OutputModel(BaseModel):
 
 
 # Decimal fields: JSON numbers or strings in, strings out (no binary floating point anywhere).
-PositiveDecimal = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-AnyDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
-PercentDecimal = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+# The bounds themselves live in common/bounds.py; these names are the quantity types.
+PositiveDecimal = bounds.PositiveQuantity
+NonNegativeDecimal = bounds.Quantity
+AnyDecimal = bounds.SignedQuantity
+PercentDecimal = bounds.Percent
+Code = bounds.ItemNo
+Name = bounds.Name

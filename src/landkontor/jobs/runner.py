@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from landkontor.db.errors import safe_error_text
 from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
@@ -39,6 +40,7 @@ from landkontor.jobs.errors import JobCancelled, JobSuperseded, RetryableError, 
 from landkontor.jobs.models import AttemptOutcome, Job, JobAttempt, JobFile, JobStatus
 from landkontor.jobs.registry import get_job_type, is_registered
 from landkontor.jobs.store import HOST, get_store
+from landkontor.logconfig import scrub
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,8 @@ def close_attempt(
     attempt.finished_at = utcnow()
     if error is not None:
         attempt.error_type = error if isinstance(error, str) else type(error).__name__
-        attempt.error_message = str(error)[:4000]
+        text = error if isinstance(error, str) else safe_error_text(error)
+        attempt.error_message = text[:4000]
 
 
 def fail_job(session: Session, job: Job, error_type: str, message: str, tb: str | None = None):
@@ -264,8 +267,9 @@ def _finish(
             metrics.JOBS_CANCELLED.labels(*labels).inc()
         else:
             assert error is not None and settings is not None
-            message = f"{error}" or type(error).__name__
-            tb = "".join(traceback.format_exception(error))
+            # Shown to the submitter and logged: a database error's text may quote values.
+            message = safe_error_text(error) or type(error).__name__
+            tb = scrub("".join(traceback.format_exception(error)))
             if outcome is AttemptOutcome.retry and job.attempts < job.max_attempts:
                 retry_in = backoff_seconds(job.attempts, settings)
                 job.status = JobStatus.retrying
