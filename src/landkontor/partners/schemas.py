@@ -22,7 +22,10 @@ VatId = Annotated[
     Field(min_length=4, max_length=bounds.length_of(Customer.vat_id)),
     AfterValidator(normalize_vat_id),
 ]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code, e.g. DE")]
+Country = Annotated[
+    str,
+    Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$", description="ISO 3166 code, e.g. DE"),
+]
 CashDiscount = bounds.PercentBelow100
 Discount = bounds.Percent
 Amount = bounds.Cents
