@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -35,6 +36,61 @@ RESERVED_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "code", "instance", "errors", "request_id"}
 )
 PROBLEM_BASE = "/problems/"
+
+
+class FieldProblem(BaseModel):
+    """One entry of a problem's ``errors``: which input was wrong and why."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str
+    in_: str | None = Field(None, alias="in", description="body, query, path, header, form")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error response of the API has this shape."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable, machine-readable: the last part of the type.")
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+    request_id: str = Field(description="Quote it when reporting a problem; it is in the log.")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI schema what the API answers on errors: a 422 and any other 4xx
+    are ``application/problem+json`` :class:`Problem` documents (FastAPI's default documents
+    its own validation error body, which this API never sends)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid request", "content": content}
+                responses.setdefault("4XX", {"description": "Problem", "content": content})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem_response(
@@ -212,6 +268,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import anyio
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
+from pydantic import ValidationError
 
 from landkontor.auth.deps import CurrentUser, Manager
 from landkontor.auth.models import User
@@ -336,7 +337,13 @@ async def submit_import(
         content_type=file.content_type or "application/octet-stream",
         content=content,
     )
-    body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
+    try:
+        body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
+    except ValidationError as exc:  # the full type name ("import." + type) is too long
+        raise InvalidInput(
+            "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()),
+            field=str(exc.errors()[0]["loc"][0]),
+        ) from None
 
     def run() -> JobOut:
         return _submit(session, settings, user, body, input_file=upload)
