@@ -88,9 +88,9 @@ def test_logs_hold_no_password_token_hash_or_secret(stack, stack_database):
     assert api.post("/api/v1/users", json=body, headers=admin).status_code == 409
     engine = create_engine(stack_database)
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE users ALTER COLUMN full_name TYPE varchar(3)"))
+        connection.execute(text("ALTER TABLE users ALTER COLUMN full_name TYPE varchar(20)"))
     engine.dispose()
-    refused = {"username": "refused", "password": REFUSED_PASSWORD, "full_name": "Too long"}
+    refused = {"username": "refused", "password": REFUSED_PASSWORD, "full_name": "Meyer" * 10}
     response = api.post("/api/v1/users", json=refused, headers=admin)
     assert response.status_code == 422 and response.json()["code"] == "value-not-storable"
 
