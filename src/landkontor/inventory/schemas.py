@@ -11,7 +11,15 @@ from pydantic import Field, model_validator
 from landkontor.catalog.schemas import UnitRef
 from landkontor.common import bounds
 from landkontor.common.bounds import BusinessDate, Id, Note, Reason, code, free_text, single_line
-from landkontor.common.schemas import InputModel, OutputModel
+from landkontor.common.schemas import (
+    AnyDecimal,
+    Code,
+    InputModel,
+    Name,
+    NonNegativeDecimal,
+    OutputModel,
+    PositiveDecimal,
+)
 from landkontor.inventory.models import (
     Batch,
     BatchOrigin,
@@ -24,11 +32,6 @@ from landkontor.inventory.models import (
     Warehouse,
 )
 
-AnyDecimal = bounds.SignedQuantity
-NonNegativeDecimal = bounds.Quantity
-PositiveDecimal = bounds.PositiveQuantity
-Name = bounds.Name
-Code = bounds.ItemNo
 Reference = single_line(StockMovement.reference)
 BatchNo = bounds.BatchNo
 SupplierBatchNo = single_line(Batch.supplier_batch_no)
