@@ -4,8 +4,10 @@ They use the real engine: the errors they raise are what real jobs raise."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from landkontor.auth.models import User
+from landkontor.auth.security import hash_password
 from landkontor.catalog.models import Unit
 from landkontor.common.schemas import InputModel
 from landkontor.errors import InvalidInput
@@ -50,3 +52,22 @@ def count_units(ctx: JobContext, params: CountParams) -> dict:
         ctx.progress(done + 1, params.rounds)
         ctx.check_cancelled()
     return {"units": seen}
+
+
+# The password whose hash test.leaky puts into a row the database refuses.
+LEAKY_PASSWORD = "leaky-job-password-4711"  # a test value that must never be logged
+
+
+class LeakyParams(InputModel):
+    pass
+
+
+@job_type("test.leaky", params=LeakyParams, max_attempts=1, soft_time_limit=30)
+def leaky(ctx: JobContext, params: LeakyParams) -> dict:
+    """Fails with a database error whose text quotes a row holding a password hash
+    (PostgreSQL: "Failing row contains (…, $argon2id$…)")."""
+    row = {"username": "leaky", "password_hash": hash_password(LEAKY_PASSWORD), "role": None}
+    with ctx.session() as session:
+        session.execute(insert(User.__table__).values(**row))
+        session.commit()
+    return {}

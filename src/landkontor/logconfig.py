@@ -2,7 +2,9 @@
 
 Text lines for people, JSON lines (``LANDKONTOR_LOG_FORMAT=json``) for log shippers. Every
 record carries the request id of the API request it belongs to (``-`` outside requests), and
-the values of configured secrets are masked in every message.
+the values of configured secrets are masked in every message and traceback. What cannot be
+known in advance is scrubbed by shape (:func:`scrub`): argon2 hashes, JSON web tokens, the
+DETAIL lines of PostgreSQL errors (they quote the values of the row) and SQL parameters.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +31,28 @@ _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {
 }
 
 
+HIDDEN = "[hidden]"
+_SCRUBBED = [
+    # argon2 password hashes ($argon2id$v=19$m=…,t=…,p=…$salt$hash)
+    (re.compile(r"\$argon2(?:id|i|d)\$[\w$=,+/.-]*"), HIDDEN),
+    # JSON web tokens (access tokens): three base64url parts, the first a JSON object
+    (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"), HIDDEN),
+    # PostgreSQL's DETAIL line quotes values: "Key (username)=(bob)", "Failing row contains"
+    (re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE), r"\1 " + HIDDEN),
+    # SQLAlchemy's rendering of a statement's parameters (engines hide them; belt and braces)
+    (re.compile(r"\[parameters: .*?\](?=\s*(?:\(Background on this error|$))", re.DOTALL), HIDDEN),
+]
+
+
+def scrub(text: str) -> str:
+    """``text`` without argon2 hashes, tokens, PostgreSQL DETAIL lines and SQL parameters."""
+    for pattern, replacement in _SCRUBBED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class ContextFilter(logging.Filter):
-    """Adds the request id and masks secret values."""
+    """Adds the request id; masks secret values and scrubs what looks like one."""
 
     def __init__(self, secrets: list[str] | None = None) -> None:
         super().__init__()
@@ -37,14 +60,23 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        if self.secrets:
-            message = record.getMessage()
-            masked = message
-            for secret in self.secrets:
-                masked = masked.replace(secret, MASK)
-            if masked != message:
-                record.msg, record.args = masked, None
+        message = record.getMessage()
+        masked = self._clean(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
         return True
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return scrub(text)
+
+
+_FORMATTER = logging.Formatter()
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -61,7 +93,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", "-"),
         }
         entry.update(_extras(record))
-        if record.exc_info:
+        if record.exc_text:
+            entry["exc_info"] = record.exc_text
+        elif record.exc_info and record.exc_info[0] is not None:
             entry["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 

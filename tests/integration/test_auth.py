@@ -72,16 +72,22 @@ def test_viewer_cannot_write(client, viewer):
     assert_problem(response, 403, "forbidden")
 
 
-def test_user_management_is_admin_only(client, manager, admin):
-    assert_problem(client.get("/api/v1/users", headers=manager), 403, "forbidden")
+def test_user_management_is_admin_only(client, viewer, manager, admin):
+    """Reading accounts too: they hold e-mail addresses and say who may do what."""
+    for headers in (viewer, manager):
+        assert_problem(client.get("/api/v1/users", headers=headers), 403, "forbidden")
+        assert_problem(client.get("/api/v1/users/1", headers=headers), 403, "forbidden")
+    assert client.get("/api/v1/users/me", headers=viewer).status_code == 200
     created = client.post(
         "/api/v1/users",
         json={"username": "neu", "password": "long-password", "role": "clerk"},
         headers=admin,
     )
     assert created.status_code == 201, created.text
-    names = [u["username"] for u in client.get("/api/v1/users", headers=admin).json()]
-    assert "neu" in names
+    page = client.get("/api/v1/users", headers=admin).json()
+    assert set(page) == {"items", "total", "limit", "offset"}
+    assert "neu" in [u["username"] for u in page["items"]]
+    assert page["total"] == len(page["items"])
 
 
 def test_duplicate_user_is_409(client, admin):

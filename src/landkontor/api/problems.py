@@ -2,6 +2,12 @@
 
 Nothing here ever puts a stack trace or an exception text of an unexpected error into a
 response; those are logged server-side with the request id, which the response names.
+
+Database errors are the last line of defence behind the input bounds (common/bounds.py): a
+data exception (a value the database cannot store) is the request's fault and a 422; any
+other database error is a 500 carrying only the request id. Either way the log names the
+error's kind, statement, table and constraint (db/errors.py), never the driver's text or the
+statement's parameters, which can hold what the request sent (a password hash, a token).
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from landkontor.db.errors import caused_by_input, describe
 from landkontor.errors import DomainError
 from landkontor.logconfig import request_id_var
 
@@ -29,6 +37,61 @@ RESERVED_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "code", "instance", "errors", "request_id"}
 )
 PROBLEM_BASE = "/problems/"
+
+
+class FieldProblem(BaseModel):
+    """One entry of a problem's ``errors``: which input was wrong and why."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str
+    in_: str | None = Field(None, alias="in", description="body, query, path, header, form")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error response of the API has this shape."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable, machine-readable: the last part of the type.")
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+    request_id: str = Field(description="Quote it when reporting a problem; it is in the log.")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI schema what the API answers on errors: a 422 and any other 4xx
+    are ``application/problem+json`` :class:`Problem` documents (FastAPI's default documents
+    its own validation error body, which this API never sends)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid request", "content": content}
+                responses.setdefault("4XX", {"description": "Problem", "content": content})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def problem_response(
@@ -138,7 +201,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("integrity error: %s", exc.__class__.__name__, exc_info=exc)
+    log.warning("integrity error: %s", describe(exc))
     return problem_response(
         409,
         code="conflict",
@@ -149,7 +212,7 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error("database unavailable", exc_info=exc)
+    log.error("database unavailable: %s", describe(exc))
     return problem_response(
         503,
         code="database-unavailable",
@@ -159,8 +222,39 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    info = describe(exc)
+    if caused_by_input(exc):
+        log.warning(
+            "%s %s: value refused by the database: %s", request.method, request.url.path, info
+        )
+        return problem_response(
+            422,
+            code="value-not-storable",
+            title="Value cannot be stored",
+            detail=(
+                "A value of the request (or computed from it) is too large, too long or "
+                "holds characters the database cannot store."
+            ),
+            request=request,
+        )
+    log.error("%s %s: database error: %s", request.method, request.url.path, info)
+    return _internal_error(request)
+
+
+async def _overflow_error(request: Request, exc: Exception) -> JSONResponse:
+    # Date or number arithmetic on values the request brought that left Python's range.
+    log.warning("%s %s: value out of range (%s)", request.method, request.url.path, exc)
+    return problem_response(
+        422,
+        code="value-out-of-range",
+        title="Value out of range",
+        detail="A value of the request (or computed from it) is out of the range supported.",
+        request=request,
+    )
+
+
+def _internal_error(request: Request) -> JSONResponse:
     return problem_response(
         500,
         code="internal-error",
@@ -169,11 +263,19 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return _internal_error(request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OverflowError, _overflow_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    viewer = "viewer"  # reads everything, writes nothing
+    viewer = "viewer"  # reads all business data (not user accounts), writes nothing
     clerk = "clerk"  # day-to-day postings: receipts, issues, orders, deliveries
     manager = "manager"  # plus: master data, prices, recalls, stocktake posting, jobs admin
     admin = "admin"  # plus: users and system settings

@@ -24,6 +24,7 @@ from landkontor.auth.security import (
     write_private_file,
 )
 from landkontor.common.lookup import fetch, get_locked
+from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import begin_write, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import (
@@ -54,8 +55,17 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == normalize_username(username)))
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.username)))
+_USERS_BY_NAME = select(User).order_by(User.username)
+
+
+def list_users(session: Session, params: PageParams) -> tuple[list[User], int]:
+    """One page of the users, by name, and how many there are."""
+    return paginate(session, _USERS_BY_NAME, params)
+
+
+def all_users(session: Session) -> list[User]:
+    """Every user, by name (the CLI's list; installations have few users)."""
+    return list(session.scalars(_USERS_BY_NAME))
 
 
 @use_case

@@ -10,12 +10,14 @@ from landkontor.auth.deps import Manager
 from landkontor.catalog import service
 from landkontor.catalog.schemas import (
     ItemCreate,
+    ItemGroup,
     ItemOut,
     ItemUpdate,
     PackUnitIn,
     UnitCreate,
     UnitOut,
 )
+from landkontor.common.bounds import Id, Search
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page
 
@@ -37,8 +39,8 @@ def create_unit(body: UnitCreate, _: Manager, session: SessionDep) -> UnitOut:
 def list_items(
     session: SessionDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=100, description="Part of number or name")] = None,
-    group: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[Search | None, Query(description="Part of number or name")] = None,
+    group: ItemGroup | None = None,
     active: bool | None = None,
 ) -> Page[ItemOut]:
     items, total = service.list_items(session, page, search=q, group=group, active=active)
@@ -56,17 +58,17 @@ def create_item(body: ItemCreate, _: Manager, session: SessionDep) -> ItemOut:
 
 
 @items_router.get("/{item_id}", response_model=ItemOut, summary="One item")
-def get_item(item_id: int, session: SessionDep) -> ItemOut:
+def get_item(item_id: Id, session: SessionDep) -> ItemOut:
     return ItemOut.model_validate(service.get_item(session, item_id))
 
 
 @items_router.patch("/{item_id}", response_model=ItemOut, summary="Change an item")
-def update_item(item_id: int, body: ItemUpdate, _: Manager, session: SessionDep) -> ItemOut:
+def update_item(item_id: Id, body: ItemUpdate, _: Manager, session: SessionDep) -> ItemOut:
     return ItemOut.model_validate(service.update_item(session, item_id, body))
 
 
 @items_router.post(
     "/{item_id}/units", response_model=ItemOut, status_code=201, summary="Add a pack unit"
 )
-def add_pack_unit(item_id: int, body: PackUnitIn, _: Manager, session: SessionDep) -> ItemOut:
+def add_pack_unit(item_id: Id, body: PackUnitIn, _: Manager, session: SessionDep) -> ItemOut:
     return ItemOut.model_validate(service.add_pack_unit(session, item_id, body))

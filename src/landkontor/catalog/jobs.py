@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from landkontor.auth.roles import Role
 from landkontor.catalog import service
 from landkontor.catalog.models import Item
-from landkontor.catalog.schemas import ItemCreate
+from landkontor.catalog.schemas import ItemCreate, ItemGroup
 from landkontor.common.schemas import InputModel
 from landkontor.errors import InvalidInput
 from landkontor.jobs.context import JobContext
@@ -116,7 +116,7 @@ def import_items(ctx: JobContext, params: ImportItemsParams) -> dict:
 class ExportItemsParams(InputModel):
     format: Literal["csv", "xlsx"] = "csv"
     active: bool | None = Field(None, description="Only active (true) or inactive (false) items.")
-    group: str | None = Field(None, max_length=64, description="Only this item group.")
+    group: ItemGroup | None = Field(None, description="Only this item group.")
 
 
 EXPORT_BATCH = 1000

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field, field_validator
 
-from landkontor.catalog.models import VatCategory
-from landkontor.common.schemas import Code, InputModel, Name, NonNegativeDecimal, OutputModel
-from landkontor.common.schemas import PositiveDecimal as Positive
+from landkontor.catalog.models import Item, ItemUnit, Unit, VatCategory
+from landkontor.common import bounds
+from landkontor.common.bounds import PositiveQuantity as Positive
+from landkontor.common.bounds import Quantity as NonNegativeDecimal
+from landkontor.common.bounds import UnitCode, single_line
+from landkontor.common.schemas import InputModel, OutputModel
 
-UnitCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][\w.%-]*$")]
 # A net price in EUR per base unit: not negative, at most 6 decimals (cheap bulk goods per kg).
-Price = Annotated[Decimal, Field(ge=0, decimal_places=6, max_digits=19, allow_inf_nan=False)]
+Price = bounds.UnitCost
+UnitName = single_line(Unit.name, min_length=1)
+Dimension = single_line(Unit.dimension, min_length=1)
+PackUnitName = single_line(ItemUnit.name, min_length=1)
+ItemNo = bounds.code(Item.item_no)
+ItemName = single_line(Item.name, min_length=1)
+ItemGroup = single_line(Item.item_group)
+# A unit named in a request (base unit or pack unit code); stored as the entered unit.
+UnitRef = single_line(Unit.code)
 
 
 class UnitCreate(InputModel):
     code: UnitCode
-    name: Name
-    dimension: Annotated[str, Field(min_length=1, max_length=20)]
+    name: UnitName
+    dimension: Dimension
     factor: Positive = Field(description="Amount of the dimension's reference unit (kg, l, Stk).")
 
 
@@ -34,7 +44,7 @@ class UnitOut(OutputModel):
 
 class PackUnitIn(InputModel):
     code: UnitCode
-    name: Name
+    name: PackUnitName
     factor: Positive = Field(description="Base units in one pack unit (Sack 25 kg: 25).")
 
 
@@ -46,10 +56,10 @@ class PackUnitOut(OutputModel):
 
 
 class ItemCreate(InputModel):
-    item_no: Code
-    name: Name
+    item_no: ItemNo
+    name: ItemName
     base_unit: UnitCode = Field(description="Code of the base unit, e.g. kg.")
-    item_group: str = Field("", max_length=64)
+    item_group: ItemGroup = ""
     batch_managed: bool = False
     shelf_life_days: int | None = Field(None, ge=0, le=36500)
     active: bool = True
@@ -58,14 +68,14 @@ class ItemCreate(InputModel):
     reorder_quantity: Positive | None = None
     base_price: Price | None = Field(None, description="Net EUR per base unit (no price list).")
     vat_category: VatCategory = VatCategory.standard
-    pack_units: list[PackUnitIn] = Field(default_factory=list)
+    pack_units: list[PackUnitIn] = Field(default_factory=list, max_length=100)
 
 
 class ItemUpdate(InputModel):
     """Item number, base unit and batch management are fixed once an item exists."""
 
-    name: Name | None = None
-    item_group: str | None = Field(None, max_length=64)
+    name: ItemName | None = None
+    item_group: ItemGroup | None = None
     shelf_life_days: int | None = Field(None, ge=0, le=36500)
     active: bool | None = None
     allow_negative_stock: bool | None = None

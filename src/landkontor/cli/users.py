@@ -45,7 +45,7 @@ def list_users() -> None:
     """List users and their roles."""
     with session_scope() as session:
         table = Table("username", "role", "active", "last login")
-        for user in service.list_users(session):
+        for user in service.all_users(session):
             table.add_row(
                 user.username,
                 user.role.value,

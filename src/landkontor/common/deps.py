@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from landkontor.common.bounds import Offset
 from landkontor.common.pagination import MAX_LIMIT, PageParams
 from landkontor.db.session import Database
 from landkontor.settings import Settings
@@ -35,7 +36,7 @@ DatabaseDep = Annotated[Database, Depends(get_db)]
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    offset: Annotated[Offset, Query(description="Rows to skip.")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

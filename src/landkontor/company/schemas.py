@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, EmailStr, Field
 
-from landkontor.common.schemas import InputModel, OutputModel, text_field
+from landkontor.common.bounds import single_line
+from landkontor.common.schemas import InputModel, OutputModel
 from landkontor.company.accounts import check_account_overrides
 from landkontor.company.checks import normalize_bic, normalize_iban
 from landkontor.company.models import ChartOfAccounts
@@ -15,9 +16,9 @@ from landkontor.partners.schemas import Country, VatId
 
 Iban = Annotated[str, Field(min_length=5, max_length=42), AfterValidator(normalize_iban)]
 Bic = Annotated[str, Field(min_length=8, max_length=14), AfterValidator(normalize_bic)]
-Required200 = text_field(200, min_length=1)
-Text20, Text30, Text50 = text_field(20), text_field(30), text_field(50)
-Text100, Text200, Text300 = text_field(100), text_field(200), text_field(300)
+Required200 = single_line(200, min_length=1)
+Text20, Text30, Text50 = single_line(20), single_line(30), single_line(50)
+Text100, Text200, Text300 = single_line(100), single_line(200), single_line(300)
 AccountOverrides = Annotated[dict[str, Any], AfterValidator(check_account_overrides)]
 
 

@@ -57,19 +57,27 @@ def make_engine(
     echo: bool = False,
     ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
 ) -> Engine:
-    """Create an engine for ``url`` with the settings this project relies on."""
+    """Create an engine for ``url`` with the settings this project relies on.
+
+    Statement parameters are hidden from logs (``echo``) and error texts: they carry what
+    users sent, password hashes included.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         _configure_sqlite(engine)
         return engine
     engine = create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,

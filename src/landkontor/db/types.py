@@ -23,29 +23,34 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 # BIGINT keys on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
+# The API's input bounds (common/bounds.py) are derived from these: what a request may hold
+# is what these columns store.
+NUMERIC_PRECISION = 19
 QUANTITY_SCALE = 4
 MONEY_SCALE = 4
 UNIT_COST_SCALE = 6
+PERCENT_PRECISION = 7
+PERCENT_SCALE = 4
 
 
 def Quantity() -> Numeric[Decimal]:  # noqa: N802 - reads like a type in column definitions
     """Quantity in a base unit: 4 decimals (grams of a kilogram, kilograms of a tonne)."""
-    return Numeric(19, QUANTITY_SCALE, asdecimal=True)
+    return Numeric(NUMERIC_PRECISION, QUANTITY_SCALE, asdecimal=True)
 
 
 def Money() -> Numeric[Decimal]:  # noqa: N802
     """Amount in EUR. Stored with 4 decimals; documents round to cents where the law says."""
-    return Numeric(19, MONEY_SCALE, asdecimal=True)
+    return Numeric(NUMERIC_PRECISION, MONEY_SCALE, asdecimal=True)
 
 
 def UnitCost() -> Numeric[Decimal]:  # noqa: N802
     """Price or cost per base unit: 6 decimals (EUR per kg of cheap bulk goods)."""
-    return Numeric(19, UNIT_COST_SCALE, asdecimal=True)
+    return Numeric(NUMERIC_PRECISION, UNIT_COST_SCALE, asdecimal=True)
 
 
 def Percent() -> Numeric[Decimal]:  # noqa: N802
     """A percentage such as 19.00 or 2.5."""
-    return Numeric(7, 4, asdecimal=True)
+    return Numeric(PERCENT_PRECISION, PERCENT_SCALE, asdecimal=True)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

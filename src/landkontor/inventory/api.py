@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.common.bounds import Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page
 from landkontor.inventory import batches, locations
 from landkontor.inventory.models import BatchStatus
 from landkontor.inventory.schemas import (
     BatchCreate,
+    BatchNo,
     BatchOut,
     BatchStatusChangeOut,
     BatchStatusIn,
@@ -41,13 +43,13 @@ def create_warehouse(body: WarehouseCreate, _: Manager, session: SessionDep) -> 
 
 
 @warehouses_router.get("/{warehouse_id}", response_model=WarehouseOut, summary="One warehouse")
-def get_warehouse(warehouse_id: int, session: SessionDep) -> WarehouseOut:
+def get_warehouse(warehouse_id: Id, session: SessionDep) -> WarehouseOut:
     return WarehouseOut.model_validate(locations.get_warehouse(session, warehouse_id))
 
 
 @warehouses_router.patch("/{warehouse_id}", response_model=WarehouseOut, summary="Change")
 def update_warehouse(
-    warehouse_id: int, body: WarehouseUpdate, _: Manager, session: SessionDep
+    warehouse_id: Id, body: WarehouseUpdate, _: Manager, session: SessionDep
 ) -> WarehouseOut:
     return WarehouseOut.model_validate(locations.update_warehouse(session, warehouse_id, body))
 
@@ -56,9 +58,9 @@ def update_warehouse(
 def list_locations(
     session: SessionDep,
     page: PageDep,
-    warehouse_id: int | None = None,
-    parent_id: int | None = None,
-    within: Annotated[int | None, Query(description="A location: its whole subtree")] = None,
+    warehouse_id: Id | None = None,
+    parent_id: Id | None = None,
+    within: Annotated[Id | None, Query(description="A location: its whole subtree")] = None,
 ) -> Page[LocationOut]:
     rows, total = locations.list_locations(
         session, page, warehouse_id=warehouse_id, parent_id=parent_id, within=within
@@ -77,13 +79,13 @@ def create_location(body: LocationCreate, _: Manager, session: SessionDep) -> Lo
 
 
 @locations_router.get("/{location_id}", response_model=LocationOut, summary="One location")
-def get_location(location_id: int, session: SessionDep) -> LocationOut:
+def get_location(location_id: Id, session: SessionDep) -> LocationOut:
     return LocationOut.model_validate(locations.get_location(session, location_id))
 
 
 @locations_router.patch("/{location_id}", response_model=LocationOut, summary="Change")
 def update_location(
-    location_id: int, body: LocationUpdate, _: Manager, session: SessionDep
+    location_id: Id, body: LocationUpdate, _: Manager, session: SessionDep
 ) -> LocationOut:
     return LocationOut.model_validate(locations.update_location(session, location_id, body))
 
@@ -92,9 +94,9 @@ def update_location(
 def list_batches(
     session: SessionDep,
     page: PageDep,
-    item_id: int | None = None,
+    item_id: Id | None = None,
     status: BatchStatus | None = None,
-    batch_no: Annotated[str | None, Query(max_length=64)] = None,
+    batch_no: BatchNo | None = None,
     expired: bool | None = None,
 ) -> Page[BatchOut]:
     rows, total = batches.list_batches(
@@ -114,12 +116,12 @@ def create_batch(body: BatchCreate, _: Clerk, session: SessionDep) -> BatchOut:
 
 
 @batches_router.get("/{batch_id}", response_model=BatchOut, summary="One batch")
-def get_batch(batch_id: int, session: SessionDep) -> BatchOut:
+def get_batch(batch_id: Id, session: SessionDep) -> BatchOut:
     return batches.batch_out(session, batches.get_batch(session, batch_id))
 
 
 @batches_router.patch("/{batch_id}", response_model=BatchOut, summary="Change best-before etc.")
-def update_batch(batch_id: int, body: BatchUpdate, _: Clerk, session: SessionDep) -> BatchOut:
+def update_batch(batch_id: Id, body: BatchUpdate, _: Clerk, session: SessionDep) -> BatchOut:
     return batches.batch_out(session, batches.update_batch(session, batch_id, body))
 
 
@@ -127,7 +129,7 @@ def update_batch(batch_id: int, body: BatchUpdate, _: Clerk, session: SessionDep
     "/{batch_id}/status", response_model=BatchOut, summary="Release, block or recall a batch"
 )
 def change_batch_status(
-    batch_id: int, body: BatchStatusIn, user: Manager, session: SessionDep
+    batch_id: Id, body: BatchStatusIn, user: Manager, session: SessionDep
 ) -> BatchOut:
     batch = batches.change_status(session, batch_id, body.status, body.reason, actor=user.username)
     return batches.batch_out(session, batch)
@@ -138,7 +140,7 @@ def change_batch_status(
     response_model=list[BatchStatusChangeOut],
     summary="Who changed the status, when and why",
 )
-def batch_status_history(batch_id: int, session: SessionDep) -> list[BatchStatusChangeOut]:
+def batch_status_history(batch_id: Id, session: SessionDep) -> list[BatchStatusChangeOut]:
     return [
         BatchStatusChangeOut.model_validate(c) for c in batches.status_history(session, batch_id)
     ]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field, model_validator
 
+from landkontor.catalog.schemas import UnitRef
+from landkontor.common import bounds
+from landkontor.common.bounds import BusinessDate, Id, Note, Reason, code, free_text, single_line
 from landkontor.common.schemas import (
     AnyDecimal,
     Code,
@@ -18,28 +21,36 @@ from landkontor.common.schemas import (
     PositiveDecimal,
 )
 from landkontor.inventory.models import (
+    Batch,
     BatchOrigin,
     BatchStatus,
+    Location,
     LocationKind,
     MovementType,
+    StockMovement,
     StocktakeStatus,
+    Warehouse,
 )
 
-Reference = Annotated[str, Field(max_length=100)]
-BatchNo = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
+Reference = single_line(StockMovement.reference)
+BatchNo = bounds.BatchNo
+SupplierBatchNo = single_line(Batch.supplier_batch_no)
+WarehouseCode = code(Warehouse.code)
+LocationCode = code(Location.code)
+Address = free_text(Warehouse.address)
 
 
 # --- warehouses and locations --------------------------------------------------------
 class WarehouseCreate(InputModel):
-    code: Code
+    code: WarehouseCode
     name: Name
-    address: str = Field("", max_length=500)
+    address: Address = ""
     active: bool = True
 
 
 class WarehouseUpdate(InputModel):
     name: Name | None = None
-    address: str | None = Field(None, max_length=500)
+    address: Address | None = None
     active: bool | None = None
 
 
@@ -52,13 +63,13 @@ class WarehouseOut(OutputModel):
 
 
 class LocationCreate(InputModel):
-    warehouse_id: int
-    parent_id: int | None = None
-    code: Code
+    warehouse_id: Id
+    parent_id: Id | None = None
+    code: LocationCode
     name: Name
     kind: LocationKind = LocationKind.bin
     capacity: PositiveDecimal | None = None
-    capacity_item_id: int | None = Field(
+    capacity_item_id: Id | None = Field(
         None, description="Capacity is in this item's base unit; without it a plain number."
     )
     blocked: bool = False
@@ -69,7 +80,7 @@ class LocationUpdate(InputModel):
     name: Name | None = None
     kind: LocationKind | None = None
     capacity: PositiveDecimal | None = None
-    capacity_item_id: int | None = None
+    capacity_item_id: Id | None = None
     blocked: bool | None = None
     allow_negative_stock: bool | None = None
 
@@ -90,27 +101,27 @@ class LocationOut(OutputModel):
 
 # --- batches ---------------------------------------------------------------------------
 class BatchCreate(InputModel):
-    item_id: int
+    item_id: Id
     batch_no: BatchNo
     origin: BatchOrigin = BatchOrigin.manual
-    supplier_id: int | None = None
-    supplier_batch_no: str | None = Field(None, max_length=64)
-    production_date: date | None = None
-    best_before: date | None = Field(
+    supplier_id: Id | None = None
+    supplier_batch_no: SupplierBatchNo | None = None
+    production_date: BusinessDate | None = None
+    best_before: BusinessDate | None = Field(
         None, description="MHD; default: production date + the item's shelf life."
     )
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 class BatchUpdate(InputModel):
-    best_before: date | None = None
-    supplier_batch_no: str | None = Field(None, max_length=64)
+    best_before: BusinessDate | None = None
+    supplier_batch_no: SupplierBatchNo | None = None
     attributes: dict[str, Any] | None = None
 
 
 class BatchStatusIn(InputModel):
     status: BatchStatus
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class BatchStatusChangeOut(OutputModel):
@@ -140,25 +151,25 @@ class NewBatch(InputModel):
     """A batch created by a receipt line."""
 
     batch_no: BatchNo
-    supplier_batch_no: str | None = Field(None, max_length=64)
-    supplier_id: int | None = None
-    production_date: date | None = None
-    best_before: date | None = None
+    supplier_batch_no: SupplierBatchNo | None = None
+    supplier_id: Id | None = None
+    production_date: BusinessDate | None = None
+    best_before: BusinessDate | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- movements -------------------------------------------------------------------------
 class MovementLineIn(InputModel):
-    item_id: int
+    item_id: Id
     quantity: AnyDecimal = Field(
         description="In `unit`; positive, except adjustments (signed, not zero)."
     )
-    unit: str | None = Field(None, max_length=20, description="Default: the item's base unit.")
-    location_id: int = Field(description="Where stock is (transfers: from here).")
-    to_location_id: int | None = Field(None, description="Transfers: to here.")
-    batch_id: int | None = None
+    unit: UnitRef | None = Field(None, description="Default: the item's base unit.")
+    location_id: Id = Field(description="Where stock is (transfers: from here).")
+    to_location_id: Id | None = Field(None, description="Transfers: to here.")
+    batch_id: Id | None = None
     batch: NewBatch | None = Field(None, description="Receipts: create this batch.")
-    unit_cost: NonNegativeDecimal | None = Field(
+    unit_cost: bounds.UnitCost | None = Field(
         None, description="Receipts and positive adjustments: cost per entered unit."
     )
 
@@ -166,7 +177,7 @@ class MovementLineIn(InputModel):
 class MovementIn(InputModel):
     type: MovementType
     reference: Reference = ""
-    reason: str = Field("", max_length=2000)
+    reason: Note = ""
     lines: list[MovementLineIn] = Field(min_length=1, max_length=1000)
 
     @model_validator(mode="after")
@@ -179,7 +190,7 @@ class MovementIn(InputModel):
 
 
 class ReverseIn(InputModel):
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class LedgerEntryOut(OutputModel):
@@ -291,16 +302,16 @@ class PickProposalOut(OutputModel):
 
 # --- stocktaking -----------------------------------------------------------------------
 class StocktakeCreate(InputModel):
-    location_ids: list[int] = Field(min_length=1, max_length=5000)
-    note: str = Field("", max_length=2000)
+    location_ids: list[Id] = Field(min_length=1, max_length=5000)
+    note: Note = ""
 
 
 class CountIn(InputModel):
-    item_id: int
-    location_id: int
-    batch_id: int | None = None
+    item_id: Id
+    location_id: Id
+    batch_id: Id | None = None
     counted_quantity: NonNegativeDecimal
-    unit: str | None = Field(None, max_length=20)
+    unit: UnitRef | None = None
 
 
 class CountsIn(InputModel):
@@ -333,16 +344,16 @@ class StocktakeOut(OutputModel):
 
 # --- mixing ----------------------------------------------------------------------------
 class MixInput(InputModel):
-    item_id: int
-    batch_id: int | None = None
-    location_id: int
+    item_id: Id
+    batch_id: Id | None = None
+    location_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
+    unit: UnitRef | None = None
 
 
 class MixOutput(InputModel):
-    item_id: int
-    location_id: int
+    item_id: Id
+    location_id: Id
     batch: NewBatch
     quantity: PositiveDecimal | None = Field(
         None, description="Default: the sum of the inputs (same base unit)."
@@ -353,7 +364,7 @@ class MixIn(InputModel):
     inputs: list[MixInput] = Field(min_length=1, max_length=100)
     output: MixOutput
     reference: Reference = ""
-    reason: str = Field("", max_length=2000)
+    reason: Note = ""
 
 
 class MixOut(OutputModel):
@@ -366,7 +377,7 @@ class MixOut(OutputModel):
 
 
 class RecallIn(InputModel):
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 # --- opening stock ---------------------------------------------------------------------
@@ -377,7 +388,9 @@ class OpeningStockIn(InputModel):
     warehouse: Code = Field(description="Warehouse code.")
     location: Code = Field(description="Code of a leaf location in that warehouse.")
     batch_no: BatchNo | None = Field(None, description="Batch-managed items: created if new.")
-    best_before: date | None = Field(None, description="Of a new batch; default: shelf life.")
+    best_before: BusinessDate | None = Field(
+        None, description="Of a new batch; default: shelf life."
+    )
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20, description="Default: the base unit.")
-    unit_cost: NonNegativeDecimal = Field(description="EUR per entered unit (valuation).")
+    unit: UnitRef | None = Field(None, description="Default: the base unit.")
+    unit_cost: bounds.UnitCost = Field(description="EUR per entered unit (valuation).")

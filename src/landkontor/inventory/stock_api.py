@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.catalog.schemas import UnitRef
 from landkontor.catalog.service import get_item
+from landkontor.common.bounds import Id, PositiveQuantity, Timestamp
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page
 from landkontor.inventory import mixing, posting, queries, reservations, stocktake
@@ -24,6 +24,7 @@ from landkontor.inventory.schemas import (
     MovementIn,
     MovementOut,
     PickProposalOut,
+    Reference,
     ReverseIn,
     StockLevelOut,
     StocktakeCreate,
@@ -64,7 +65,7 @@ def mix_batches(body: MixIn, user: Clerk, session: SessionDep) -> MixOut:
 
 
 @router.get("/movements/{movement_id}", response_model=MovementOut, summary="One movement")
-def get_movement(movement_id: int, session: SessionDep) -> MovementOut:
+def get_movement(movement_id: Id, session: SessionDep) -> MovementOut:
     return MovementOut.model_validate(posting.get_movement(session, movement_id))
 
 
@@ -75,7 +76,7 @@ def get_movement(movement_id: int, session: SessionDep) -> MovementOut:
     summary="Post the exact opposite of a movement",
 )
 def reverse_movement(
-    movement_id: int, body: ReverseIn, user: Manager, session: SessionDep
+    movement_id: Id, body: ReverseIn, user: Manager, session: SessionDep
 ) -> MovementOut:
     movement = posting.reverse_movement(
         session, movement_id, reason=body.reason, actor=user.username
@@ -87,10 +88,10 @@ def reverse_movement(
 def stock_levels(
     session: SessionDep,
     page: PageDep,
-    item_id: int | None = None,
-    location_id: Annotated[int | None, Query(description="Includes its sub-locations")] = None,
-    batch_id: int | None = None,
-    warehouse_id: int | None = None,
+    item_id: Id | None = None,
+    location_id: Annotated[Id | None, Query(description="Includes its sub-locations")] = None,
+    batch_id: Id | None = None,
+    warehouse_id: Id | None = None,
     include_zero: bool = False,
 ) -> Page[StockLevelOut]:
     rows, total = queries.levels(
@@ -109,15 +110,15 @@ def stock_levels(
 def stock_ledger(
     session: SessionDep,
     page: PageDep,
-    item_id: int | None = None,
-    location_id: Annotated[int | None, Query(description="Includes its sub-locations")] = None,
-    warehouse_id: int | None = None,
-    batch_id: int | None = None,
-    movement_id: int | None = None,
+    item_id: Id | None = None,
+    location_id: Annotated[Id | None, Query(description="Includes its sub-locations")] = None,
+    warehouse_id: Id | None = None,
+    batch_id: Id | None = None,
+    movement_id: Id | None = None,
     movement_type: MovementType | None = None,
-    reference: Annotated[str | None, Query(max_length=100)] = None,
-    posted_from: datetime | None = None,
-    posted_to: datetime | None = None,
+    reference: Reference | None = None,
+    posted_from: Timestamp | None = None,
+    posted_to: Timestamp | None = None,
 ) -> Page[LedgerLineOut]:
     rows, total = queries.ledger(
         session,
@@ -140,7 +141,7 @@ def stock_ledger(
     "/availability/{item_id}", response_model=AvailabilityOut, summary="On hand, reserved, free"
 )
 def availability(
-    item_id: int, session: SessionDep, warehouse_id: int | None = None
+    item_id: Id, session: SessionDep, warehouse_id: Id | None = None
 ) -> AvailabilityOut:
     item = get_item(session, item_id)
     stock = reservations.availability(session, item_id, warehouse_id)
@@ -158,10 +159,10 @@ def availability(
 @router.get("/valuation", response_model=ValuationOut, summary="Stock value (moving average)")
 def valuation(
     session: SessionDep,
-    as_of: Annotated[datetime | None, Query(description="Default: now")] = None,
+    as_of: Annotated[Timestamp | None, Query(description="Default: now")] = None,
     by_warehouse: bool = False,
-    item_id: int | None = None,
-    warehouse_id: int | None = None,
+    item_id: Id | None = None,
+    warehouse_id: Id | None = None,
 ) -> ValuationOut:
     return queries.valuation(
         session, as_of=as_of, by_warehouse=by_warehouse, item_id=item_id, warehouse_id=warehouse_id
@@ -171,10 +172,10 @@ def valuation(
 @router.get("/pick-proposal", response_model=PickProposalOut, summary="FEFO picking proposal")
 def pick_proposal(
     session: SessionDep,
-    item_id: int,
-    quantity: Annotated[Decimal, Query(gt=0)],
-    unit: Annotated[str | None, Query(max_length=20)] = None,
-    warehouse_id: int | None = None,
+    item_id: Id,
+    quantity: PositiveQuantity,
+    unit: UnitRef | None = None,
+    warehouse_id: Id | None = None,
 ) -> PickProposalOut:
     return queries.pick_proposal(session, item_id, quantity, unit=unit, warehouse_id=warehouse_id)
 
@@ -185,7 +186,7 @@ def open_stocktake(body: StocktakeCreate, user: Clerk, session: SessionDep) -> S
 
 
 @stocktakes_router.get("/{stocktake_id}", response_model=StocktakeOut, summary="One stocktake")
-def get_stocktake(stocktake_id: int, session: SessionDep) -> StocktakeOut:
+def get_stocktake(stocktake_id: Id, session: SessionDep) -> StocktakeOut:
     return stocktake.stocktake_out(stocktake.get_stocktake(session, stocktake_id))
 
 
@@ -193,7 +194,7 @@ def get_stocktake(stocktake_id: int, session: SessionDep) -> StocktakeOut:
     "/{stocktake_id}/counts", response_model=StocktakeOut, summary="Enter counted quantities"
 )
 def record_counts(
-    stocktake_id: int, body: CountsIn, user: Clerk, session: SessionDep
+    stocktake_id: Id, body: CountsIn, user: Clerk, session: SessionDep
 ) -> StocktakeOut:
     result = stocktake.record_counts(session, stocktake_id, body, actor=user.username)
     return stocktake.stocktake_out(result)
@@ -202,11 +203,11 @@ def record_counts(
 @stocktakes_router.post(
     "/{stocktake_id}/post", response_model=StocktakeOut, summary="Post the differences"
 )
-def post_stocktake(stocktake_id: int, user: Manager, session: SessionDep) -> StocktakeOut:
+def post_stocktake(stocktake_id: Id, user: Manager, session: SessionDep) -> StocktakeOut:
     result = stocktake.post_stocktake(session, stocktake_id, actor=user.username)
     return stocktake.stocktake_out(result)
 
 
 @stocktakes_router.post("/{stocktake_id}/cancel", response_model=StocktakeOut, summary="Cancel")
-def cancel_stocktake(stocktake_id: int, _: Manager, session: SessionDep) -> StocktakeOut:
+def cancel_stocktake(stocktake_id: Id, _: Manager, session: SessionDep) -> StocktakeOut:
     return stocktake.stocktake_out(stocktake.cancel_stocktake(session, stocktake_id))

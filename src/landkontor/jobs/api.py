@@ -10,22 +10,37 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
+from pydantic import ValidationError
 
 from landkontor.auth.deps import CurrentUser, Manager
 from landkontor.auth.models import User
+from landkontor.common.bounds import SINGLE_LINE, single_line, utc_within_years
 from landkontor.common.deps import DatabaseDep, PageDep, SessionDep, SettingsDep
 from landkontor.common.pagination import Page
 from landkontor.errors import InvalidInput
 from landkontor.jobs import events, service
 from landkontor.jobs.models import FINISHED, JobStatus
 from landkontor.jobs.registry import job_types
-from landkontor.jobs.schemas import JobOut, JobSubmit, JobTypeOut, PurgeResult
+from landkontor.jobs.schemas import (
+    JOB_ID_LENGTH,
+    IdempotencyKey,
+    JobOut,
+    JobSubmit,
+    JobTypeName,
+    JobTypeOut,
+    PurgeResult,
+)
 from landkontor.jobs.uploads import read_upload
 from landkontor.settings import Settings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+# A job id in a path: a UUID's characters and length; anything else names no job (422).
+JobId = Annotated[str, Path(max_length=JOB_ID_LENGTH, pattern=r"^[0-9A-Za-z-]+$")]
+StatusList = single_line(200)
+Submitter = single_line(150)
 
 
 def _submitter(user: User) -> service.Submitter:
@@ -72,9 +87,9 @@ def _statuses(raw: str | None) -> list[JobStatus]:
 def list_jobs(
     session: SessionDep,
     page: PageDep,
-    status: Annotated[str | None, Query(description="Comma-separated statuses.")] = None,
-    type: Annotated[str | None, Query(max_length=100, description="Job type.")] = None,
-    submitted_by: Annotated[str | None, Query(max_length=150)] = None,
+    status: Annotated[StatusList | None, Query(description="Comma-separated statuses.")] = None,
+    type: Annotated[JobTypeName | None, Query(description="Job type.")] = None,
+    submitted_by: Submitter | None = None,
 ) -> Page[JobOut]:
     jobs, total = service.list_jobs(
         session, page, statuses=_statuses(status), job_type=type, submitted_by=submitted_by
@@ -94,16 +109,17 @@ def parse_older_than(raw: str | None, settings: Settings) -> datetime:
     if not raw:
         return now - timedelta(days=settings.job_retention_days)
     match = _DURATION.match(raw.strip())
-    if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
-        moment = datetime.fromisoformat(raw.strip())
+        if match:
+            return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return utc_within_years(datetime.fromisoformat(raw.strip()))
+    except OverflowError:
+        raise InvalidInput("older_than reaches too far back", field="older_than") from None
     except ValueError:
         raise InvalidInput(
             "older_than must be a duration like 30d, 12h, 15m, 90s or an ISO 8601 timestamp",
             field="older_than",
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.delete("", response_model=PurgeResult, summary="Purge finished jobs (manager)")
@@ -111,9 +127,16 @@ def purge_jobs(
     _: Manager,
     session: SessionDep,
     settings: SettingsDep,
-    status: Annotated[str | None, Query(description="Default: succeeded,failed,cancelled")] = None,
+    status: Annotated[
+        StatusList | None, Query(description="Default: succeeded,failed,cancelled")
+    ] = None,
     older_than: Annotated[
-        str | None, Query(description="Duration (30d, 12h) or timestamp; default: retention")
+        str | None,
+        Query(
+            max_length=64,
+            pattern=SINGLE_LINE,
+            description="Duration (30d, 12h) or timestamp; default: retention",
+        ),
     ] = None,
 ) -> PurgeResult:
     statuses = _statuses(status) or sorted(FINISHED)
@@ -150,7 +173,7 @@ def job_stats(
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="One job with its attempts and files")
-def get_job(job_id: str, session: SessionDep) -> JobOut:
+def get_job(job_id: JobId, session: SessionDep) -> JobOut:
     job = service.get_job(session, job_id)
     return JobOut.of(job, files=service.files_of(session, job_id))
 
@@ -166,7 +189,7 @@ def _job_json(job: Any) -> str:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def job_events(
-    job_id: str, request: Request, database: DatabaseDep, session: SessionDep
+    job_id: JobId, request: Request, database: DatabaseDep, session: SessionDep
 ) -> StreamingResponse:
     # The request's session (it authenticated the user) must not stay open while the stream
     # runs: on SQLite it would hold the write lock the worker needs.
@@ -176,7 +199,7 @@ async def job_events(
 
 
 @router.delete("/{job_id}", response_model=JobOut, summary="Cancel a job")
-def cancel_job(job_id: str, user: CurrentUser, session: SessionDep, response: Response) -> JobOut:
+def cancel_job(job_id: JobId, user: CurrentUser, session: SessionDep, response: Response) -> JobOut:
     """Waiting jobs are cancelled at once (200); a running job is asked to stop (202) and
     stops at its next check. 409 if the job has finished."""
     job = service.cancel(session, job_id, submitter=_submitter(user))
@@ -186,7 +209,9 @@ def cancel_job(job_id: str, user: CurrentUser, session: SessionDep, response: Re
 
 
 @router.post("/{job_id}/retry", response_model=JobOut, status_code=202, summary="Re-run a job")
-def retry_job(job_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> JobOut:
+def retry_job(
+    job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> JobOut:
     job = service.retry(session, job_id, submitter=_submitter(user), settings=settings)
     session.refresh(job)
     return JobOut.of(job)
@@ -198,7 +223,7 @@ def retry_job(job_id: str, user: CurrentUser, session: SessionDep, settings: Set
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def job_result(job_id: str, session: SessionDep) -> Response:
+def job_result(job_id: JobId, session: SessionDep) -> Response:
     file = service.result_file(session, job_id)
     ascii_name = file.filename.encode("ascii", "replace").decode().replace('"', "")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file.filename)}"
@@ -246,9 +271,11 @@ async def submit_import(
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or Windows-1252) or XLSX")],
-    type: Annotated[str, Form(description="Import type, e.g. items")] = "items",
-    params: Annotated[str, Form(description="Parameters as a JSON object")] = "{}",
-    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+    type: Annotated[JobTypeName, Form(description="Import type, e.g. items")] = "items",
+    params: Annotated[
+        str, Form(max_length=100_000, description="Parameters as a JSON object")
+    ] = "{}",
+    idempotency_key: Annotated[IdempotencyKey | None, Form()] = None,
 ) -> JobOut:
     job_type = _shortcut_type("import", type)
     try:
@@ -259,7 +286,13 @@ async def submit_import(
         raise InvalidInput("params must be a JSON object", field="params")
     await anyio.to_thread.run_sync(session.close)  # no transaction open while the file arrives
     upload = await read_upload(file, settings.job_upload_max_bytes)
-    body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
+    try:
+        body = JobSubmit(type=job_type, params=parsed, idempotency_key=idempotency_key)
+    except ValidationError as exc:  # the full type name ("import." + type) is too long
+        raise InvalidInput(
+            "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()),
+            field=str(exc.errors()[0]["loc"][0]),
+        ) from None
 
     def run() -> JobOut:
         return _submit(session, settings, user, body, input_file=upload)

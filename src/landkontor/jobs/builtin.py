@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from pydantic import Field
 
 from landkontor.auth.roles import Role
+from landkontor.common.bounds import single_line
 from landkontor.common.schemas import InputModel
 from landkontor.db.types import utcnow
 from landkontor.jobs.context import JobContext
@@ -19,9 +20,11 @@ from landkontor.jobs.lifecycle import purge_finished
 from landkontor.jobs.models import FINISHED, JobStatus
 from landkontor.jobs.registry import job_type
 
+PingMessage = single_line(200)
+
 
 class PingParams(InputModel):
-    message: Annotated[str, Field(max_length=200)] = "ping"
+    message: PingMessage = "ping"
 
 
 @job_type("system.ping", params=PingParams, soft_time_limit=30, max_attempts=3)

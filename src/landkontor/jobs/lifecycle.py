@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.common.lookup import get_locked
 from landkontor.db.base import table_of
+from landkontor.db.errors import safe_error_text
 from landkontor.db.session import Database, begin_write
 from landkontor.db.types import utcnow
 from landkontor.errors import DomainError
@@ -49,6 +50,7 @@ from landkontor.jobs.status import (
     JobStatus,
     can_move,
 )
+from landkontor.logconfig import scrub
 from landkontor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -304,8 +306,9 @@ def finish(
             job.progress_message = str(error)[:500]
             metrics.JOBS_CANCELLED.labels(job.type, job.queue).inc()
         else:
-            message = f"{error}" or type(error).__name__
-            tb = "".join(traceback.format_exception(error))
+            # Shown to the submitter and logged: a database error's text may quote values.
+            message = safe_error_text(error) or type(error).__name__
+            tb = scrub("".join(traceback.format_exception(error)))
             transient = outcome is AttemptOutcome.retry
             if after_error(job.attempts, job.max_attempts, transient=transient) is (
                 JobStatus.retrying
@@ -355,7 +358,8 @@ def close_attempt(
     attempt.finished_at = utcnow()
     if error is not None:
         attempt.error_type = error if isinstance(error, str) else type(error).__name__
-        attempt.error_message = str(error)[:4000]
+        text = error if isinstance(error, str) else safe_error_text(error)
+        attempt.error_message = text[:4000]
 
 
 # --- lost workers ---------------------------------------------------------------------------

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field
 
+from landkontor.common.bounds import single_line
 from landkontor.common.schemas import InputModel, OutputModel
-from landkontor.jobs.models import AttemptOutcome, JobStatus
+from landkontor.jobs.models import AttemptOutcome, Job, JobStatus
 
-IdempotencyKey = Annotated[str, Field(min_length=1, max_length=200)]
-JobTypeName = Annotated[str, Field(min_length=1, max_length=100)]
+IdempotencyKey = single_line(Job.idempotency_key, min_length=1)
+JobTypeName = single_line(Job.type, min_length=1)
+# Job ids are UUIDs (36 characters); anything else names no job.
+JOB_ID_LENGTH = 36
 
 
 class JobSubmit(InputModel):

@@ -5,14 +5,15 @@ Master data and prices need the manager role; everyone with a token may read.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from landkontor.auth.deps import Manager
+from landkontor.catalog.schemas import UnitRef
+from landkontor.common import bounds
+from landkontor.common.bounds import BusinessDate, Id, PositiveQuantity
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
 from landkontor.partners import pricing, service
@@ -45,7 +46,7 @@ price_lists_router = APIRouter(prefix="/price-lists", tags=["pricing"])
 prices_router = APIRouter(prefix="/prices", tags=["pricing"])
 tax_rates_router = APIRouter(prefix="/tax-rates", tags=["pricing"])
 
-Search = Annotated[str | None, Query(max_length=100, description="Part of number or name")]
+Search = Annotated[bounds.Search | None, Query(description="Part of number or name")]
 
 
 # --- customer groups --------------------------------------------------------------------
@@ -61,13 +62,13 @@ def create_group(body: CustomerGroupCreate, _: Manager, session: SessionDep) -> 
 
 
 @groups_router.get("/{group_id}", response_model=CustomerGroupOut, summary="One group")
-def get_group(group_id: int, session: SessionDep) -> CustomerGroupOut:
+def get_group(group_id: Id, session: SessionDep) -> CustomerGroupOut:
     return CustomerGroupOut.model_validate(service.get_group(session, group_id))
 
 
 @groups_router.patch("/{group_id}", response_model=CustomerGroupOut, summary="Change")
 def update_group(
-    group_id: int, body: CustomerGroupUpdate, _: Manager, session: SessionDep
+    group_id: Id, body: CustomerGroupUpdate, _: Manager, session: SessionDep
 ) -> CustomerGroupOut:
     return CustomerGroupOut.model_validate(service.update_group(session, group_id, body))
 
@@ -85,7 +86,7 @@ def list_customers(
     session: SessionDep,
     page: PageDep,
     q: Search = None,
-    group_id: int | None = None,
+    group_id: Id | None = None,
     blocked: bool | None = None,
 ) -> Page[CustomerOut]:
     rows, total = service.list_customers(
@@ -102,13 +103,13 @@ def create_customer(body: CustomerCreate, _: Manager, session: SessionDep) -> Cu
 @customers_router.get(
     "/{customer_id}", response_model=CustomerOut, summary="One customer, with inherited terms"
 )
-def get_customer(customer_id: int, session: SessionDep) -> CustomerOut:
+def get_customer(customer_id: Id, session: SessionDep) -> CustomerOut:
     return _customer_out(session, service.get_customer(session, customer_id))
 
 
 @customers_router.patch("/{customer_id}", response_model=CustomerOut, summary="Change, block")
 def update_customer(
-    customer_id: int, body: CustomerUpdate, _: Manager, session: SessionDep
+    customer_id: Id, body: CustomerUpdate, _: Manager, session: SessionDep
 ) -> CustomerOut:
     return _customer_out(session, service.update_customer(session, customer_id, body))
 
@@ -126,13 +127,13 @@ def create_supplier(body: SupplierCreate, _: Manager, session: SessionDep) -> Su
 
 
 @suppliers_router.get("/{supplier_id}", response_model=SupplierOut, summary="One supplier")
-def get_supplier(supplier_id: int, session: SessionDep) -> SupplierOut:
+def get_supplier(supplier_id: Id, session: SessionDep) -> SupplierOut:
     return SupplierOut.model_validate(service.get_supplier(session, supplier_id))
 
 
 @suppliers_router.patch("/{supplier_id}", response_model=SupplierOut, summary="Change, block")
 def update_supplier(
-    supplier_id: int, body: SupplierUpdate, _: Manager, session: SessionDep
+    supplier_id: Id, body: SupplierUpdate, _: Manager, session: SessionDep
 ) -> SupplierOut:
     return SupplierOut.model_validate(service.update_supplier(session, supplier_id, body))
 
@@ -156,13 +157,13 @@ def create_price_list(body: PriceListCreate, _: Manager, session: SessionDep) ->
 
 
 @price_lists_router.get("/{price_list_id}", response_model=PriceListOut, summary="With prices")
-def get_price_list(price_list_id: int, session: SessionDep) -> PriceListOut:
+def get_price_list(price_list_id: Id, session: SessionDep) -> PriceListOut:
     return _price_list_out(session, pricing.get_price_list(session, price_list_id))
 
 
 @price_lists_router.patch("/{price_list_id}", response_model=PriceListOut, summary="Change")
 def update_price_list(
-    price_list_id: int, body: PriceListUpdate, _: Manager, session: SessionDep
+    price_list_id: Id, body: PriceListUpdate, _: Manager, session: SessionDep
 ) -> PriceListOut:
     return _price_list_out(session, pricing.update_price_list(session, price_list_id, body))
 
@@ -170,14 +171,14 @@ def update_price_list(
 @price_lists_router.post(
     "/{price_list_id}/prices", response_model=PriceOut, status_code=201, summary="Add a price"
 )
-def add_price(price_list_id: int, body: PriceIn, _: Manager, session: SessionDep) -> PriceOut:
+def add_price(price_list_id: Id, body: PriceIn, _: Manager, session: SessionDep) -> PriceOut:
     return PriceOut.model_validate(pricing.add_price(session, price_list_id, body))
 
 
 @price_lists_router.delete(
     "/{price_list_id}/prices/{price_id}", status_code=204, summary="Remove a price"
 )
-def remove_price(price_list_id: int, price_id: int, _: Manager, session: SessionDep) -> Response:
+def remove_price(price_list_id: Id, price_id: Id, _: Manager, session: SessionDep) -> Response:
     pricing.remove_price(session, price_list_id, price_id)
     return Response(status_code=204)
 
@@ -188,11 +189,13 @@ def remove_price(price_list_id: int, price_id: int, _: Manager, session: Session
 )
 def quote(
     session: SessionDep,
-    customer_id: int,
-    item_id: int,
-    quantity: Annotated[Decimal, Query(gt=0, allow_inf_nan=False)],
-    unit: Annotated[str | None, Query(max_length=20)] = None,
-    on: Annotated[date | None, Query(alias="date", description="Price date; default today")] = None,
+    customer_id: Id,
+    item_id: Id,
+    quantity: PositiveQuantity,
+    unit: UnitRef | None = None,
+    on: Annotated[
+        BusinessDate | None, Query(alias="date", description="Price date; default today")
+    ] = None,
 ) -> QuoteOut:
     return pricing.quote(
         session, customer_id=customer_id, item_id=item_id, quantity=quantity, unit=unit, on=on

@@ -10,24 +10,35 @@ from pydantic import AfterValidator, EmailStr, Field, model_validator
 
 from landkontor.catalog.models import VatCategory
 from landkontor.catalog.schemas import Price
+from landkontor.common import bounds
+from landkontor.common.bounds import BusinessDate, Id, free_text, single_line
 from landkontor.common.schemas import (
     Code,
     InputModel,
     Name,
     NonNegativeDecimal,
     OutputModel,
-    PercentDecimal,
-    reject_nul,
 )
-from landkontor.partners.models import InvoiceFormat
+from landkontor.partners.models import Customer, InvoiceFormat
 from landkontor.partners.rules import check_payment_terms
 from landkontor.partners.vat_ids import normalize_vat_id
 
-VatId = Annotated[str, Field(min_length=4, max_length=20), AfterValidator(normalize_vat_id)]
-Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code, e.g. DE")]
-CashDiscount = Annotated[Decimal, Field(ge=0, lt=100, decimal_places=4, allow_inf_nan=False)]
-Discount = Annotated[PercentDecimal, Field(decimal_places=4)]
-Amount = Annotated[NonNegativeDecimal, Field(decimal_places=2, max_digits=17)]
+VatId = Annotated[
+    str,
+    Field(min_length=4, max_length=bounds.length_of(Customer.vat_id)),
+    AfterValidator(normalize_vat_id),
+]
+Country = Annotated[
+    str,
+    Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$", description="ISO 3166 code, e.g. DE"),
+]
+CashDiscount = bounds.PercentBelow100
+Discount = bounds.Percent
+Amount = bounds.Cents
+Street = single_line(Customer.street)
+PostalCode = single_line(Customer.postal_code)
+City = single_line(Customer.city)
+BlockedReason = free_text(500)
 Days = Annotated[int, Field(ge=0, le=365)]
 
 
@@ -55,9 +66,9 @@ class PaymentTermsUpdate(InputModel):
 
 
 class AddressIn(InputModel):
-    street: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=20)
-    city: str = Field("", max_length=100)
+    street: Street = ""
+    postal_code: PostalCode = ""
+    city: City = ""
     country: Country = "DE"
 
 
@@ -65,17 +76,17 @@ class AddressIn(InputModel):
 class CustomerGroupCreate(PaymentTermsIn):
     code: Code
     name: Name
-    parent_id: int | None = None
+    parent_id: Id | None = None
     discount_percent: Discount | None = None
-    price_list_id: int | None = None
+    price_list_id: Id | None = None
     credit_limit: Amount | None = None
 
 
 class CustomerGroupUpdate(PaymentTermsUpdate):
     name: Name | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     discount_percent: Discount | None = None
-    price_list_id: int | None = None
+    price_list_id: Id | None = None
     credit_limit: Amount | None = None
 
 
@@ -97,7 +108,10 @@ class CustomerGroupOut(PaymentTermsOut):
 
 # --- customers and suppliers -------------------------------------------------------------
 InvoiceEmail = Annotated[EmailStr, Field(max_length=254)]
-BuyerReference = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(reject_nul)]
+BuyerReference = single_line(Customer.buyer_reference, min_length=1)
+BillingStreet = single_line(Customer.billing_street)
+BillingPostalCode = single_line(Customer.billing_postal_code)
+BillingCity = single_line(Customer.billing_city)
 DebtorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV debtor account.")]
 
 
@@ -117,23 +131,23 @@ class PartnerCreate(PaymentTermsIn, AddressIn, InvoiceRecipientIn):
     name: Name
     vat_id: VatId | None = Field(None, description="USt-IdNr., checked (format, check digit).")
     blocked: bool = False
-    blocked_reason: str = Field("", max_length=500)
+    blocked_reason: BlockedReason = ""
 
 
 class PartnerUpdate(PaymentTermsUpdate):
     """Partial update; an empty (null) optional value is cleared, so it is inherited again."""
 
     name: Name | None = None
-    street: str | None = Field(None, max_length=200)
-    postal_code: str | None = Field(None, max_length=20)
-    city: str | None = Field(None, max_length=100)
+    street: Street | None = None
+    postal_code: PostalCode | None = None
+    city: City | None = None
     country: Country | None = None
     vat_id: VatId | None = None
     blocked: bool | None = None
-    blocked_reason: str | None = Field(None, max_length=500)
-    billing_street: str | None = Field(None, max_length=200)
-    billing_postal_code: str | None = Field(None, max_length=20)
-    billing_city: str | None = Field(None, max_length=100)
+    blocked_reason: BlockedReason | None = None
+    billing_street: BillingStreet | None = None
+    billing_postal_code: BillingPostalCode | None = None
+    billing_city: BillingCity | None = None
     billing_country: Country | None = None
     invoice_email: InvoiceEmail | None = None
     buyer_reference: BuyerReference | None = None
@@ -142,16 +156,16 @@ class PartnerUpdate(PaymentTermsUpdate):
 
 class CustomerCreate(PartnerCreate):
     customer_no: Code
-    group_id: int | None = None
-    price_list_id: int | None = None
+    group_id: Id | None = None
+    price_list_id: Id | None = None
     discount_percent: Discount | None = None
     credit_limit: Amount | None = Field(None, description="EUR; empty: the group's.")
     debtor_account: DebtorAccount | None = None
 
 
 class CustomerUpdate(PartnerUpdate):
-    group_id: int | None = None
-    price_list_id: int | None = None
+    group_id: Id | None = None
+    price_list_id: Id | None = None
     discount_percent: Discount | None = None
     credit_limit: Amount | None = None
     debtor_account: DebtorAccount | None = None
@@ -241,13 +255,13 @@ class PartnerImportRow(PartnerCreate):
 
 # --- price lists -------------------------------------------------------------------------
 class PriceIn(InputModel):
-    item_id: int
+    item_id: Id
     unit_price: Price = Field(description="Net EUR per base unit of the item.")
     min_quantity: NonNegativeDecimal = Field(
         Decimal(0), description="Quantity break in the base unit: from this quantity on."
     )
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: BusinessDate | None = None
+    valid_to: BusinessDate | None = None
 
     @model_validator(mode="after")
     def _period(self) -> PriceIn:
@@ -259,16 +273,16 @@ class PriceIn(InputModel):
 class PriceListCreate(InputModel):
     code: Code
     name: Name
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: BusinessDate | None = None
+    valid_to: BusinessDate | None = None
     active: bool = True
     prices: list[PriceIn] = Field(default_factory=list, max_length=10_000)
 
 
 class PriceListUpdate(InputModel):
     name: Name | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: BusinessDate | None = None
+    valid_to: BusinessDate | None = None
     active: bool | None = None
 
 
@@ -294,8 +308,8 @@ class PriceListOut(OutputModel):
 # --- VAT rates and quotes ------------------------------------------------------------------
 class TaxRateIn(InputModel):
     category: VatCategory
-    valid_from: date
-    percent: Annotated[Decimal, Field(ge=0, lt=100, decimal_places=4, allow_inf_nan=False)]
+    valid_from: BusinessDate
+    percent: bounds.PercentBelow100
 
 
 class TaxRateOut(OutputModel):

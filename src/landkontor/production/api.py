@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.common.bounds import Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page
 from landkontor.inventory import genealogy
@@ -33,7 +34,7 @@ orders_router = APIRouter(prefix="/production-orders", tags=["production"])
 
 
 @boms_router.get("", response_model=list[BomOut], summary="Recipes")
-def list_boms(session: SessionDep, item_id: int | None = None) -> list[BomOut]:
+def list_boms(session: SessionDep, item_id: Id | None = None) -> list[BomOut]:
     return [BomOut.model_validate(b) for b in boms.list_boms(session, item_id)]
 
 
@@ -43,12 +44,12 @@ def create_bom(body: BomCreate, _: Manager, session: SessionDep) -> BomOut:
 
 
 @boms_router.get("/{bom_id}", response_model=BomOut, summary="One recipe")
-def get_bom(bom_id: int, session: SessionDep) -> BomOut:
+def get_bom(bom_id: Id, session: SessionDep) -> BomOut:
     return BomOut.model_validate(boms.get_bom(session, bom_id))
 
 
 @boms_router.patch("/{bom_id}", response_model=BomOut, summary="Default, active, validity, name")
-def update_bom(bom_id: int, body: BomUpdate, _: Manager, session: SessionDep) -> BomOut:
+def update_bom(bom_id: Id, body: BomUpdate, _: Manager, session: SessionDep) -> BomOut:
     return BomOut.model_validate(boms.update_bom(session, bom_id, body))
 
 
@@ -57,7 +58,7 @@ def list_orders(
     session: SessionDep,
     page: PageDep,
     status: OrderStatus | None = None,
-    item_id: int | None = None,
+    item_id: Id | None = None,
 ) -> Page[OrderOut]:
     rows, total = orders.list_orders(session, page, status=status, item_id=item_id)
     return Page(
@@ -71,7 +72,7 @@ def create_order(body: OrderCreate, user: Clerk, session: SessionDep) -> OrderOu
 
 
 @orders_router.get("/{order_id}", response_model=OrderOut, summary="Planned vs actual")
-def get_order(order_id: int, session: SessionDep) -> OrderOut:
+def get_order(order_id: Id, session: SessionDep) -> OrderOut:
     order = orders.get_order(session, order_id)
     missing = orders.shortages(session, order) if order.status in orders.OPEN else []
     return orders.order_out(order, missing)
@@ -79,7 +80,7 @@ def get_order(order_id: int, session: SessionDep) -> OrderOut:
 
 @orders_router.post("/{order_id}/release", response_model=OrderOut, summary="Release")
 def release_order(
-    order_id: int, user: Clerk, session: SessionDep, body: ReleaseIn | None = None
+    order_id: Id, user: Clerk, session: SessionDep, body: ReleaseIn | None = None
 ) -> OrderOut:
     strict = body.strict if body is not None else True
     order, missing = orders.release_order(session, order_id, strict=strict, actor=user.username)
@@ -88,24 +89,24 @@ def release_order(
 
 @orders_router.post("/{order_id}/consumptions", response_model=OrderOut, summary="Consume")
 def consume(
-    order_id: int, user: Clerk, session: SessionDep, body: ConsumptionIn | None = None
+    order_id: Id, user: Clerk, session: SessionDep, body: ConsumptionIn | None = None
 ) -> OrderOut:
     data = body or ConsumptionIn()
     return orders.order_out(orders.consume(session, order_id, data, actor=user.username))
 
 
 @orders_router.post("/{order_id}/outputs", response_model=OrderOut, summary="Post output")
-def post_output(order_id: int, body: OutputIn, user: Clerk, session: SessionDep) -> OrderOut:
+def post_output(order_id: Id, body: OutputIn, user: Clerk, session: SessionDep) -> OrderOut:
     return orders.order_out(orders.post_output(session, order_id, body, actor=user.username))
 
 
 @orders_router.post("/{order_id}/complete", response_model=OrderOut, summary="Complete")
-def complete_order(order_id: int, user: Clerk, session: SessionDep) -> OrderOut:
+def complete_order(order_id: Id, user: Clerk, session: SessionDep) -> OrderOut:
     return orders.order_out(orders.complete_order(session, order_id, actor=user.username))
 
 
 @orders_router.post("/{order_id}/cancel", response_model=OrderOut, summary="Cancel (reverses)")
-def cancel_order(order_id: int, body: CancelIn, user: Manager, session: SessionDep) -> OrderOut:
+def cancel_order(order_id: Id, body: CancelIn, user: Manager, session: SessionDep) -> OrderOut:
     order = orders.cancel_order(session, order_id, body.reason, actor=user.username)
     return orders.order_out(order)
 
@@ -116,7 +117,7 @@ trace_router = APIRouter(prefix="/batches", tags=["batches"])
 
 @trace_router.get("/{batch_id}/trace", response_model=TraceOut, summary="Trace a batch")
 def trace_batch(
-    batch_id: int,
+    batch_id: Id,
     session: SessionDep,
     direction: Direction = Direction.backward,
     depth: Annotated[int | None, Query(ge=1, le=genealogy.MAX_DEPTH)] = None,
@@ -127,7 +128,7 @@ def trace_batch(
 @trace_router.get(
     "/{batch_id}/recall-report", response_model=RecallReportOut, summary="What a recall concerns"
 )
-def recall_report(batch_id: int, session: SessionDep) -> RecallReportOut:
+def recall_report(batch_id: Id, session: SessionDep) -> RecallReportOut:
     return trace.recall_report(session, batch_id)
 
 
@@ -137,6 +138,6 @@ def recall_report(batch_id: int, session: SessionDep) -> RecallReportOut:
     summary="Recall a batch and everything made from it (idempotent)",
 )
 def recall_batch(
-    batch_id: int, body: RecallIn, user: Manager, session: SessionDep
+    batch_id: Id, body: RecallIn, user: Manager, session: SessionDep
 ) -> RecallReportOut:
     return trace.recall(session, batch_id, body.reason, actor=user.username)

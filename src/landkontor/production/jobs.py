@@ -4,7 +4,6 @@ its recall report as PDF or XLSX, from production.trace) and ``optimization.mate
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item, Unit
+from landkontor.common.bounds import BusinessDate, Id
 from landkontor.common.lookup import fetch
 from landkontor.common.schemas import InputModel
 from landkontor.inventory import genealogy
@@ -31,7 +31,7 @@ from landkontor.production.trace import recall_report, trace
 
 
 class BatchTraceParams(InputModel):
-    batch_id: int
+    batch_id: Id
     depth: int | None = Field(None, ge=1, le=genealogy.MAX_DEPTH, description="Default: all.")
     format: Literal["pdf", "xlsx"] = "pdf"
 
@@ -216,8 +216,8 @@ class MaterialShortageParams(InputModel):
     statuses: list[Checked] = Field(
         default_factory=_planned_and_released, min_length=1, max_length=3
     )
-    warehouse_id: int | None = None
-    planned_until: date | None = Field(
+    warehouse_id: Id | None = None
+    planned_until: BusinessDate | None = Field(
         None, description="Only orders planned up to this day (orders without a date count)."
     )
 

@@ -25,7 +25,8 @@ from landkontor.db.types import utcnow
 from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
 from landkontor.inventory import genealogy, reservations
 from landkontor.inventory.batches import find_batch, new_batch, record_status
-from landkontor.inventory.locations import get_location, get_warehouse
+from landkontor.inventory.errors import LocationNotLeaf
+from landkontor.inventory.locations import get_location, get_warehouse, has_children
 from landkontor.inventory.models import (
     Batch,
     BatchOrigin,
@@ -98,6 +99,20 @@ def _require(order: ProductionOrder, *allowed: OrderStatus, action: str) -> None
         )
 
 
+def _check_output_location(
+    session: Session, location_id: int, warehouse_id: int, *, field: str
+) -> None:
+    """Output goes to an existing leaf location of the order's warehouse (InvalidInput)."""
+    location = get_location(session, location_id, field=field)
+    if location.warehouse_id != warehouse_id:
+        raise InvalidInput("the output location is in another warehouse", field=field)
+    if has_children(session, location.id):
+        raise LocationNotLeaf(
+            f"location {location.code} has sub-locations; output needs a leaf location",
+            field=field,
+        )
+
+
 @use_case
 def create_order(session: Session, data: OrderCreate, *, actor: str) -> ProductionOrder:
     """Plan an order: components from the recipe scaled to the quantity, plus expected loss."""
@@ -105,11 +120,9 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Producti
     quantity = to_base_quantity(session, item, data.quantity, data.unit).quantity
     get_warehouse(session, data.warehouse_id, field="warehouse_id")
     if data.output_location_id is not None:
-        location = get_location(session, data.output_location_id, field="output_location_id")
-        if location.warehouse_id != data.warehouse_id:
-            raise InvalidInput(
-                "the output location is in another warehouse", field="output_location_id"
-            )
+        _check_output_location(
+            session, data.output_location_id, data.warehouse_id, field="output_location_id"
+        )
     if data.bom_id is not None:
         bom = get_bom(session, data.bom_id, field="bom_id")
         if bom.item_id != item.id or not bom.active:
@@ -338,13 +351,12 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
     _require(order, OrderStatus.released, OrderStatus.in_progress, action="post output")
     item = get_item(session, order.item_id)
     quantity = to_base_quantity(session, item, data.quantity, data.unit).quantity
-    location_id = data.location_id or order.output_location_id
+    location_id = data.location_id if data.location_id is not None else order.output_location_id
     if location_id is None:
         raise InvalidInput(
             "the order has no output location; give location_id", field="location_id"
         )
-    if get_location(session, location_id, field="location_id").warehouse_id != order.warehouse_id:
-        raise InvalidInput("the output location is in another warehouse", field="location_id")
+    _check_output_location(session, location_id, order.warehouse_id, field="location_id")
     reservations.lock_item(session, item.id)  # serialises batch numbering of this item
     batch = None
     if item.batch_managed:

@@ -8,31 +8,31 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from landkontor.common.schemas import (
-    InputModel,
-    NonNegativeDecimal,
-    OutputModel,
-    PositiveDecimal,
-)
+from landkontor.catalog.schemas import UnitRef
+from landkontor.common import bounds
+from landkontor.common.bounds import BusinessDate, Id, Note, Reason, single_line
+from landkontor.common.schemas import InputModel, OutputModel, PositiveDecimal
 from landkontor.inventory.models import BatchStatus
-from landkontor.production.models import OrderStatus
+from landkontor.production.models import BillOfMaterials, OrderStatus
+
+BomName = single_line(BillOfMaterials.name)
 
 
 class BomLineIn(InputModel):
-    item_id: int
+    item_id: Id
     quantity: PositiveDecimal = Field(description="Per output quantity, in the unit given.")
-    unit: str | None = Field(None, max_length=20)
-    loss_percent: NonNegativeDecimal = Field(Decimal(0), lt=100)
+    unit: UnitRef | None = None
+    loss_percent: bounds.PercentBelow100 = Decimal(0)
 
 
 class BomCreate(InputModel):
-    item_id: int
-    name: str = Field("", max_length=200)
+    item_id: Id
+    name: BomName = ""
     output_quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20, description="Unit of output_quantity.")
+    unit: UnitRef | None = Field(None, description="Unit of output_quantity.")
     lines: list[BomLineIn] = Field(min_length=1, max_length=200)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: BusinessDate | None = None
+    valid_to: BusinessDate | None = None
     is_default: bool = True
 
     @model_validator(mode="after")
@@ -43,10 +43,10 @@ class BomCreate(InputModel):
 
 
 class BomUpdate(InputModel):
-    name: str | None = Field(None, max_length=200)
+    name: BomName | None = None
     is_default: bool | None = None
     active: bool | None = None
-    valid_to: date | None = None
+    valid_to: BusinessDate | None = None
 
 
 class BomLineOut(OutputModel):
@@ -70,17 +70,17 @@ class BomOut(OutputModel):
 
 
 class OrderCreate(InputModel):
-    item_id: int
+    item_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
-    bom_id: int | None = Field(None, description="Default: the item's default recipe.")
-    warehouse_id: int
-    output_location_id: int | None = None
-    planned_date: date | None = None
-    conversion_cost: NonNegativeDecimal = Field(
+    unit: UnitRef | None = None
+    bom_id: Id | None = Field(None, description="Default: the item's default recipe.")
+    warehouse_id: Id
+    output_location_id: Id | None = None
+    planned_date: BusinessDate | None = None
+    conversion_cost: bounds.Money = Field(
         Decimal(0), description="Fixed cost of making the whole order (EUR), added to outputs."
     )
-    note: str = Field("", max_length=2000)
+    note: Note = ""
 
 
 class ReleaseIn(InputModel):
@@ -88,11 +88,11 @@ class ReleaseIn(InputModel):
 
 
 class ConsumptionLineIn(InputModel):
-    item_id: int
+    item_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
-    batch_id: int | None = Field(None, description="Explicit batch; default: FEFO proposal.")
-    location_id: int | None = Field(None, description="With batch_id: where it is taken from.")
+    unit: UnitRef | None = None
+    batch_id: Id | None = Field(None, description="Explicit batch; default: FEFO proposal.")
+    location_id: Id | None = Field(None, description="With batch_id: where it is taken from.")
 
 
 class ConsumptionIn(InputModel):
@@ -105,16 +105,16 @@ class ConsumptionIn(InputModel):
 
 class OutputIn(InputModel):
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
-    location_id: int | None = Field(None, description="Default: the order's output location.")
-    batch_no: str | None = Field(None, min_length=1, max_length=64)
-    production_date: date | None = None
-    best_before: date | None = None
+    unit: UnitRef | None = None
+    location_id: Id | None = Field(None, description="Default: the order's output location.")
+    batch_no: bounds.BatchNo | None = None
+    production_date: BusinessDate | None = None
+    best_before: BusinessDate | None = None
     complete: bool = Field(False, description="Last output: completes the order.")
 
 
 class CancelIn(InputModel):
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 class ComponentOut(OutputModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.common.bounds import Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
 from landkontor.inventory.schemas import ReverseIn
@@ -27,7 +28,7 @@ receipts_router = APIRouter(prefix="/goods-receipts", tags=["purchasing"])
 def list_orders(
     session: SessionDep,
     page: PageDep,
-    supplier_id: int | None = None,
+    supplier_id: Id | None = None,
     status: PurchaseOrderStatus | None = None,
 ) -> Page[PurchaseOrderOut]:
     rows, total = orders.list_orders(session, page, supplier_id=supplier_id, status=status)
@@ -40,7 +41,7 @@ def create_order(body: PurchaseOrderCreate, user: Clerk, session: SessionDep) ->
 
 
 @orders_router.get("/{order_id}", response_model=PurchaseOrderOut, summary="One order")
-def get_order(order_id: int, session: SessionDep) -> PurchaseOrderOut:
+def get_order(order_id: Id, session: SessionDep) -> PurchaseOrderOut:
     return orders.order_out(orders.get_order(session, order_id))
 
 
@@ -48,7 +49,7 @@ def get_order(order_id: int, session: SessionDep) -> PurchaseOrderOut:
     "/{order_id}/lines", response_model=PurchaseOrderOut, status_code=201, summary="Add a line"
 )
 def add_line(
-    order_id: int, body: PurchaseOrderLineIn, _: Clerk, session: SessionDep
+    order_id: Id, body: PurchaseOrderLineIn, _: Clerk, session: SessionDep
 ) -> PurchaseOrderOut:
     return orders.order_out(orders.add_line(session, order_id, body))
 
@@ -56,22 +57,22 @@ def add_line(
 @orders_router.delete(
     "/{order_id}/lines/{line_id}", response_model=PurchaseOrderOut, summary="Remove a line"
 )
-def remove_line(order_id: int, line_id: int, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
+def remove_line(order_id: Id, line_id: Id, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
     return orders.order_out(orders.remove_line(session, order_id, line_id))
 
 
 @orders_router.post("/{order_id}/order", response_model=PurchaseOrderOut, summary="Place")
-def place_order(order_id: int, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
+def place_order(order_id: Id, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
     return orders.order_out(orders.place_order(session, order_id))
 
 
 @orders_router.post("/{order_id}/cancel", response_model=PurchaseOrderOut, summary="Cancel")
-def cancel_order(order_id: int, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
+def cancel_order(order_id: Id, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
     return orders.order_out(orders.cancel_order(session, order_id))
 
 
 @orders_router.post("/{order_id}/close", response_model=PurchaseOrderOut, summary="Close")
-def close_order(order_id: int, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
+def close_order(order_id: Id, _: Clerk, session: SessionDep) -> PurchaseOrderOut:
     return orders.order_out(orders.close_order(session, order_id))
 
 
@@ -82,7 +83,7 @@ def close_order(order_id: int, _: Clerk, session: SessionDep) -> PurchaseOrderOu
     summary="Receive goods into stock at the order's prices",
 )
 def receive(
-    order_id: int, body: GoodsReceiptCreate, user: Clerk, session: SessionDep
+    order_id: Id, body: GoodsReceiptCreate, user: Clerk, session: SessionDep
 ) -> GoodsReceiptOut:
     receipt = receipts.receive(session, order_id, body, actor=user.username)
     return GoodsReceiptOut.model_validate(receipt)
@@ -92,8 +93,8 @@ def receive(
 def list_receipts(
     session: SessionDep,
     page: PageDep,
-    purchase_order_id: int | None = None,
-    supplier_id: int | None = None,
+    purchase_order_id: Id | None = None,
+    supplier_id: Id | None = None,
 ) -> Page[GoodsReceiptOut]:
     rows, total = receipts.list_receipts(
         session, page, purchase_order_id=purchase_order_id, supplier_id=supplier_id
@@ -102,7 +103,7 @@ def list_receipts(
 
 
 @receipts_router.get("/{receipt_id}", response_model=GoodsReceiptOut, summary="One receipt")
-def get_receipt(receipt_id: int, session: SessionDep) -> GoodsReceiptOut:
+def get_receipt(receipt_id: Id, session: SessionDep) -> GoodsReceiptOut:
     return GoodsReceiptOut.model_validate(receipts.get_receipt(session, receipt_id))
 
 
@@ -112,7 +113,7 @@ def get_receipt(receipt_id: int, session: SessionDep) -> GoodsReceiptOut:
     summary="Reverse a receipt while its stock is still there",
 )
 def reverse_receipt(
-    receipt_id: int, body: ReverseIn, user: Manager, session: SessionDep
+    receipt_id: Id, body: ReverseIn, user: Manager, session: SessionDep
 ) -> GoodsReceiptOut:
     receipt = receipts.reverse_receipt(session, receipt_id, reason=body.reason, actor=user.username)
     return GoodsReceiptOut.model_validate(receipt)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from landkontor.catalog.schemas import ItemGroup
 from landkontor.common.schemas import InputModel
 from landkontor.jobs.context import JobContext
 from landkontor.jobs.registry import job_type
@@ -40,7 +41,7 @@ PROPOSAL_COLUMNS = [
 
 
 class ReorderProposalParams(InputModel):
-    item_group: str | None = Field(None, max_length=64, description="Only this item group.")
+    item_group: ItemGroup | None = Field(None, description="Only this item group.")
     file_format: Literal["csv", "xlsx"] | None = Field(
         None, description="Also attach the proposals as a file."
     )

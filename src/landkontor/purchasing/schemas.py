@@ -7,27 +7,36 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from landkontor.catalog.schemas import Price
+from landkontor.catalog.schemas import Price, UnitRef
+from landkontor.common.bounds import BusinessDate, Id, Note, single_line
 from landkontor.common.schemas import InputModel, OutputModel, PositiveDecimal
-from landkontor.inventory.schemas import BatchNo
-from landkontor.purchasing.models import GoodsReceiptStatus, PurchaseOrderStatus
+from landkontor.inventory.schemas import BatchNo, SupplierBatchNo
+from landkontor.purchasing.models import (
+    GoodsReceipt,
+    GoodsReceiptStatus,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+)
+
+SupplierReference = single_line(PurchaseOrder.supplier_reference)
+DeliveryNoteNo = single_line(GoodsReceipt.delivery_note_no)
 
 MAX_LINES = 500
 
 
 class PurchaseOrderLineIn(InputModel):
-    item_id: int
+    item_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20, description="Default: the base unit.")
+    unit: UnitRef | None = Field(None, description="Default: the base unit.")
     unit_price: Price = Field(description="Net EUR per base unit of the item.")
 
 
 class PurchaseOrderCreate(InputModel):
-    supplier_id: int
-    order_date: date | None = Field(None, description="Default today.")
-    expected_date: date | None = None
-    supplier_reference: str = Field("", max_length=100)
-    note: str = Field("", max_length=2000)
+    supplier_id: Id
+    order_date: BusinessDate | None = Field(None, description="Default today.")
+    expected_date: BusinessDate | None = None
+    supplier_reference: SupplierReference = ""
+    note: Note = ""
     lines: list[PurchaseOrderLineIn] = Field(default_factory=list, max_length=MAX_LINES)
 
 
@@ -63,24 +72,26 @@ class ReceiptBatchIn(InputModel):
     """The batch the goods arrive in: an existing number of the item is reused."""
 
     batch_no: BatchNo
-    supplier_batch_no: str | None = Field(None, max_length=64)
-    production_date: date | None = None
-    best_before: date | None = Field(None, description="Default: from the item's shelf life.")
+    supplier_batch_no: SupplierBatchNo | None = None
+    production_date: BusinessDate | None = None
+    best_before: BusinessDate | None = Field(
+        None, description="Default: from the item's shelf life."
+    )
 
 
 class ReceiptLineIn(InputModel):
-    order_line_id: int
+    order_line_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
-    location_id: int | None = Field(None, description="Default: the receipt's location_id.")
-    batch_id: int | None = Field(None, description="Batch-managed items: an existing batch …")
+    unit: UnitRef | None = None
+    location_id: Id | None = Field(None, description="Default: the receipt's location_id.")
+    batch_id: Id | None = Field(None, description="Batch-managed items: an existing batch …")
     batch: ReceiptBatchIn | None = Field(None, description="… or this one (created if new).")
 
 
 class GoodsReceiptCreate(InputModel):
-    location_id: int | None = Field(None, description="Where the goods go, unless per line.")
-    delivery_note_no: str = Field("", max_length=100, description="The supplier's Lieferschein.")
-    note: str = Field("", max_length=2000)
+    location_id: Id | None = Field(None, description="Where the goods go, unless per line.")
+    delivery_note_no: DeliveryNoteNo = Field("", description="The supplier's Lieferschein.")
+    note: Note = ""
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.common.bounds import Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
 from landkontor.inventory.schemas import ReverseIn
@@ -41,7 +42,7 @@ credit_router = APIRouter(prefix="/customers", tags=["sales"])
 def list_orders(
     session: SessionDep,
     page: PageDep,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     status: SalesOrderStatus | None = None,
 ) -> Page[SalesOrderOut]:
     rows, total = orders.list_orders(session, page, customer_id=customer_id, status=status)
@@ -54,21 +55,21 @@ def create_order(body: SalesOrderCreate, user: Clerk, session: SessionDep) -> Sa
 
 
 @orders_router.get("/{order_id}", response_model=SalesOrderOut, summary="One order")
-def get_order(order_id: int, session: SessionDep) -> SalesOrderOut:
+def get_order(order_id: Id, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.get_order(session, order_id))
 
 
 @orders_router.post(
     "/{order_id}/lines", response_model=SalesOrderOut, status_code=201, summary="Add a line"
 )
-def add_line(order_id: int, body: SalesOrderLineIn, _: Clerk, session: SessionDep) -> SalesOrderOut:
+def add_line(order_id: Id, body: SalesOrderLineIn, _: Clerk, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.add_line(session, order_id, body))
 
 
 @orders_router.delete(
     "/{order_id}/lines/{line_id}", response_model=SalesOrderOut, summary="Remove a draft line"
 )
-def remove_line(order_id: int, line_id: int, _: Clerk, session: SessionDep) -> SalesOrderOut:
+def remove_line(order_id: Id, line_id: Id, _: Clerk, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.remove_line(session, order_id, line_id))
 
 
@@ -77,19 +78,19 @@ def remove_line(order_id: int, line_id: int, _: Clerk, session: SessionDep) -> S
     response_model=SalesOrderOut,
     summary="Confirm: blocked flag and credit limit checked, stock reserved",
 )
-def confirm_order(order_id: int, user: Clerk, session: SessionDep) -> SalesOrderOut:
+def confirm_order(order_id: Id, user: Clerk, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.confirm_order(session, order_id, actor=user.username))
 
 
 @orders_router.post("/{order_id}/cancel", response_model=SalesOrderOut, summary="Cancel")
-def cancel_order(order_id: int, _: Clerk, session: SessionDep) -> SalesOrderOut:
+def cancel_order(order_id: Id, _: Clerk, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.cancel_order(session, order_id))
 
 
 @orders_router.post(
     "/{order_id}/close", response_model=SalesOrderOut, summary="Close (give up the rest)"
 )
-def close_order(order_id: int, _: Clerk, session: SessionDep) -> SalesOrderOut:
+def close_order(order_id: Id, _: Clerk, session: SessionDep) -> SalesOrderOut:
     return orders.order_out(session, orders.close_order(session, order_id))
 
 
@@ -100,7 +101,7 @@ def close_order(order_id: int, _: Clerk, session: SessionDep) -> SalesOrderOut:
     summary="Deliver (FEFO unless batches are given); posts the stock issue",
 )
 def deliver(
-    order_id: int,
+    order_id: Id,
     user: Clerk,
     session: SessionDep,
     body: Annotated[DeliveryCreate | None, Body()] = None,
@@ -116,7 +117,7 @@ def deliver(
     summary="Invoice the delivered goods not invoiced yet",
 )
 def invoice_order(
-    order_id: int,
+    order_id: Id,
     user: Clerk,
     session: SessionDep,
     body: Annotated[InvoiceCreate | None, Body()] = None,
@@ -132,8 +133,8 @@ def invoice_order(
 def list_deliveries(
     session: SessionDep,
     page: PageDep,
-    sales_order_id: int | None = None,
-    customer_id: int | None = None,
+    sales_order_id: Id | None = None,
+    customer_id: Id | None = None,
 ) -> Page[DeliveryOut]:
     rows, total = deliveries.list_deliveries(
         session, page, sales_order_id=sales_order_id, customer_id=customer_id
@@ -142,7 +143,7 @@ def list_deliveries(
 
 
 @deliveries_router.get("/{delivery_id}", response_model=DeliveryOut, summary="One delivery")
-def get_delivery(delivery_id: int, session: SessionDep) -> DeliveryOut:
+def get_delivery(delivery_id: Id, session: SessionDep) -> DeliveryOut:
     return DeliveryOut.model_validate(deliveries.get_delivery(session, delivery_id))
 
 
@@ -152,7 +153,7 @@ def get_delivery(delivery_id: int, session: SessionDep) -> DeliveryOut:
     summary="Take back an uninvoiced delivery (reverses the stock issue)",
 )
 def cancel_delivery(
-    delivery_id: int, body: ReverseIn, user: Manager, session: SessionDep
+    delivery_id: Id, body: ReverseIn, user: Manager, session: SessionDep
 ) -> DeliveryOut:
     delivery = deliveries.cancel_delivery(
         session, delivery_id, reason=body.reason, actor=user.username
@@ -165,8 +166,8 @@ def cancel_delivery(
 def list_invoices(
     session: SessionDep,
     page: PageDep,
-    customer_id: int | None = None,
-    sales_order_id: int | None = None,
+    customer_id: Id | None = None,
+    sales_order_id: Id | None = None,
     kind: InvoiceKind | None = None,
     status: InvoiceStatus | None = None,
 ) -> Page[InvoiceOut]:
@@ -182,7 +183,7 @@ def list_invoices(
 
 
 @invoices_router.get("/{invoice_id}", response_model=InvoiceOut, summary="One invoice")
-def get_invoice(invoice_id: int, session: SessionDep) -> InvoiceOut:
+def get_invoice(invoice_id: Id, session: SessionDep) -> InvoiceOut:
     return InvoiceOut.model_validate(invoicing.get_invoice(session, invoice_id))
 
 
@@ -193,7 +194,7 @@ def get_invoice(invoice_id: int, session: SessionDep) -> InvoiceOut:
     summary="Write a credit note (Gutschrift) on an invoice",
 )
 def credit_invoice(
-    invoice_id: int, body: CreditNoteCreate, user: Manager, session: SessionDep
+    invoice_id: Id, body: CreditNoteCreate, user: Manager, session: SessionDep
 ) -> InvoiceOut:
     note = invoicing.credit_invoice(session, invoice_id, body, actor=user.username)
     return InvoiceOut.model_validate(note)
@@ -201,7 +202,7 @@ def credit_invoice(
 
 @invoices_router.post("/{invoice_id}/payment", response_model=InvoiceOut, summary="Mark paid")
 def record_payment(
-    invoice_id: int,
+    invoice_id: Id,
     user: Clerk,
     session: SessionDep,
     body: Annotated[PaymentIn | None, Body()] = None,
@@ -217,7 +218,7 @@ def record_payment(
     response_model=CreditStatusOut,
     summary="Credit limit, open receivables and open orders",
 )
-def credit_status(customer_id: int, session: SessionDep) -> CreditStatusOut:
+def credit_status(customer_id: Id, session: SessionDep) -> CreditStatusOut:
     status = credit.credit_status(session, get_customer(session, customer_id))
     return CreditStatusOut(
         customer_id=status.customer_id,

@@ -8,24 +8,29 @@ from decimal import Decimal
 from pydantic import Field, model_validator
 
 from landkontor.catalog.models import VatCategory
-from landkontor.catalog.schemas import Price
+from landkontor.catalog.schemas import Price, UnitRef
+from landkontor.common.bounds import BusinessDate, Id, Note, free_text, single_line
 from landkontor.common.schemas import InputModel, OutputModel, PositiveDecimal
 from landkontor.partners.schemas import Amount, Discount
 from landkontor.sales.models import (
     DeliveryStatus,
     InvoiceKind,
     InvoiceStatus,
+    SalesOrder,
     SalesOrderStatus,
 )
+
+CustomerReference = single_line(SalesOrder.customer_reference)
+CreditReason = free_text(500, min_length=1)
 
 MAX_LINES = 500
 
 
 # --- orders ------------------------------------------------------------------------------
 class SalesOrderLineIn(InputModel):
-    item_id: int
+    item_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20, description="Default: the base unit.")
+    unit: UnitRef | None = Field(None, description="Default: the base unit.")
     unit_price: Price | None = Field(
         None, description="Manual net EUR per base unit; default: resolved like a quote."
     )
@@ -39,12 +44,12 @@ class SalesOrderLineIn(InputModel):
 
 
 class SalesOrderCreate(InputModel):
-    customer_id: int
-    warehouse_id: int = Field(description="Where the stock comes from.")
-    order_date: date | None = Field(None, description="Also the price date; default today.")
-    requested_date: date | None = None
-    customer_reference: str = Field("", max_length=100)
-    note: str = Field("", max_length=2000)
+    customer_id: Id
+    warehouse_id: Id = Field(description="Where the stock comes from.")
+    order_date: BusinessDate | None = Field(None, description="Also the price date; default today.")
+    requested_date: BusinessDate | None = None
+    customer_reference: CustomerReference = ""
+    note: Note = ""
     lines: list[SalesOrderLineIn] = Field(default_factory=list, max_length=MAX_LINES)
 
 
@@ -95,18 +100,18 @@ class SalesOrderOut(OutputModel):
 
 # --- deliveries --------------------------------------------------------------------------
 class DeliveryLineIn(InputModel):
-    order_line_id: int
+    order_line_id: Id
     quantity: PositiveDecimal
-    unit: str | None = Field(None, max_length=20)
-    batch_id: int | None = Field(None, description="Take this batch; default FEFO.")
-    location_id: int | None = Field(None, description="Take from here; default FEFO.")
+    unit: UnitRef | None = None
+    batch_id: Id | None = Field(None, description="Take this batch; default FEFO.")
+    location_id: Id | None = Field(None, description="Take from here; default FEFO.")
 
 
 class DeliveryCreate(InputModel):
     lines: list[DeliveryLineIn] | None = Field(
         None, max_length=MAX_LINES, description="Default: everything still open, FEFO."
     )
-    note: str = Field("", max_length=2000)
+    note: Note = ""
 
 
 class DeliveryLineOut(OutputModel):
@@ -139,13 +144,13 @@ class DeliveryOut(OutputModel):
 
 # --- invoices and credit notes -----------------------------------------------------------
 class InvoiceCreate(InputModel):
-    delivery_ids: list[int] | None = Field(
+    delivery_ids: list[Id] | None = Field(
         None, max_length=MAX_LINES, description="Default: every delivery not yet invoiced."
     )
 
 
 class CreditNoteLineIn(InputModel):
-    invoice_line_id: int
+    invoice_line_id: Id
     quantity: PositiveDecimal | None = Field(None, description="Returned, in the base unit.")
     net_amount: Amount | None = Field(None, description="Or: a net amount (price reduction).")
 
@@ -159,14 +164,14 @@ class CreditNoteLineIn(InputModel):
 
 
 class CreditNoteCreate(InputModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: CreditReason
     lines: list[CreditNoteLineIn] | None = Field(
         None, max_length=MAX_LINES, description="Default: whatever is not yet credited."
     )
 
 
 class PaymentIn(InputModel):
-    paid_on: date | None = Field(None, description="Default today.")
+    paid_on: BusinessDate | None = Field(None, description="Default today.")
 
 
 class InvoiceLineOut(OutputModel):

@@ -5,7 +5,6 @@ between them; the file is attached only when it is complete."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from landkontor.catalog.models import Item, Unit
+from landkontor.common.bounds import Id, Timestamp
 from landkontor.common.schemas import InputModel
 from landkontor.errors import InvalidInput
 from landkontor.inventory import queries
@@ -24,6 +24,7 @@ from landkontor.inventory.models import (
     MovementType,
     Warehouse,
 )
+from landkontor.inventory.schemas import Reference
 from landkontor.jobs.context import JobContext
 from landkontor.jobs.registry import job_type
 from landkontor.jobs.tabular import (
@@ -55,10 +56,10 @@ def _count(session: Session, stmt: Any) -> int:
 
 class StockLevelsExportParams(InputModel):
     format: Literal["csv", "xlsx"] = "csv"
-    item_id: int | None = None
-    warehouse_id: int | None = None
-    location_id: int | None = Field(None, description="Includes its sub-locations.")
-    batch_id: int | None = None
+    item_id: Id | None = None
+    warehouse_id: Id | None = None
+    location_id: Id | None = Field(None, description="Includes its sub-locations.")
+    batch_id: Id | None = None
     include_zero: bool = False
 
 
@@ -127,15 +128,15 @@ def export_stock_levels(ctx: JobContext, params: StockLevelsExportParams) -> dic
 
 class LedgerExportParams(InputModel):
     format: Literal["csv", "xlsx"] = "csv"
-    item_id: int | None = None
-    warehouse_id: int | None = None
-    location_id: int | None = Field(None, description="Includes its sub-locations.")
-    batch_id: int | None = None
-    movement_id: int | None = None
+    item_id: Id | None = None
+    warehouse_id: Id | None = None
+    location_id: Id | None = Field(None, description="Includes its sub-locations.")
+    batch_id: Id | None = None
+    movement_id: Id | None = None
     movement_type: MovementType | None = None
-    reference: str | None = Field(None, max_length=100)
-    posted_from: datetime | None = None
-    posted_to: datetime | None = None
+    reference: Reference | None = None
+    posted_from: Timestamp | None = None
+    posted_to: Timestamp | None = None
 
     @model_validator(mode="after")
     def _period(self) -> LedgerExportParams:

@@ -3,7 +3,7 @@ the end of a business day, from inventory.queries.valuation, as PDF or XLSX."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item, Unit
+from landkontor.common.bounds import BusinessDate, Id
 from landkontor.common.clock import end_of_business_day
 from landkontor.common.schemas import InputModel
 from landkontor.db.types import utcnow
@@ -25,12 +26,12 @@ from landkontor.jobs.tabular import XLSX_TYPE, write_xlsx
 
 class ValuationReportParams(InputModel):
     format: Literal["pdf", "xlsx"] = "pdf"
-    as_of: date | None = Field(
+    as_of: BusinessDate | None = Field(
         None, description="Value at the end of this business day; default: now."
     )
     by_warehouse: bool = Field(False, description="One row per item and warehouse.")
-    item_id: int | None = None
-    warehouse_id: int | None = None
+    item_id: Id | None = None
+    warehouse_id: Id | None = None
 
 
 VALUATION_COLUMNS = [
