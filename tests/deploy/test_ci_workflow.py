@@ -13,9 +13,15 @@ def steps_text(job: dict) -> str:
     return "\n".join(str(step.get("run", "")) + str(step.get("uses", "")) for step in job["steps"])
 
 
-def test_lint_job_runs_ruff():
+def test_lint_job_runs_ruff_and_mypy():
     text = steps_text(workflow()["jobs"]["lint"])
     assert "ruff check" in text and "ruff format --check" in text
+    assert "mypy src" in text
+
+
+def test_tests_install_chromium_for_the_browser_journeys():
+    assert "apt-get install" in steps_text(workflow()["jobs"]["test"])
+    assert "chromium" in steps_text(workflow()["jobs"]["test"])
 
 
 def test_tests_run_against_postgres_and_redis_service_containers():
