@@ -155,7 +155,7 @@ def export_items(ctx: JobContext, params: ExportItemsParams) -> dict:
         # while progress is written (SQLite has one writer at a time).
         batch = query.limit(EXPORT_BATCH) if last is None else query.where(Item.item_no > last)
         with ctx.session() as session:
-            items = list(session.scalars(batch.limit(EXPORT_BATCH)))
+            items: list[Item] = list(session.scalars(batch.limit(EXPORT_BATCH)))
             rows += [_item_row(item) for item in items]
         if not items:
             break

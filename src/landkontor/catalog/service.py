@@ -71,7 +71,7 @@ def item_query(
     active: bool | None = None,
     sort: str = "item_no",
     descending: bool = False,
-) -> Select[tuple[Item]]:
+) -> Select:
     """Items by search text (number or name), group and active flag, sorted by ``sort``
     (a key of ITEM_SORTS; InvalidInput otherwise), ties by item number."""
     column = ITEM_SORTS.get(sort)

@@ -35,14 +35,14 @@ def page_of(items: list[Any], total: int, params: PageParams) -> Page[Any]:
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
 
 
-def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+def paginate(session: Session, stmt: Select, params: PageParams) -> tuple[list[Any], int]:
     """Run ``stmt`` for one page; return the rows (scalars) and the total row count."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.scalars(stmt.limit(params.limit).offset(params.offset)))
     return rows, total
 
 
-def paginate_rows(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+def paginate_rows(session: Session, stmt: Select, params: PageParams) -> tuple[list[Any], int]:
     """Like :func:`paginate` for multi-column selects: returns Row objects."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.execute(stmt.limit(params.limit).offset(params.offset)).all())

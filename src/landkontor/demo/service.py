@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,8 @@ from landkontor.partners.models import Customer, CustomerGroup, PriceList, Suppl
 from landkontor.production.models import BillOfMaterials, ProductionOrder
 from landkontor.purchasing.models import PurchaseOrder
 from landkontor.sales.models import Invoice, SalesOrder
+
+T = TypeVar("T")
 
 SEED = 20261130  # the same demo every time (dates move with today)
 DEMO_ROLE = Role.admin
@@ -148,5 +151,5 @@ def _master_data(session: Session, scale: Scale, rng: random.Random, today: date
 
 
 @use_case
-def _in_one_transaction(session: Session, step: Callable[[object], None], argument: object) -> None:
+def _in_one_transaction(session: Session, step: Callable[[T], None], argument: T) -> None:
     step(argument)

@@ -3,7 +3,7 @@ purchase orders and production orders (viewers may read them), and invoice e-mai
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
@@ -21,8 +21,12 @@ deliveries_router = APIRouter(prefix="/deliveries", tags=["documents"])
 purchase_orders_router = APIRouter(prefix="/purchase-orders", tags=["documents"])
 production_orders_router = APIRouter(prefix="/production-orders", tags=["documents"])
 
-PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "The PDF"}}
-XML_RESPONSE = {200: {"content": {"application/xml": {}}, "description": "The XML"}}
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF"}
+}
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {}}, "description": "The XML"}
+}
 
 
 def file_response(file: FileOut) -> Response:

@@ -21,16 +21,17 @@ from __future__ import annotations
 import io
 import struct
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import ClassVar
 from unittest import mock
 
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
-from drafthorse.models.party import TaxRegistration
+from drafthorse.models.party import PostalTradeAddress, TaxRegistration, TradeParty
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from lxml import etree
@@ -46,6 +47,7 @@ from pypdf.generic import (
 
 from landkontor.documents.errors import DocumentInvalid
 from landkontor.documents.invoice_view import InvoiceView
+from landkontor.errors import FieldError
 from landkontor.partners.rules import billing_address
 
 XRECHNUNG_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
@@ -72,14 +74,18 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _tax_registrations(party, vat_id: str | None, tax_number: str | None = None) -> None:
+def _tax_registrations(
+    party: TradeParty, vat_id: str | None, tax_number: str | None = None
+) -> None:
     if vat_id:
         party.tax_registrations.add(TaxRegistration(id=("VA", vat_id)))
     if tax_number:
         party.tax_registrations.add(TaxRegistration(id=("FC", tax_number)))
 
 
-def _address(target, street: str, postal_code: str, city: str, country: str) -> None:
+def _address(
+    target: PostalTradeAddress, street: str, postal_code: str, city: str, country: str
+) -> None:
     target.line_one = street
     target.postcode = postal_code
     target.city_name = city
@@ -244,7 +250,7 @@ def validate_cii(xml: bytes) -> None:
     if schema.validate(document):
         return
     errors = [
-        {"field": error.path or "document", "message": error.message, "type": "schema"}
+        FieldError(error.path or "document", error.message, "schema")
         for error in list(schema.error_log)[:10]
     ]
     first = errors[0]
@@ -268,11 +274,14 @@ _EMBED_LOCK = threading.Lock()
 
 
 class _FixedClock(datetime):
-    moment: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    moment: ClassVar[_FixedClock]
 
     @classmethod
-    def now(cls, tz=None):
+    def now(cls, tz: tzinfo | None = None) -> _FixedClock:
         return cls.moment if tz is None else cls.moment.astimezone(tz)
+
+
+_FixedClock.moment = _FixedClock(2000, 1, 1, tzinfo=UTC)
 
 
 @cache
@@ -318,7 +327,7 @@ def embed_zugferd(pdf: bytes, xml: bytes, *, title: str, author: str, issued: da
 
     metadata = {"author": author, "keywords": "Factur-X, ZUGFeRD", "title": title, "subject": title}
     with _EMBED_LOCK:
-        _FixedClock.moment = datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
+        _FixedClock.moment = _FixedClock(issued.year, issued.month, issued.day, tzinfo=UTC)
         with mock.patch.object(fx, "datetime", _FixedClock):
             return fx.generate_from_binary(
                 with_output_intent(pdf),

@@ -150,7 +150,7 @@ class _NumberedCanvas(pdfcanvas.Canvas):
 
     def showPage(self) -> None:  # noqa: N802 - reportlab's name
         self._saved.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # private, missing in types-reportlab
 
     def save(self) -> None:
         total = len(self._saved)
@@ -158,7 +158,9 @@ class _NumberedCanvas(pdfcanvas.Canvas):
             self.__dict__.update(state)
             self.setFont(FONT, 7.5)
             self.drawRightString(
-                PAGE_WIDTH - RIGHT, FOOTER_HEIGHT + 1 * mm, f"Seite {self._pageNumber} von {total}"
+                PAGE_WIDTH - RIGHT,
+                FOOTER_HEIGHT + 1 * mm,
+                f"Seite {self.getPageNumber()} von {total}",
             )
             super().showPage()
         super().save()
@@ -329,7 +331,10 @@ def render(letter: Letter, story: Sequence[Flowable]) -> bytes:
 
 
 # --- tables ---------------------------------------------------------------------------------
-TABLE_STYLE = [
+# A TableStyle command: its name, the cell range, then the command's own arguments.
+TableCommand = tuple[Any, ...]
+
+TABLE_STYLE: list[TableCommand] = [
     ("FONTNAME", (0, 0), (-1, -1), FONT),
     ("FONTSIZE", (0, 0), (-1, -1), 8),
     ("LEADING", (0, 0), (-1, -1), 10),
@@ -377,7 +382,7 @@ def line_table(
 
 def summary_table(rows: Sequence[Sequence[str]], *, bold_last: bool = True) -> Table:
     """Right-aligned label/amount pairs below the lines (totals, VAT per rate)."""
-    style = [
+    style: list[TableCommand] = [
         *TABLE_STYLE,
         ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
         ("FONTSIZE", (0, 0), (-1, -1), 8.5),

@@ -4,6 +4,8 @@ follows when no batch is named) and the outputs to report, with room to write.""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
@@ -36,7 +38,7 @@ def render_production_order(session: Session, order_id: int) -> tuple[str, bytes
     for component in order.components:
         item = session.get(Item, component.item_id)
         assert item is not None
-        open_quantity = max(component.planned_quantity - component.consumed_quantity, 0)
+        open_quantity = max(component.planned_quantity - component.consumed_quantity, Decimal(0))
         unit = item.base_unit.code
         components.append(
             (

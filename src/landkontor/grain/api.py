@@ -66,13 +66,16 @@ IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 # --- master data --------------------------------------------------------------------------
 @router.get("/weighbridges", response_model=list[WeighbridgeOut], summary="Weighbridges")
-def list_weighbridges(session: SessionDep, warehouse_id: IdQuery = None):
-    return masterdata.list_weighbridges(session, warehouse_id)
+def list_weighbridges(session: SessionDep, warehouse_id: IdQuery = None) -> list[WeighbridgeOut]:
+    return [
+        WeighbridgeOut.model_validate(b)
+        for b in masterdata.list_weighbridges(session, warehouse_id)
+    ]
 
 
 @router.post("/weighbridges", response_model=WeighbridgeOut, status_code=201, summary="Add")
-def create_weighbridge(body: WeighbridgeIn, _: Manager, session: SessionDep):
-    return masterdata.create_weighbridge(session, body)
+def create_weighbridge(body: WeighbridgeIn, _: Manager, session: SessionDep) -> WeighbridgeOut:
+    return WeighbridgeOut.model_validate(masterdata.create_weighbridge(session, body))
 
 
 @router.get("/farmers/{supplier_id}", response_model=FarmerOut, summary="A farmer's VAT regime")
@@ -81,38 +84,44 @@ def get_farmer(supplier_id: IdPath, session: SessionDep) -> FarmerOut:
 
 
 @router.put("/farmers/{supplier_id}", response_model=FarmerOut, summary="Set the VAT regime")
-def set_farmer(supplier_id: IdPath, body: FarmerIn, _: Manager, session: SessionDep):
-    return masterdata.set_vat_regime(session, supplier_id, body.vat_regime)
+def set_farmer(supplier_id: IdPath, body: FarmerIn, _: Manager, session: SessionDep) -> FarmerOut:
+    return FarmerOut.model_validate(
+        masterdata.set_vat_regime(session, supplier_id, body.vat_regime)
+    )
 
 
 @router.get("/flat-rate-vat", response_model=list[FlatRateVatOut], summary="§24 UStG rates")
-def list_flat_rates(session: SessionDep):
-    return masterdata.list_flat_rates(session)
+def list_flat_rates(session: SessionDep) -> list[FlatRateVatOut]:
+    return [FlatRateVatOut.model_validate(r) for r in masterdata.list_flat_rates(session)]
 
 
 @router.post("/flat-rate-vat", response_model=FlatRateVatOut, status_code=201, summary="Add")
-def add_flat_rate(body: FlatRateVatIn, _: Manager, session: SessionDep):
-    return masterdata.add_flat_rate(session, body)
+def add_flat_rate(body: FlatRateVatIn, _: Manager, session: SessionDep) -> FlatRateVatOut:
+    return FlatRateVatOut.model_validate(masterdata.add_flat_rate(session, body))
 
 
 @router.get("/quality-terms", response_model=list[QualityTermsOut], summary="Quality terms")
-def list_quality_terms(session: SessionDep, item_id: IdQuery = None):
-    return masterdata.list_quality_terms(session, item_id)
+def list_quality_terms(session: SessionDep, item_id: IdQuery = None) -> list[QualityTermsOut]:
+    return [
+        QualityTermsOut.model_validate(t) for t in masterdata.list_quality_terms(session, item_id)
+    ]
 
 
 @router.post("/quality-terms", response_model=QualityTermsOut, status_code=201, summary="Add")
-def add_quality_terms(body: QualityTermsIn, _: Manager, session: SessionDep):
-    return masterdata.add_quality_terms(session, body)
+def add_quality_terms(body: QualityTermsIn, _: Manager, session: SessionDep) -> QualityTermsOut:
+    return QualityTermsOut.model_validate(masterdata.add_quality_terms(session, body))
 
 
 @router.get("/day-prices", response_model=list[DayPriceOut], summary="Day prices")
-def list_day_prices(session: SessionDep, warehouse_id: IdQuery = None):
-    return masterdata.list_day_prices(session, warehouse_id)
+def list_day_prices(session: SessionDep, warehouse_id: IdQuery = None) -> list[DayPriceOut]:
+    return [
+        DayPriceOut.model_validate(p) for p in masterdata.list_day_prices(session, warehouse_id)
+    ]
 
 
 @router.post("/day-prices", response_model=DayPriceOut, status_code=201, summary="Set")
-def set_day_price(body: DayPriceIn, user: Manager, session: SessionDep):
-    return masterdata.set_day_price(session, body, actor=user.username)
+def set_day_price(body: DayPriceIn, user: Manager, session: SessionDep) -> DayPriceOut:
+    return DayPriceOut.model_validate(masterdata.set_day_price(session, body, actor=user.username))
 
 
 # --- tickets ------------------------------------------------------------------------------
@@ -159,8 +168,11 @@ def push_weighing(
 @router.post(
     "/tickets/{ticket_id}/analyses", response_model=AnalysisOut, status_code=201, summary="Sample"
 )
-def add_analysis(ticket_id: IdPath, body: AnalysisIn, user: Clerk, session: SessionDep):
-    return tickets.add_analysis(session, ticket_id, body, actor=user.username)
+def add_analysis(
+    ticket_id: IdPath, body: AnalysisIn, user: Clerk, session: SessionDep
+) -> AnalysisOut:
+    analysis = tickets.add_analysis(session, ticket_id, body, actor=user.username)
+    return AnalysisOut.model_validate(analysis)
 
 
 @router.post("/tickets/{ticket_id}/intake", response_model=TicketOut, summary="Take in")
@@ -172,7 +184,9 @@ def take_in(ticket_id: IdPath, body: IntakeIn, user: Clerk, session: SessionDep)
 @router.post(
     "/tickets/{ticket_id}/correction", response_model=TicketOut, status_code=201, summary="Correct"
 )
-def correct_ticket(ticket_id: IdPath, body: CorrectionIn, user: Manager, session: SessionDep):
+def correct_ticket(
+    ticket_id: IdPath, body: CorrectionIn, user: Manager, session: SessionDep
+) -> TicketOut:
     ticket = corrections.correct_ticket(session, ticket_id, body, actor=user.username)
     return tickets.ticket_out(session, ticket)
 
@@ -180,14 +194,18 @@ def correct_ticket(ticket_id: IdPath, body: CorrectionIn, user: Manager, session
 @router.put(
     "/tickets/{ticket_id}/allocation", response_model=list[AllocationOut], summary="Allocate"
 )
-def set_allocation(ticket_id: IdPath, body: AllocationIn, _: Clerk, session: SessionDep):
-    return contracts.set_allocation(session, ticket_id, body)
+def set_allocation(
+    ticket_id: IdPath, body: AllocationIn, _: Clerk, session: SessionDep
+) -> list[AllocationOut]:
+    return [
+        AllocationOut.model_validate(a) for a in contracts.set_allocation(session, ticket_id, body)
+    ]
 
 
 @router.post(
     "/cell-transfers", response_model=CellTransferOut, status_code=201, summary="Umlagerung"
 )
-def transfer(body: CellTransferIn, user: Clerk, session: SessionDep):
+def transfer(body: CellTransferIn, user: Clerk, session: SessionDep) -> CellTransferOut:
     return intake.transfer_between_cells(session, body, actor=user.username)
 
 
@@ -217,8 +235,9 @@ def get_contract(contract_id: IdPath, session: SessionDep) -> ContractOut:
 @router.post(
     "/contracts/{contract_id}/fixings", response_model=FixingOut, status_code=201, summary="Fix"
 )
-def add_fixing(contract_id: IdPath, body: FixingIn, user: Clerk, session: SessionDep):
-    return contracts.add_fixing(session, contract_id, body, actor=user.username)
+def add_fixing(contract_id: IdPath, body: FixingIn, user: Clerk, session: SessionDep) -> FixingOut:
+    fixing = contracts.add_fixing(session, contract_id, body, actor=user.username)
+    return FixingOut.model_validate(fixing)
 
 
 @router.post("/contracts/{contract_id}/close", response_model=ContractOut, summary="Close")
@@ -253,31 +272,33 @@ def intake_report(
     date_to: date | None = None,
     warehouse_id: IdQuery = None,
     item_id: IdQuery = None,
-):
+) -> list[IntakeRow]:
     return reports.intake_by_day(
         session, date_from=date_from, date_to=date_to, warehouse_id=warehouse_id, item_id=item_id
     )
 
 
 @router.get("/reports/silos", response_model=list[SiloContentRow], summary="Silo contents")
-def silo_report(session: SessionDep, warehouse_id: IdQuery = None):
+def silo_report(session: SessionDep, warehouse_id: IdQuery = None) -> list[SiloContentRow]:
     return reports.silo_contents(session, warehouse_id)
 
 
 @router.get(
     "/reports/open-contracts", response_model=list[OpenContractRow], summary="Open contracts"
 )
-def open_contracts_report(session: SessionDep, supplier_id: IdQuery = None):
+def open_contracts_report(
+    session: SessionDep, supplier_id: IdQuery = None
+) -> list[OpenContractRow]:
     return reports.open_contracts(session, supplier_id)
 
 
 @router.get("/reports/unsettled", response_model=list[UnsettledRow], summary="Unsettled tickets")
-def unsettled_report(session: SessionDep, supplier_id: IdQuery = None):
-    return reports.unsettled_tickets(session, supplier_id)
+def unsettled_report(session: SessionDep, supplier_id: IdQuery = None) -> list[UnsettledRow]:
+    return [UnsettledRow.model_validate(t) for t in reports.unsettled_tickets(session, supplier_id)]
 
 
 @router.get(
     "/batches/{batch_id}/farmers", response_model=list[FarmerTraceRow], summary="Farmers traced"
 )
-def farmers_of(batch_id: IdPath, session: SessionDep):
+def farmers_of(batch_id: IdPath, session: SessionDep) -> list[FarmerTraceRow]:
     return reports.farmers_of(session, batch_id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.service import get_item
 from landkontor.common.lookup import fetch, locked
 from landkontor.common.pagination import PageParams, paginate
+from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.grain import rules
@@ -131,7 +132,8 @@ def allocated_kg(session: Session, contract_ids: list[int]) -> dict[int, Decimal
         .where(Allocation.contract_id.in_(contract_ids))
         .group_by(Allocation.contract_id)
     )
-    return {row[0]: row[1] for row in rows}
+    # contract_id is NULL only on day-price parts, which the IN above leaves out
+    return {contract_id: kg for contract_id, kg in rows if contract_id is not None}
 
 
 def contract_out(session: Session, contract: Contract) -> ContractOut:
@@ -199,7 +201,10 @@ def auto_allocate(
     contracts = _candidate_contracts(session, ticket, on)
     taken = allocated_kg(session, [c.id for c in contracts])
     rooms = [
-        (c.id, rules.contract_room_kg(c.quantity_t, c.tolerance_percent, taken.get(c.id, 0)))
+        (
+            c.id,
+            rules.contract_room_kg(c.quantity_t, c.tolerance_percent, taken.get(c.id, Decimal(0))),
+        )
         for c in contracts
     ]
     rows = _store(session, ticket, rules.allocate(quantity_kg, rooms), on, automatic=True)
@@ -268,7 +273,7 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
             )
         )
     }
-    session.execute(Allocation.__table__.delete().where(Allocation.ticket_id == ticket.id))
+    session.execute(table_of(Allocation).delete().where(Allocation.ticket_id == ticket.id))
     taken = allocated_kg(session, ids)
     for index, part in enumerate(data.parts):
         field = f"parts[{index}].contract_id"
@@ -280,7 +285,7 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
         if contract.status != ContractStatus.open:
             raise InvalidInput(f"contract {contract.contract_no} is closed", field=field)
         room = rules.contract_room_kg(
-            contract.quantity_t, contract.tolerance_percent, taken.get(contract.id, 0)
+            contract.quantity_t, contract.tolerance_percent, taken.get(contract.id, Decimal(0))
         )
         if part.quantity_kg > room:
             raise InvalidInput(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.grain.intake import undo_intake
 from landkontor.grain.masterdata import get_weighbridge
@@ -51,7 +52,7 @@ def correct_ticket(session: Session, ticket_id: int, data: CorrectionIn, *, acto
     assert warehouse is not None
     old.status = TicketStatus.cancelled
     old.note = (old.note + f"\nCorrected: {data.reason}").strip()[:2000]
-    session.execute(Allocation.__table__.delete().where(Allocation.ticket_id == old.id))
+    session.execute(table_of(Allocation).delete().where(Allocation.ticket_id == old.id))
     new = Ticket(
         ticket_no=ticket_number(session, warehouse),
         warehouse_id=old.warehouse_id,
@@ -79,9 +80,9 @@ def correct_ticket(session: Session, ticket_id: int, data: CorrectionIn, *, acto
         )
         set_tare(session, new, tare, "tare")
     elif old.tare_weighing_id is not None and new.gross_weighing_id is not None:
-        tare = session.get(Weighing, old.tare_weighing_id)
-        assert tare is not None
-        set_tare(session, new, tare, "tare")
+        old_tare = session.get(Weighing, old.tare_weighing_id)
+        assert old_tare is not None  # a foreign key
+        set_tare(session, new, old_tare, "tare")
     analysis = current_analysis(session, old.id)
     if analysis is not None:
         copy = {

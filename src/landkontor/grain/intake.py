@@ -47,6 +47,7 @@ from landkontor.inventory.models import (
     LocationKind,
     MovementType,
     StockLevel,
+    StockMix,
     StockMovement,
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
@@ -226,7 +227,7 @@ def _mix(
     reference: str,
     actor: str,
     reason: str = "into the silo batch",
-):
+) -> StockMix:
     return mixing.mix(
         session,
         MixIn(
@@ -280,7 +281,9 @@ def undo_intake(session: Session, ticket: Ticket, *, reason: str, actor: str) ->
 
 
 @use_case
-def transfer_between_cells(session: Session, data: CellTransferIn, *, actor: str):
+def transfer_between_cells(
+    session: Session, data: CellTransferIn, *, actor: str
+) -> CellTransferOut:
     """Umlagerung: move grain of the source cell's running silo batch into the target
     cell's running silo batch (same crop), linking the two batches."""
     if data.from_location_id == data.to_location_id:

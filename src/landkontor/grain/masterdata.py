@@ -49,7 +49,9 @@ STANDARD_FLAT_RATES = [
 
 
 # --- weighbridges -------------------------------------------------------------------------
-def get_weighbridge(session: Session, weighbridge_id: int, *, field: str | None = None):
+def get_weighbridge(
+    session: Session, weighbridge_id: int, *, field: str | None = None
+) -> Weighbridge:
     bridge = session.get(Weighbridge, weighbridge_id)
     if bridge is None:
         if field:

@@ -205,7 +205,9 @@ def assess(net_kg: Decimal, sample: Sample, terms: Terms) -> Assessment:
 
 
 # --- contracts --------------------------------------------------------------------------
-def contract_room_kg(quantity_t: Decimal, tolerance_percent: Decimal, allocated_kg: Decimal):
+def contract_room_kg(
+    quantity_t: Decimal, tolerance_percent: Decimal, allocated_kg: Decimal
+) -> Decimal:
     """How much more a contract takes: its quantity plus tolerance, less what it has."""
     limit = quantity_t * THOUSAND * (HUNDRED + tolerance_percent) / HUNDRED
     return max(limit - allocated_kg, ZERO)

@@ -13,6 +13,7 @@ immutable in the database once written; its tickets cannot change any more.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -182,7 +183,7 @@ def _lines(session: Session, ticket: Ticket, pricer: _Pricer) -> list[Settlement
     return lines
 
 
-def _vat_percent(session: Session, regime: VatRegime, tickets: list[Ticket], on) -> Decimal:
+def _vat_percent(session: Session, regime: VatRegime, tickets: list[Ticket], on: date) -> Decimal:
     if regime == VatRegime.exempt:
         return Decimal(0)
     if regime == VatRegime.flat_rate:

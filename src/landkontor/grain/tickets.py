@@ -57,7 +57,9 @@ def ticket_number(session: Session, warehouse: Warehouse) -> str:
     return f"{TICKET_SERIES}-{warehouse.code}-{year}-{number:06d}"
 
 
-def get_ticket(session: Session, ticket_id: int, *, lock: bool = False, field: str | None = None):
+def get_ticket(
+    session: Session, ticket_id: int, *, lock: bool = False, field: str | None = None
+) -> Ticket:
     # A lock re-reads the row: a long-lived session may hold an older copy of it.
     ticket = fetch(session, Ticket, ticket_id, kind="ticket", lock=lock, field=field)
     return ticket

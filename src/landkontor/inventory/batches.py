@@ -61,7 +61,7 @@ def batch_query(
     supplier_id: int | None = None,
     with_stock: bool = False,
     today: date | None = None,
-) -> Select[tuple[Batch]]:
+) -> Select:
     """Batches by item, status, number (part of), expiry, best-before window (inclusive),
     supplier, and — ``with_stock`` — only those holding stock somewhere. ``expired``
     compares best-before with ``today`` (a business date)."""

@@ -108,7 +108,8 @@ def child_counts(session: Session, location_ids: list[int]) -> dict[int, int]:
         .where(Location.parent_id.in_(location_ids))
         .group_by(Location.parent_id)
     )
-    return {parent_id: int(count) for parent_id, count in rows}
+    # parent_id IN (...) leaves out the roots, whose parent_id is NULL
+    return {parent_id: int(count) for parent_id, count in rows if parent_id is not None}
 
 
 def stock_in_subtrees(session: Session, locations: list[Location]) -> dict[int, Decimal]:

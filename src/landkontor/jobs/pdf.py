@@ -54,7 +54,7 @@ class Section:
 def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int]) -> Any:
     data = [list(columns)] + [[_text(v) for v in row] for row in rows]
     table = LongTable(data, repeatRows=1)
-    style = [
+    style: list[tuple[Any, ...]] = [  # TableStyle commands: name, cell range, arguments
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
         ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -22,7 +23,7 @@ from landkontor.settings import Settings
 _LOCK = threading.Lock()  # the check-then-start below, within this process
 
 
-def _path(settings: Settings):
+def _path(settings: Settings) -> Path:
     return settings.run_dir / "systemtest.json"
 
 

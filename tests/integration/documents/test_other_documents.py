@@ -114,6 +114,44 @@ def test_production_order_paper_names_the_batches_to_use(client, viewer, stock, 
         assert expected in text, expected
 
 
+def test_production_order_paper_of_an_over_consumed_component(client, viewer, stock, shop):
+    """More taken than planned (recorded as a variance): nothing is open, nothing to pick."""
+    mix = stock.item(item_no="MIX2", name="Kälberstarter", batch_managed=True, shelf_life_days=60)
+    stock._post(
+        "/api/v1/boms",
+        {
+            "item_id": mix["id"],
+            "output_quantity": 100,
+            "lines": [{"item_id": shop["feed"]["id"], "quantity": 80}],
+        },
+    )
+    planned = stock._post(
+        "/api/v1/production-orders",
+        {
+            "item_id": mix["id"],
+            "quantity": 100,
+            "warehouse_id": shop["wh"]["id"],
+            "output_location_id": shop["a"]["id"],
+        },
+    )
+    released = stock._post(f"/api/v1/production-orders/{planned['id']}/release", {}, status=200)
+    consumed = stock._post(
+        f"/api/v1/production-orders/{released['id']}/consumptions",
+        {"lines": [{"item_id": shop["feed"]["id"], "quantity": 95}]},
+        status=200,
+    )
+    assert consumed["components"][0]["consumed_quantity"] == "95.0000"
+    text = _pdf(
+        client,
+        f"/production-orders/{released['id']}/pdf",
+        viewer,
+        f"Produktionsauftrag_{released['number']}.pdf",
+    )
+    # planned, consumed, open (not -15) of the one component
+    assert "Milchleistungsfutter\n80\n95\n0\nkg" in text, text
+    assert "F-77" not in text  # no batch to take
+
+
 def test_documents_of_unknown_records_are_problems(client, viewer):
     for url in (
         "/deliveries/999999/pdf",
