@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today, end_of_business_day
 from landkontor.db.session import settings_of
-from landkontor.errors import InvalidInput
+from landkontor.grain.errors import UnknownFarmer
 from landkontor.grain.models import QualityTerms, Ticket, TicketStatus, Weighbridge
 from landkontor.inventory.models import Location, LocationKind, Warehouse
 from landkontor.partners.models import Supplier
@@ -70,10 +70,10 @@ def find_farmers(session: Session, text: str, limit: int = FARMER_MATCHES) -> li
 
 
 def farmer_by_number(session: Session, supplier_no: str, *, field: str) -> Supplier:
-    """The farmer with exactly this supplier number; InvalidInput naming ``field``."""
+    """The farmer with exactly this supplier number; UnknownFarmer (422) naming ``field``."""
     supplier = session.scalar(select(Supplier).where(Supplier.supplier_no == supplier_no.strip()))
     if supplier is None:
-        raise InvalidInput(f"no farmer has the number {supplier_no!r}", field=field)
+        raise UnknownFarmer(f"no farmer has the number {supplier_no!r}", field=field)
     return supplier
 
 

@@ -31,3 +31,8 @@ class PriceMissing(Conflict):
 class TareNotBelowGross(InvalidInput):
     code = "tare-not-below-gross"
     title = "The tare must be below the gross weight"
+
+
+class UnknownFarmer(InvalidInput):
+    code = "unknown-farmer"
+    title = "No farmer has this number"
