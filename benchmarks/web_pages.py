@@ -4,17 +4,17 @@ Lagerbewegungen, Inventur, Getreideannahme, Jobs and System.
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
 
-Runs migrations and creates its own data through the service layer (unique numbers, so it
-can run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
+Runs migrations and creates its own data through the service layer (unique numbers, so it can
+run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
 ``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
-received into the bins, a reorder point on every other item, an open stocktake of the last
-bin, ``--items`` // 10 weighing tickets of the day (each its own farmer) and a few jobs
-(stored, not run). Then it requests each page ``--repeat`` times in-process through the
-whole application (middleware, session cookie, templates) and prints one JSON line per page with p50 and p95 in milliseconds, and the
-median CPU time of this process per request (``cpu_p50_ms``: the Python side, which a busy
-machine inflates less than the wall-clock figures; the database's own time is not in it). The
-service tile ("dienste") and the System page's services and doctor probe the running services
-and are left out unless ``--with-health``.
+received into the bins, a reorder point on every other item, an open stocktake of the last bin,
+``--items`` // 10 weighing tickets of the day (each its own farmer) and a few jobs (stored, not
+run). Then it requests each page ``--repeat`` times in-process through the whole application
+(middleware, session cookie, templates) and prints one JSON line per page with p50 and p95 in
+milliseconds, and the median CPU time of this process per request (``cpu_p50_ms``: the Python
+side, which a busy machine inflates less than the wall-clock figures; the database's own time is
+not in it). The service tile ("dienste") and the System page's services and doctor probe the
+running services and are left out unless ``--with-health``.
 """
 
 from __future__ import annotations
