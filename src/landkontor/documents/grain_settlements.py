@@ -7,13 +7,15 @@ farmer's VAT id (snapshot in the settlement) and the company's, the delivery dat
 weighing ticket, the lines, the net amount, the VAT at the farmer's regime with its note
 (for a flat-rate farmer the average rate of §24 UStG) and the gross amount.
 
-Rendered once, in the transaction that writes the settlement, and stored in
-``grain_settlement_documents`` (triggers refuse UPDATE and DELETE); rendering is
-deterministic, so rendering it again gives the stored bytes.
+Rendered once, with its CII e-invoice (documents/grain_einvoice.py), in the transaction
+that writes the settlement, and stored in ``grain_settlement_documents`` (triggers refuse
+UPDATE and DELETE); rendering is deterministic, so rendering it again gives the stored bytes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from landkontor.company.models import Company
 from landkontor.company.service import invoicing_company
 from landkontor.documents import layout
+from landkontor.documents.grain_einvoice import render_settlement_cii
 from landkontor.documents.models import SettlementDocument
 from landkontor.errors import NotFound
 from landkontor.grain.models import (
@@ -62,24 +65,43 @@ def _price(line: SettlementLine) -> str:
     return layout.money(line.price_per_t)
 
 
-def render_settlement_pdf(session: Session, settlement: Settlement) -> bytes:
-    """The credit note's PDF (DIN 5008 letter); CompanyDataMissing (409) without the
-    company's invoice data."""
-    company = invoicing_company(session)
+@dataclass(frozen=True)
+class SettlementView:
+    """Everything the settlement's documents show, read once."""
+
+    settlement: Settlement
+    company: Company
+    supplier: Supplier
+    lines: list[SettlementLine]
+    tickets: list[Ticket]
+
+    @property
+    def delivered_on(self) -> date | None:
+        """The last delivery day (the time of supply)."""
+        return max((t.taken_in_on for t in self.tickets if t.taken_in_on), default=None)
+
+
+def settlement_view(session: Session, settlement: Settlement) -> SettlementView:
+    """CompanyDataMissing (409) without the company's invoice data."""
     supplier = session.get(Supplier, settlement.supplier_id)
     assert supplier is not None
-    lines = list(
-        session.scalars(
-            select(SettlementLine)
-            .where(SettlementLine.settlement_id == settlement.id)
-            .order_by(SettlementLine.line_no)
-        )
+    lines = session.scalars(
+        select(SettlementLine)
+        .where(SettlementLine.settlement_id == settlement.id)
+        .order_by(SettlementLine.line_no)
     )
-    tickets = list(
-        session.scalars(
-            select(Ticket).where(Ticket.settlement_id == settlement.id).order_by(Ticket.id)
-        )
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.settlement_id == settlement.id).order_by(Ticket.id)
     )
+    return SettlementView(
+        settlement, invoicing_company(session), supplier, list(lines), list(tickets)
+    )
+
+
+def render_settlement_pdf(view: SettlementView) -> bytes:
+    """The credit note's PDF (DIN 5008 letter)."""
+    settlement, company, supplier = view.settlement, view.company, view.supplier
+    lines, tickets = view.lines, view.tickets
     title = f"{settlement.document_title} {settlement.settlement_no}"
     info = [
         ("Gutschrift-Nr.", settlement.settlement_no),
@@ -151,21 +173,30 @@ def render_settlement_pdf(session: Session, settlement: Settlement) -> bytes:
     return layout.render(letter, story)
 
 
-def store_settlement_document(session: Session, settlement: Settlement) -> SettlementDocument:
-    """Render the just written settlement's PDF and store it in its transaction."""
-    document = SettlementDocument(
-        settlement_id=settlement.id, pdf=render_settlement_pdf(session, settlement)
+def render_settlement(session: Session, settlement: Settlement) -> tuple[bytes, bytes]:
+    """PDF and CII XML of a settlement; the same bytes every time."""
+    view = settlement_view(session, settlement)
+    xml = render_settlement_cii(
+        settlement, view.lines, view.supplier, view.company, view.delivered_on
     )
+    return render_settlement_pdf(view), xml
+
+
+def store_settlement_document(session: Session, settlement: Settlement) -> SettlementDocument:
+    """Render the just written settlement's PDF and e-invoice and store them in its
+    transaction. CompanyDataMissing (409), DocumentInvalid (422): either rolls it back."""
+    pdf, xml = render_settlement(session, settlement)
+    document = SettlementDocument(settlement_id=settlement.id, pdf=pdf, cii_xml=xml)
     session.add(document)
     session.flush()
     return document
 
 
-def settlement_pdf(session: Session, settlement: Settlement) -> bytes:
-    """The stored PDF; NotFound for a settlement written before documents were stored."""
+def stored_settlement_document(session: Session, settlement: Settlement) -> SettlementDocument:
+    """The stored documents; NotFound for a settlement written before they were stored."""
     document = session.get(SettlementDocument, settlement.id)
     if document is None:
         raise NotFound(
             f"no document is stored for {settlement.settlement_no}", kind="settlement-document"
         )
-    return document.pdf
+    return document

@@ -56,10 +56,12 @@ class InvoiceSending(IdMixin, Base):
 
 
 class SettlementDocument(Base):
-    """The PDF of a grain settlement (self-billed credit note), stored when it is written."""
+    """The PDF and CII XML (EN 16931, type 389) of a grain settlement (self-billed credit
+    note), stored when it is written."""
 
     __tablename__ = "grain_settlement_documents"
 
     settlement_id: Mapped[int] = mapped_column(ForeignKey("grain_settlements.id"), primary_key=True)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    cii_xml: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

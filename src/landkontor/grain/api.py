@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
-from landkontor.documents.grain_settlements import settlement_pdf
+from landkontor.documents.grain_settlements import stored_settlement_document
 from landkontor.documents.grain_tickets import render_ticket
 from landkontor.grain import (
     contracts,
@@ -275,7 +275,26 @@ def get_settlement(settlement_id: IdPath, session: SessionDep) -> SettlementOut:
 )
 def get_settlement_pdf(settlement_id: IdPath, session: SessionDep) -> Response:
     note = settlement.get_settlement(session, settlement_id)
-    return pdf_response(settlement_pdf(session, note), f"Gutschrift_{note.settlement_no}.pdf")
+    document = stored_settlement_document(session, note)
+    return pdf_response(document.pdf, f"Gutschrift_{note.settlement_no}.pdf")
+
+
+@router.get(
+    "/settlements/{settlement_id}/cii",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The XML"}},
+    summary="The credit note as EN 16931 CII XML (self-billed invoice, type code 389)",
+)
+def get_settlement_cii(settlement_id: IdPath, session: SessionDep) -> Response:
+    note = settlement.get_settlement(session, settlement_id)
+    document = stored_settlement_document(session, note)
+    return Response(
+        document.cii_xml,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="Gutschrift_{note.settlement_no}.xml"'
+        },
+    )
 
 
 # --- reports ------------------------------------------------------------------------------

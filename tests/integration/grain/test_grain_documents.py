@@ -4,14 +4,17 @@ they show, who may read them, and that the stored credit note renders the same a
 from __future__ import annotations
 
 import io
+from decimal import Decimal as D
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 
-from landkontor.documents.grain_settlements import render_settlement_pdf
+from landkontor.documents.grain_settlements import render_settlement
 from landkontor.grain.models import Settlement
 from tests.grain_support import Harvest
 from tests.helpers import assert_problem
+from tests.integration.documents.einvoice_checks import NS, en16931_schematron_failures
 from tests.trade import COMPANY
 
 
@@ -138,7 +141,8 @@ def test_the_stored_credit_note_renders_the_same_again(harvest, session):
         f"/api/v1/grain/settlements/{settled['id']}/pdf", headers=harvest.trade.clerk
     ).content
     note = session.get(Settlement, settled["id"])
-    assert render_settlement_pdf(session, note) == stored
+    pdf, _ = render_settlement(session, note)
+    assert pdf == stored
 
 
 def test_settling_needs_the_company_invoice_data_and_then_writes_nothing(
@@ -154,3 +158,43 @@ def test_settling_needs_the_company_invoice_data_and_then_writes_nothing(
     assert_problem(response, 409, "company-data-missing")
     assert harvest.get("/grain/settlements")["total"] == 0
     assert [row["id"] for row in harvest.get("/grain/reports/unsettled")] == [ticket["id"]]
+
+
+@pytest.mark.parametrize(
+    ("regime", "category", "percent"),
+    [("regular", "S", "7"), ("flat_rate", "S", "7.8"), ("exempt", "E", "0")],
+)
+def test_the_credit_note_is_a_self_billed_en16931_invoice(
+    harvest, client, viewer, regime, category, percent
+):
+    farmer = harvest.farmer(
+        regime,
+        name="Hof Hansen GbR",
+        street="Am Anger 4",
+        postal_code="29229",
+        city="Celle",
+        vat_id="DE811569869",
+    )
+    harvest.contract(farmer, 30, price_per_t="210")
+    ticket = harvest.load(farmer, harvest.cells[0])
+    settled = harvest.settle(farmer, ticket, settled_on="2026-08-01")
+    response = client.get(f"/api/v1/grain/settlements/{settled['id']}/cii", headers=viewer)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = etree.fromstring(response.content)
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "389"
+    assert (
+        root.findtext(".//rsm:ExchangedDocument/ram:ID", namespaces=NS) == settled["settlement_no"]
+    )
+    seller = root.find(".//ram:SellerTradeParty", NS)
+    buyer = root.find(".//ram:BuyerTradeParty", NS)
+    assert seller.findtext("ram:Name", namespaces=NS) == "Hof Hansen GbR"
+    assert buyer.findtext("ram:Name", namespaces=NS) == COMPANY["legal_name"]
+    tax = root.find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
+    assert tax.findtext("ram:CategoryCode", namespaces=NS) == category
+    assert D(tax.findtext("ram:RateApplicablePercent", namespaces=NS)) == D(percent)
+    grand = root.findtext(".//ram:GrandTotalAmount", namespaces=NS)
+    assert D(grand) == D(settled["gross_amount"])
+    failures = en16931_schematron_failures(response.content)
+    # FX-SCH-A-000556: the Factur-X schematron wants a Factur-X profile id in BT-24
+    assert [f for f in failures if not f.startswith("FX-SCH-A-000556:")] == []

@@ -1,4 +1,4 @@
-"""The stored PDF of each grain settlement (the farmer's self-billed credit note): rendered
+"""The stored PDF and CII e-invoice of each grain settlement (the farmer's self-billed credit note): rendered
 once when the settlement is written and never changed, like invoice documents.
 
 Revision ID: 0011
@@ -31,6 +31,7 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.Column("cii_xml", sa.LargeBinary(), nullable=False),
         sa.Column("rendered_at", UTCDateTime(), nullable=False),
     )
     if op.get_bind().dialect.name == "postgresql":  # the function comes from migration 0003
