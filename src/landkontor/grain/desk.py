@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today, end_of_business_day
+from landkontor.common.pagination import PageParams, paginate_rows
 from landkontor.db.session import settings_of
 from landkontor.grain.errors import UnknownFarmer
 from landkontor.grain.models import QualityTerms, Ticket, TicketStatus, Weighbridge
@@ -87,14 +88,16 @@ def silo_cells(session: Session, warehouse_id: int) -> list[Location]:
     )
 
 
-def tickets_of_day(session: Session, day: date | None = None) -> list[DayTicket]:
-    """The tickets opened on ``day`` (default today, in the company's time zone), newest
-    first, with farmer, crop and cell in one statement."""
+def tickets_of_day(
+    session: Session, params: PageParams, day: date | None = None
+) -> tuple[list[DayTicket], int]:
+    """One page of the tickets opened on ``day`` (default today, in the company's time
+    zone), newest first, with farmer, crop and cell; and how many there are."""
     settings = settings_of(session)
     day = day or business_today(settings)
     start = end_of_business_day(day - timedelta(days=1), settings)
     end = end_of_business_day(day, settings)
-    rows = session.execute(
+    stmt = (
         select(Ticket, Supplier.name, Item.name, Warehouse.code, Location.code)
         .join(Supplier, Supplier.id == Ticket.supplier_id)
         .join(Item, Item.id == Ticket.item_id)
@@ -103,7 +106,8 @@ def tickets_of_day(session: Session, day: date | None = None) -> list[DayTicket]
         .where(Ticket.created_at > start, Ticket.created_at <= end)
         .order_by(Ticket.id.desc())
     )
-    return [
+    rows, total = paginate_rows(session, stmt, params)
+    tickets = [
         DayTicket(
             t.id,
             t.ticket_no,
@@ -118,6 +122,7 @@ def tickets_of_day(session: Session, day: date | None = None) -> list[DayTicket]
         )
         for t, farmer, crop, site, cell in rows
     ]
+    return tickets, total
 
 
 def farmer_label(session: Session, supplier_id: int) -> str:

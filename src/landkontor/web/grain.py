@@ -39,6 +39,7 @@ from landkontor.grain.schemas import (
     WeighingPush,
 )
 from landkontor.web.forms import FormState, parse_form
+from landkontor.web.listing import Pager, list_query
 from landkontor.web.pages import WebRoute, WebUser, post_checks, redirect, render
 
 router = APIRouter(route_class=WebRoute, dependencies=[Depends(post_checks)])
@@ -87,13 +88,16 @@ def place_error(form: FormState, error: DomainError, fields: tuple[str, ...]) ->
     return form.fail(error, fields)
 
 
-def _desk_context(session: Any, form: FormState) -> dict[str, Any]:
+def _desk_context(request: Request, session: Any, form: FormState) -> dict[str, Any]:
+    query = list_query(request, sorts=("newest",), default_sort="newest")
+    day_tickets, total = desk.tickets_of_day(session, query.params)
     return {
         "form": form,
         "bridges": desk.weighbridges(session),
         "crops": desk.crops(session),
         "farmers": desk.find_farmers(session, form.value("supplier_no")),
-        "day_tickets": desk.tickets_of_day(session),
+        "day_tickets": day_tickets,
+        "pager": Pager(query, total),
     }
 
 
@@ -103,7 +107,7 @@ def intake_desk(request: Request, _: WebUser, session: SessionDep) -> Response:
     bridge = request.cookies.get("lk_weighbridge", "")  # the clerk's own weighbridge
     if bridge.isdigit():
         form.values["weighbridge_id"] = bridge
-    return render(request, "grain/index.html", _desk_context(session, form))
+    return render(request, "grain/index.html", _desk_context(request, session, form))
 
 
 @router.get("/getreideannahme/landwirte")
@@ -148,7 +152,7 @@ async def open_ticket(request: Request, user: WebUser, session: SessionDep) -> R
                 samesite="lax",
             )
             return response
-    context = _desk_context(session, form)
+    context = _desk_context(request, session, form)
     return render(request, "grain/index.html", context, status_code=422)
 
 
