@@ -30,6 +30,7 @@ from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
 from landkontor.db import migrate
 from landkontor.db.session import get_database
+from landkontor.demo.masterdata import create_company
 from landkontor.grain import contracts, intake, masterdata, reports, settlement, tickets
 from landkontor.grain.models import ContractPricing, VatRegime
 from landkontor.grain.schemas import (
@@ -65,6 +66,7 @@ REGIMES = [VatRegime.regular, VatRegime.flat_rate, VatRegime.exempt]
 
 def setup(db, args, tag: str, rng: random.Random) -> dict:
     with db.session() as s:
+        create_company(s)  # the issuer of the credit notes (kept if entered already)
         crop = create_item(
             s,
             ItemCreate(

@@ -1,20 +1,20 @@
 """Render time of the web pages against a database with data: Übersicht, Artikel, Lager, Chargen,
-Lagerbewegungen, Inventur, Jobs and System.
+Lagerbewegungen, Inventur, Getreideannahme, Jobs and System.
 
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
 
-Runs migrations and creates its own data through the service layer (unique numbers, so it
-can run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
+Runs migrations and creates its own data through the service layer (unique numbers, so it can
+run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
 ``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
-received into the bins, a reorder point on every other item, an open stocktake of the last
-bin and a few jobs (stored, not run). Then it requests each page
-``--repeat`` times in-process through the whole application (middleware, session cookie,
-templates) and prints one JSON line per page with p50 and p95 in milliseconds, and the
-median CPU time of this process per request (``cpu_p50_ms``: the Python side, which a busy
-machine inflates less than the wall-clock figures; the database's own time is not in it). The
-service tile ("dienste") and the System page's services and doctor probe the running services
-and are left out unless ``--with-health``.
+received into the bins, a reorder point on every other item, an open stocktake of the last bin,
+``--items`` // 10 weighing tickets of the day (each its own farmer) and a few jobs (stored, not
+run). Then it requests each page ``--repeat`` times in-process through the whole application
+(middleware, session cookie, templates) and prints one JSON line per page with p50 and p95 in
+milliseconds, and the median CPU time of this process per request (``cpu_p50_ms``: the Python
+side, which a busy machine inflates less than the wall-clock figures; the database's own time is
+not in it). The service tile ("dienste") and the System page's services and doctor probe the
+running services and are left out unless ``--with-health``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams
 from landkontor.db import migrate
 from landkontor.db.session import get_database
+from landkontor.db.types import utcnow
+from landkontor.grain import masterdata as grain_masterdata
+from landkontor.grain import tickets as grain_tickets
+from landkontor.grain.schemas import QualityTermsIn, TicketCreate, WeighbridgeIn, WeighingIn
 from landkontor.inventory.batches import change_status, create_batch
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import BatchStatus, MovementType
@@ -52,6 +56,8 @@ from landkontor.inventory.schemas import (
 )
 from landkontor.inventory.stocktake import open_stocktake
 from landkontor.jobs import service as jobs
+from landkontor.partners.schemas import SupplierCreate
+from landkontor.partners.service import create_supplier
 from landkontor.settings import get_settings
 
 
@@ -118,6 +124,7 @@ def build_data(db, tag: str, items: int) -> dict:
                 first_movement = first_movement or movement.id
             first_item = first_item or item.id
         count = open_stocktake(s, StocktakeCreate(location_ids=[bins[-1]]), actor="bench")
+        build_grain_day(s, tag, site.id, first_item, items // 10)
         user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
         s.add(user)
         s.commit()
@@ -133,6 +140,43 @@ def build_data(db, tag: str, items: int) -> dict:
             "user": user.id,
             "first_bin": bins[0],
         }
+
+
+def build_grain_day(s, tag: str, site_id: int, crop_id: int, loads: int) -> None:
+    """Today's tickets at a weighbridge (gross and tare) for the Getreideannahme page."""
+    bridge = grain_masterdata.create_weighbridge(
+        s, WeighbridgeIn(warehouse_id=site_id, code=f"W{tag}", name="Waage")
+    )
+    grain_masterdata.add_quality_terms(
+        s,
+        QualityTermsIn(
+            item_id=crop_id,
+            season=2026,
+            valid_from="2020-01-01",
+            base_moisture=Decimal("14.5"),
+            base_foreign_matter=Decimal(2),
+            handling_loss_percent=Decimal("0.5"),
+        ),
+    )
+    now = utcnow()
+    for n in range(loads):
+        farmer = create_supplier(
+            s, SupplierCreate(supplier_no=f"L-{tag}-{n:04d}", name=f"Hof {tag} {n}")
+        )
+        grain_tickets.create_ticket(
+            s,
+            TicketCreate(
+                weighbridge_id=bridge.id,
+                supplier_id=farmer.id,
+                item_id=crop_id,
+                vehicle_plate=f"CE-B {n}",
+                gross=WeighingIn(
+                    weight_kg=Decimal(40000), record_no=f"{tag}-{n}-1", weighed_at=now
+                ),
+                tare=WeighingIn(weight_kg=Decimal(15000), record_no=f"{tag}-{n}-2", weighed_at=now),
+            ),
+            actor="bench",
+        )
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -202,6 +246,8 @@ def main() -> None:
         "jobs/neu": "/jobs/neu",
         "jobs/neu/export.ledger": "/jobs/neu/export.ledger",
         "jobs/id": f"/jobs/{data['job']}",
+        "getreideannahme": "/getreideannahme",
+        "getreideannahme/landwirte": f"/getreideannahme/landwirte?supplier_no=L-{tag}-00",
         "system": "/system",
         "system/systemtest": "/system/systemtest",
     }

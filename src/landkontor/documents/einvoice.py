@@ -69,21 +69,19 @@ ONE = "C62"
 CENT = Decimal("0.01")
 
 
-def _cents(amount: Decimal) -> Decimal:
+def cents(amount: Decimal) -> Decimal:
     """Amounts carry two decimals (BR-DEC-*); the stored ones are whole cents already."""
     return amount.quantize(CENT)
 
 
-def _tax_registrations(
-    party: TradeParty, vat_id: str | None, tax_number: str | None = None
-) -> None:
+def tax_registrations(party: TradeParty, vat_id: str | None, tax_number: str | None = None) -> None:
     if vat_id:
         party.tax_registrations.add(TaxRegistration(id=("VA", vat_id)))
     if tax_number:
         party.tax_registrations.add(TaxRegistration(id=("FC", tax_number)))
 
 
-def _address(
+def address_of(
     target: PostalTradeAddress, street: str, postal_code: str, city: str, country: str
 ) -> None:
     target.line_one = street
@@ -131,22 +129,22 @@ def _parties(doc: Document, view: InvoiceView) -> None:
     agreement.buyer_reference = view.buyer_reference
     seller = agreement.seller
     seller.name = company.legal_name
-    _address(seller.address, company.street, company.postal_code, company.city, company.country)
+    address_of(seller.address, company.street, company.postal_code, company.city, company.country)
     seller.electronic_address.uri_ID = ("EM", company.email)
     seller.contact.person_name = company.legal_name
     seller.contact.telephone.number = company.phone
     seller.contact.email.address = company.email
     if company.register_number:
         seller.legal_organization.id = company.register_number
-    _tax_registrations(seller, company.vat_id, company.tax_number)
+    tax_registrations(seller, company.vat_id, company.tax_number)
     buyer = agreement.buyer
     buyer.id = customer.customer_no
     buyer.name = invoice.customer_name
     billed = billing_address(customer)
-    _address(buyer.address, billed.street, billed.postal_code, billed.city, billed.country)
+    address_of(buyer.address, billed.street, billed.postal_code, billed.city, billed.country)
     if customer.invoice_email:
         buyer.electronic_address.uri_ID = ("EM", customer.invoice_email)
-    _tax_registrations(buyer, invoice.customer_vat_id)
+    tax_registrations(buyer, invoice.customer_vat_id)
     if view.order.customer_reference:
         agreement.buyer_order.issuer_assigned_id = view.order.customer_reference[:100]
 
@@ -157,7 +155,7 @@ def _delivery(doc: Document, view: InvoiceView) -> None:
     delivery.event.occurrence = view.delivery_period[1]
     if view.intra_eu:  # BR-IC-12: the deliver-to country of an intra-community supply
         delivery.ship_to.name = invoice.customer_name
-        _address(
+        address_of(
             delivery.ship_to.address,
             customer.street,
             customer.postal_code,
@@ -187,12 +185,12 @@ def _settlement(doc: Document, view: InvoiceView) -> None:
     for tax in invoice.taxes:
         treatment = view.tax(tax.vat_category)
         trade_tax = ApplicableTradeTax()
-        trade_tax.calculated_amount = _cents(tax.vat_amount)
+        trade_tax.calculated_amount = cents(tax.vat_amount)
         trade_tax.type_code = "VAT"
         if treatment.note:
             trade_tax.exemption_reason = treatment.note
             trade_tax.exemption_reason_code = treatment.exemption_code
-        trade_tax.basis_amount = _cents(tax.net_amount)
+        trade_tax.basis_amount = cents(tax.net_amount)
         trade_tax.category_code = treatment.code
         trade_tax.rate_applicable_percent = tax.vat_percent
         settlement.trade_tax.add(trade_tax)
@@ -207,13 +205,13 @@ def _settlement(doc: Document, view: InvoiceView) -> None:
         settlement.terms.add(terms)
     totals = settlement.monetary_summation
     line_total = sum((line.net_amount for line in invoice.lines), Decimal(0))
-    totals.line_total = _cents(line_total)
+    totals.line_total = cents(line_total)
     totals.charge_total = Decimal("0.00")
     totals.allowance_total = Decimal("0.00")
-    totals.tax_basis_total = _cents(invoice.net_total)
-    totals.tax_total = (_cents(invoice.vat_total), "EUR")
-    totals.grand_total = _cents(invoice.gross_total)
-    totals.due_amount = _cents(invoice.gross_total)
+    totals.tax_basis_total = cents(invoice.net_total)
+    totals.tax_total = (cents(invoice.vat_total), "EUR")
+    totals.grand_total = cents(invoice.gross_total)
+    totals.due_amount = cents(invoice.gross_total)
 
 
 def _lines(doc: Document, view: InvoiceView) -> None:
@@ -226,12 +224,12 @@ def _lines(doc: Document, view: InvoiceView) -> None:
             item.agreement.net.amount = line.unit_price
             item.delivery.billed_quantity = (line.quantity, UNIT_CODES.get(line.unit, ONE))
         else:  # a credit of an amount only: one unit at that amount
-            item.agreement.net.amount = _cents(line.net_amount)
+            item.agreement.net.amount = cents(line.net_amount)
             item.delivery.billed_quantity = (Decimal(1), ONE)
         item.settlement.trade_tax.type_code = "VAT"
         item.settlement.trade_tax.category_code = view.tax(line.vat_category).code
         item.settlement.trade_tax.rate_applicable_percent = line.vat_percent
-        item.settlement.monetary_summation.total_amount = _cents(line.net_amount)
+        item.settlement.monetary_summation.total_amount = cents(line.net_amount)
         doc.trade.items.add(item)
 
 

@@ -53,3 +53,15 @@ class InvoiceSending(IdMixin, Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class SettlementDocument(Base):
+    """The PDF and CII XML (EN 16931, type 389) of a grain settlement (self-billed credit
+    note), stored when it is written."""
+
+    __tablename__ = "grain_settlement_documents"
+
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("grain_settlements.id"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    cii_xml: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Path, Query, Response
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
+from landkontor.documents.grain_settlements import stored_settlement_document
+from landkontor.documents.grain_tickets import render_ticket
 from landkontor.grain import (
     contracts,
     corrections,
@@ -59,6 +61,7 @@ from landkontor.grain.schemas import (
 
 router = APIRouter(prefix="/grain", tags=["grain"])
 
+PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "The PDF"}}
 MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -147,6 +150,25 @@ def create_ticket(body: TicketCreate, user: Clerk, session: SessionDep) -> Ticke
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One ticket")
 def get_ticket(ticket_id: IdPath, session: SessionDep) -> TicketOut:
     return tickets.ticket_out(session, tickets.get_ticket(session, ticket_id))
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/tickets/{ticket_id}/pdf",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="Wiegeschein for an 80 mm receipt printer",
+)
+def ticket_pdf(ticket_id: IdPath, session: SessionDep) -> Response:
+    number, content = render_ticket(session, ticket_id)
+    return pdf_response(content, f"Wiegeschein_{number}.pdf")
 
 
 @router.post(
@@ -262,6 +284,36 @@ def list_settlements(
 @router.get("/settlements/{settlement_id}", response_model=SettlementOut, summary="One")
 def get_settlement(settlement_id: IdPath, session: SessionDep) -> SettlementOut:
     return settlement.settlement_out(session, settlement.get_settlement(session, settlement_id))
+
+
+@router.get(
+    "/settlements/{settlement_id}/pdf",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="The credit note (Gutschrift) as stored when settled",
+)
+def get_settlement_pdf(settlement_id: IdPath, session: SessionDep) -> Response:
+    note = settlement.get_settlement(session, settlement_id)
+    document = stored_settlement_document(session, note)
+    return pdf_response(document.pdf, f"Gutschrift_{note.settlement_no}.pdf")
+
+
+@router.get(
+    "/settlements/{settlement_id}/cii",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The XML"}},
+    summary="The credit note as EN 16931 CII XML (self-billed invoice, type code 389)",
+)
+def get_settlement_cii(settlement_id: IdPath, session: SessionDep) -> Response:
+    note = settlement.get_settlement(session, settlement_id)
+    document = stored_settlement_document(session, note)
+    return Response(
+        document.cii_xml,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="Gutschrift_{note.settlement_no}.xml"'
+        },
+    )
 
 
 # --- reports ------------------------------------------------------------------------------

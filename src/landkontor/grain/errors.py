@@ -1,6 +1,6 @@
 """Errors of grain intake; each maps to a problem type of its own."""
 
-from landkontor.errors import Conflict, InvalidState
+from landkontor.errors import Conflict, InvalidInput, InvalidState
 
 
 class NoQualityTerms(Conflict):
@@ -26,3 +26,13 @@ class WeighingConflict(Conflict):
 class PriceMissing(Conflict):
     code = "price-missing"
     title = "No price for part of the quantity"
+
+
+class TareNotBelowGross(InvalidInput):
+    code = "tare-not-below-gross"
+    title = "The tare must be below the gross weight"
+
+
+class UnknownFarmer(InvalidInput):
+    code = "unknown-farmer"
+    title = "No farmer has this number"

@@ -8,7 +8,9 @@ settlements used; the day price for the part beyond the contracts), the quality 
 discount per tonne of settlement weight, and the drying and cleaning costs (negative).
 VAT on the net total at the farmer's regime: regular (the crop's VAT category on the day),
 flat-rate §24 UStG (the dated average rate), or none (exempt). Numbered gapless ``GU-2026-…``;
-immutable in the database once written; its tickets cannot change any more.
+immutable in the database once written; its tickets cannot change any more. Its PDF is
+rendered and stored in the same transaction (documents/grain_settlements.py), so the company's
+invoice data must be entered first (409 ``company-data-missing``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch, locked
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
+from landkontor.documents.grain_settlements import store_settlement_document
 from landkontor.errors import InvalidInput, not_found
 from landkontor.grain import rules
 from landkontor.grain.contracts import fixings_of
@@ -234,6 +237,7 @@ def settle(session: Session, data: SettlementCreate, *, actor: str) -> Settlemen
     for ticket in tickets:
         ticket.settlement_id = settlement.id
     session.flush()
+    store_settlement_document(session, settlement)  # its PDF, once, in this transaction
     return settlement
 
 

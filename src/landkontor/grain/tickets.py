@@ -22,7 +22,12 @@ from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput
-from landkontor.grain.errors import TicketNotReady, TicketSettled, WeighingConflict
+from landkontor.grain.errors import (
+    TareNotBelowGross,
+    TicketNotReady,
+    TicketSettled,
+    WeighingConflict,
+)
 from landkontor.grain.masterdata import get_weighbridge
 from landkontor.grain.models import (
     Allocation,
@@ -122,7 +127,7 @@ def set_tare(session: Session, ticket: Ticket, tare: Weighing, field: str) -> No
     gross = session.get(Weighing, ticket.gross_weighing_id)
     assert gross is not None
     if tare.weight_kg >= gross.weight_kg:
-        raise InvalidInput(
+        raise TareNotBelowGross(
             f"tare {tare.weight_kg} kg must be below gross {gross.weight_kg} kg",
             field=f"{field}.weight_kg",
         )
@@ -140,7 +145,7 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
     if data.tare is not None and data.gross is None:
         raise InvalidInput("the tare needs the gross weighing first", field="tare")
     if data.tare is not None and data.gross and data.tare.weight_kg >= data.gross.weight_kg:
-        raise InvalidInput("tare must be below gross", field="tare.weight_kg")
+        raise TareNotBelowGross("tare must be below gross", field="tare.weight_kg")
     warehouse = session.get(Warehouse, bridge.warehouse_id)
     assert warehouse is not None
     ticket = Ticket(
@@ -182,11 +187,12 @@ def _ticket_using(session: Session, weighing_id: int) -> Ticket | None:
 
 @use_case
 def push_weighing(
-    session: Session, weighbridge_id: int, data: WeighingPush, *, actor: str
+    session: Session, weighbridge_id: int, data: WeighingPush, *, actor: str, manual: bool = False
 ) -> tuple[Ticket, bool]:
-    """A weighing from a terminal: the ticket's gross, then its tare. Idempotent by the
-    scale's record number: the same record again returns the ticket (replayed=True); the
-    record number with other values or for another ticket is a conflict (409)."""
+    """A weighing from a terminal (or typed in by the clerk: ``manual``): the ticket's gross,
+    then its tare. Idempotent by the scale's record number: the same record again returns
+    the ticket (replayed=True); the record number with other values or for another ticket is
+    a conflict (409)."""
     bridge = get_weighbridge(session, weighbridge_id)
     ticket = get_ticket(session, data.ticket_id, lock=True, field="ticket_id")
     existing = session.scalar(
@@ -221,7 +227,9 @@ def push_weighing(
             raise TicketNotReady(f"ticket {ticket.ticket_no} needs the gross weighing first")
         if ticket.tare_weighing_id is not None:
             raise TicketNotReady(f"ticket {ticket.ticket_no} has its tare weighing already")
-    weighing = record_weighing(session, bridge, kind, data, manual=False, actor=actor, field="body")
+    weighing = record_weighing(
+        session, bridge, kind, data, manual=manual, actor=actor, field="body"
+    )
     if kind == WeighingKind.gross:
         ticket.gross_weighing_id = weighing.id
     else:

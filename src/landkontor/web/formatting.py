@@ -35,6 +35,13 @@ JOB_STATUS = {
     "failed": "fehlgeschlagen",
     "cancelled": "abgebrochen",
 }
+TICKET_STATUS = {
+    "open": "offen",
+    "weighed": "verwogen",
+    "taken_in": "angenommen",
+    "refused": "abgewiesen",
+    "cancelled": "storniert",
+}
 MOVEMENT_TYPE = {
     "receipt": "Eingang",
     "issue": "Ausgang",
@@ -144,4 +151,5 @@ def install_filters(environment: Any, timezone: str) -> None:
         role=lambda v: label(v, ROLE),
         job_status=lambda v: label(v, JOB_STATUS),
         movement_type=lambda v: label(v, MOVEMENT_TYPE),
+        ticket_status=lambda v: label(v, TICKET_STATUS),
     )

@@ -50,6 +50,14 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "no-price": "Kein Preis gefunden.",
     "price-overlap": "Der Preis überschneidet sich mit einem anderen.",
     "over-receipt": "Mehr geliefert als bestellt.",
+    "unknown-farmer": "Keinen Landwirt mit dieser Nummer gefunden.",
+    "tare-not-below-gross": "Die Tara muss kleiner als das Bruttogewicht sein.",
+    "weighing-conflict": "Diese Wägenummer ist an dieser Waage schon gespeichert.",
+    "ticket-not-ready": "Der Wiegeschein ist für diesen Schritt nicht bereit.",
+    "ticket-settled": "Der Wiegeschein ist abgerechnet und kann nicht mehr geändert werden.",
+    "no-quality-terms": "Für diese Fruchtart gibt es keine Qualitätsbedingungen.",
+    "price-missing": "Für einen Teil der Menge fehlt der Preis (Tagespreis oder Fixierung).",
+    "company-data-missing": "Die Firmendaten sind unvollständig.",
 }
 
 # Pydantic error types of form fields.

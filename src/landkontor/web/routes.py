@@ -11,6 +11,7 @@ from landkontor.web import (
     account,
     batches,
     dashboard,
+    grain,
     items,
     jobs,
     movements,
@@ -31,6 +32,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     batches.router,
     movements.router,
     stocktake.router,
+    grain.router,
     jobs.router,
     system.router,
 ]

@@ -96,3 +96,22 @@ document.addEventListener("change", function (event) {
   var label = event.target.closest("[data-dropzone]").querySelector("[data-filename]");
   if (label) label.textContent = event.target.files.length ? event.target.files[0].name : "";
 });
+// Keyboard-only forms (data-enter-moves, the weighbridge screen): Enter moves to the next
+// field; on the last field it sends the form.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || event.isComposing) return;
+  var form = event.target.form;
+  if (!form || !form.hasAttribute("data-enter-moves")) return;
+  if (!event.target.matches("input, select")) return;
+  var fields = Array.prototype.filter.call(form.elements, function (el) {
+    return el.matches("input:not([type=hidden]), select") && !el.disabled;
+  });
+  var next = fields[fields.indexOf(event.target) + 1];
+  event.preventDefault();
+  if (next) {
+    next.focus();
+    if (next.select) next.select();
+  } else {
+    form.requestSubmit();
+  }
+});
