@@ -57,10 +57,14 @@ from landkontor.grain.schemas import (
 
 router = APIRouter(prefix="/grain", tags=["grain"])
 
+# The shared input bounds (common/bounds.py): ids 1 … 2^63-1.
+IdPath = Id
+IdQuery = Id | None
+
 
 # --- master data --------------------------------------------------------------------------
 @router.get("/weighbridges", response_model=list[WeighbridgeOut], summary="Weighbridges")
-def list_weighbridges(session: SessionDep, warehouse_id: Id | None = None):
+def list_weighbridges(session: SessionDep, warehouse_id: IdQuery = None):
     return masterdata.list_weighbridges(session, warehouse_id)
 
 
@@ -70,12 +74,12 @@ def create_weighbridge(body: WeighbridgeIn, _: Manager, session: SessionDep):
 
 
 @router.get("/farmers/{supplier_id}", response_model=FarmerOut, summary="A farmer's VAT regime")
-def get_farmer(supplier_id: Id, session: SessionDep) -> FarmerOut:
+def get_farmer(supplier_id: IdPath, session: SessionDep) -> FarmerOut:
     return masterdata.get_farmer(session, supplier_id)
 
 
 @router.put("/farmers/{supplier_id}", response_model=FarmerOut, summary="Set the VAT regime")
-def set_farmer(supplier_id: Id, body: FarmerIn, _: Manager, session: SessionDep):
+def set_farmer(supplier_id: IdPath, body: FarmerIn, _: Manager, session: SessionDep):
     return masterdata.set_vat_regime(session, supplier_id, body.vat_regime)
 
 
@@ -90,7 +94,7 @@ def add_flat_rate(body: FlatRateVatIn, _: Manager, session: SessionDep):
 
 
 @router.get("/quality-terms", response_model=list[QualityTermsOut], summary="Quality terms")
-def list_quality_terms(session: SessionDep, item_id: Id | None = None):
+def list_quality_terms(session: SessionDep, item_id: IdQuery = None):
     return masterdata.list_quality_terms(session, item_id)
 
 
@@ -100,7 +104,7 @@ def add_quality_terms(body: QualityTermsIn, _: Manager, session: SessionDep):
 
 
 @router.get("/day-prices", response_model=list[DayPriceOut], summary="Day prices")
-def list_day_prices(session: SessionDep, warehouse_id: Id | None = None):
+def list_day_prices(session: SessionDep, warehouse_id: IdQuery = None):
     return masterdata.list_day_prices(session, warehouse_id)
 
 
@@ -114,8 +118,8 @@ def set_day_price(body: DayPriceIn, user: Manager, session: SessionDep):
 def list_tickets(
     session: SessionDep,
     page: PageDep,
-    warehouse_id: Id | None = None,
-    supplier_id: Id | None = None,
+    warehouse_id: IdQuery = None,
+    supplier_id: IdQuery = None,
     status: TicketStatus | None = None,
 ) -> Page[TicketOut]:
     rows, total = tickets.list_tickets(
@@ -130,7 +134,7 @@ def create_ticket(body: TicketCreate, user: Clerk, session: SessionDep) -> Ticke
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One ticket")
-def get_ticket(ticket_id: Id, session: SessionDep) -> TicketOut:
+def get_ticket(ticket_id: IdPath, session: SessionDep) -> TicketOut:
     return tickets.ticket_out(session, tickets.get_ticket(session, ticket_id))
 
 
@@ -142,7 +146,7 @@ def get_ticket(ticket_id: Id, session: SessionDep) -> TicketOut:
     description="Idempotent by the scale's record number: a repeat answers 200.",
 )
 def push_weighing(
-    weighbridge_id: Id, body: WeighingPush, user: Clerk, session: SessionDep, response: Response
+    weighbridge_id: IdPath, body: WeighingPush, user: Clerk, session: SessionDep, response: Response
 ) -> TicketOut:
     ticket, replayed = tickets.push_weighing(session, weighbridge_id, body, actor=user.username)
     if replayed:
@@ -153,12 +157,12 @@ def push_weighing(
 @router.post(
     "/tickets/{ticket_id}/analyses", response_model=AnalysisOut, status_code=201, summary="Sample"
 )
-def add_analysis(ticket_id: Id, body: AnalysisIn, user: Clerk, session: SessionDep):
+def add_analysis(ticket_id: IdPath, body: AnalysisIn, user: Clerk, session: SessionDep):
     return tickets.add_analysis(session, ticket_id, body, actor=user.username)
 
 
 @router.post("/tickets/{ticket_id}/intake", response_model=TicketOut, summary="Take in")
-def take_in(ticket_id: Id, body: IntakeIn, user: Clerk, session: SessionDep) -> TicketOut:
+def take_in(ticket_id: IdPath, body: IntakeIn, user: Clerk, session: SessionDep) -> TicketOut:
     ticket = intake.take_in(session, ticket_id, body.location_id, actor=user.username)
     return tickets.ticket_out(session, ticket)
 
@@ -166,7 +170,7 @@ def take_in(ticket_id: Id, body: IntakeIn, user: Clerk, session: SessionDep) -> 
 @router.post(
     "/tickets/{ticket_id}/correction", response_model=TicketOut, status_code=201, summary="Correct"
 )
-def correct_ticket(ticket_id: Id, body: CorrectionIn, user: Manager, session: SessionDep):
+def correct_ticket(ticket_id: IdPath, body: CorrectionIn, user: Manager, session: SessionDep):
     ticket = corrections.correct_ticket(session, ticket_id, body, actor=user.username)
     return tickets.ticket_out(session, ticket)
 
@@ -174,7 +178,7 @@ def correct_ticket(ticket_id: Id, body: CorrectionIn, user: Manager, session: Se
 @router.put(
     "/tickets/{ticket_id}/allocation", response_model=list[AllocationOut], summary="Allocate"
 )
-def set_allocation(ticket_id: Id, body: AllocationIn, _: Clerk, session: SessionDep):
+def set_allocation(ticket_id: IdPath, body: AllocationIn, _: Clerk, session: SessionDep):
     return contracts.set_allocation(session, ticket_id, body)
 
 
@@ -190,7 +194,7 @@ def transfer(body: CellTransferIn, user: Clerk, session: SessionDep):
 def list_contracts(
     session: SessionDep,
     page: PageDep,
-    supplier_id: Id | None = None,
+    supplier_id: IdQuery = None,
     status: ContractStatus | None = None,
 ) -> Page[ContractOut]:
     rows, total = contracts.list_contracts(session, page, supplier_id=supplier_id, status=status)
@@ -204,19 +208,19 @@ def create_contract(body: ContractCreate, user: Clerk, session: SessionDep) -> C
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut, summary="One contract")
-def get_contract(contract_id: Id, session: SessionDep) -> ContractOut:
+def get_contract(contract_id: IdPath, session: SessionDep) -> ContractOut:
     return contracts.contract_out(session, contracts.get_contract(session, contract_id))
 
 
 @router.post(
     "/contracts/{contract_id}/fixings", response_model=FixingOut, status_code=201, summary="Fix"
 )
-def add_fixing(contract_id: Id, body: FixingIn, user: Clerk, session: SessionDep):
+def add_fixing(contract_id: IdPath, body: FixingIn, user: Clerk, session: SessionDep):
     return contracts.add_fixing(session, contract_id, body, actor=user.username)
 
 
 @router.post("/contracts/{contract_id}/close", response_model=ContractOut, summary="Close")
-def close_contract(contract_id: Id, _: Clerk, session: SessionDep) -> ContractOut:
+def close_contract(contract_id: IdPath, _: Clerk, session: SessionDep) -> ContractOut:
     return contracts.contract_out(session, contracts.close_contract(session, contract_id))
 
 
@@ -228,14 +232,14 @@ def settle(body: SettlementCreate, user: Clerk, session: SessionDep) -> Settleme
 
 @router.get("/settlements", response_model=Page[SettlementOut], summary="Settlements")
 def list_settlements(
-    session: SessionDep, page: PageDep, supplier_id: Id | None = None
+    session: SessionDep, page: PageDep, supplier_id: IdQuery = None
 ) -> Page[SettlementOut]:
     rows, total = settlement.list_settlements(session, page, supplier_id=supplier_id)
     return page_of([settlement.settlement_out(session, s) for s in rows], total, page)
 
 
 @router.get("/settlements/{settlement_id}", response_model=SettlementOut, summary="One")
-def get_settlement(settlement_id: Id, session: SessionDep) -> SettlementOut:
+def get_settlement(settlement_id: IdPath, session: SessionDep) -> SettlementOut:
     return settlement.settlement_out(session, settlement.get_settlement(session, settlement_id))
 
 
@@ -245,8 +249,8 @@ def intake_report(
     session: SessionDep,
     date_from: BusinessDate | None = None,
     date_to: BusinessDate | None = None,
-    warehouse_id: Id | None = None,
-    item_id: Id | None = None,
+    warehouse_id: IdQuery = None,
+    item_id: IdQuery = None,
 ):
     return reports.intake_by_day(
         session, date_from=date_from, date_to=date_to, warehouse_id=warehouse_id, item_id=item_id
@@ -254,24 +258,24 @@ def intake_report(
 
 
 @router.get("/reports/silos", response_model=list[SiloContentRow], summary="Silo contents")
-def silo_report(session: SessionDep, warehouse_id: Id | None = None):
+def silo_report(session: SessionDep, warehouse_id: IdQuery = None):
     return reports.silo_contents(session, warehouse_id)
 
 
 @router.get(
     "/reports/open-contracts", response_model=list[OpenContractRow], summary="Open contracts"
 )
-def open_contracts_report(session: SessionDep, supplier_id: Id | None = None):
+def open_contracts_report(session: SessionDep, supplier_id: IdQuery = None):
     return reports.open_contracts(session, supplier_id)
 
 
 @router.get("/reports/unsettled", response_model=list[UnsettledRow], summary="Unsettled tickets")
-def unsettled_report(session: SessionDep, supplier_id: Id | None = None):
+def unsettled_report(session: SessionDep, supplier_id: IdQuery = None):
     return reports.unsettled_tickets(session, supplier_id)
 
 
 @router.get(
     "/batches/{batch_id}/farmers", response_model=list[FarmerTraceRow], summary="Farmers traced"
 )
-def farmers_of(batch_id: Id, session: SessionDep):
+def farmers_of(batch_id: IdPath, session: SessionDep):
     return reports.farmers_of(session, batch_id)
