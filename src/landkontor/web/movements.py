@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from landkontor.auth.roles import Role
 from landkontor.catalog import service as catalog
+from landkontor.catalog.schemas import UnitRef
 from landkontor.common.bounds import (
     ID_MAX,
     BusinessDate,
@@ -30,7 +31,6 @@ from landkontor.common.bounds import (
     PositiveQuantity,
     Reference,
     SignedQuantity,
-    UnitCode,
     UnitCost,
 )
 from landkontor.common.deps import SessionDep
@@ -120,7 +120,7 @@ class MovementForm(InputModel):
     location_id: Id
     to_location_id: Id | None = None
     quantity: SignedQuantity
-    unit: UnitCode | None = None
+    unit: UnitRef | None = None
     batch_no: BatchNo | None = None
     best_before: BusinessDate | None = None
     unit_cost: UnitCost | None = None
