@@ -96,10 +96,40 @@ MODEL_TABLES: dict[str, str | None] = {
     "CreditNoteCreate": "invoices",
     "CreditNoteLineIn": "invoice_lines",
     "PaymentIn": None,
+    "NewTicketForm": "grain_tickets",
+    "TareForm": "grain_weighings",
+    "WeighbridgeIn": "grain_weighbridges",
+    "FarmerIn": "grain_farmers",
+    "FlatRateVatIn": "grain_flat_rate_vat",
+    "QualityClassIn": None,  # the terms' classes (a JSON column); checked via RENAMED
+    "QualityTermsIn": "grain_quality_terms",
+    "DayPriceIn": "grain_day_prices",
+    "WeighingIn": "grain_weighings",
+    "WeighingPush": "grain_weighings",
+    "TicketCreate": "grain_tickets",
+    "CorrectionIn": "grain_tickets",
+    "AnalysisIn": "grain_analyses",
+    "IntakeIn": "grain_tickets",
+    "CellTransferIn": None,
+    "ContractCreate": "grain_contracts",
+    "FixingIn": "grain_price_fixings",
+    "AllocationIn": None,
+    "AllocationPartIn": "grain_allocations",
+    "SettlementCreate": "grain_settlements",
+    "CompanyIn": "company",
+    "InvoiceRecipientIn": "customers",
+    "SendRequest": None,
+    "ExtraCount": "stocktake_lines",
+    "MovementForm": "stock_ledger",
 }
 
 # Fields stored under another name (or in another table than their model's).
 RENAMED: dict[tuple[str, str], str] = {
+    ("NewTicketForm", "supplier_no"): "suppliers.supplier_no",
+    ("NewTicketForm", "gross_kg"): "grain_weighings.weight_kg",
+    ("NewTicketForm", "gross_record_no"): "grain_weighings.record_no",
+    ("TareForm", "tare_kg"): "grain_weighings.weight_kg",
+    ("TareForm", "tare_record_no"): "grain_weighings.record_no",
     ("MovementLineIn", "unit"): "stock_ledger.entered_unit",
     ("MixInput", "unit"): "stock_ledger.entered_unit",
     ("OpeningStockIn", "unit"): "stock_ledger.entered_unit",
@@ -122,7 +152,30 @@ RENAMED: dict[tuple[str, str], str] = {
     ("GoodsReceiptCreate", "delivery_note_no"): "goods_receipts.delivery_note_no",
     ("CountIn", "counted_quantity"): "stocktake_lines.counted_quantity",
     ("MixOutput", "quantity"): "stock_ledger.quantity",
+    ("QualityClassIn", "code"): "grain_tickets.quality_class",
+    ("QualityClassIn", "min_hectolitre_weight"): "grain_analyses.hectolitre_weight",
+    ("QualityClassIn", "min_protein"): "grain_analyses.protein",
+    ("QualityClassIn", "max_broken_grain"): "grain_analyses.broken_grain",
+    ("QualityClassIn", "premium_per_t"): "grain_tickets.quality_premium_per_t",
+    ("CorrectionIn", "reason"): "grain_tickets.note",
+    ("CellTransferIn", "from_location_id"): "stock_ledger.location_id",
+    ("CellTransferIn", "to_location_id"): "stock_ledger.location_id",
+    ("CellTransferIn", "quantity_kg"): "stock_ledger.quantity",
+    ("CellTransferIn", "reason"): "stock_movements.reason",
+    ("ExtraCount", "item_no"): "items.item_no",
+    ("ExtraCount", "batch_no"): "batches.batch_no",
+    ("MovementForm", "item_no"): "items.item_no",
+    ("MovementForm", "unit"): "stock_ledger.entered_unit",
+    ("MovementForm", "batch_no"): "batches.batch_no",
+    ("MovementForm", "best_before"): "batches.best_before",
+    ("MovementForm", "to_location_id"): "stock_ledger.location_id",
+    ("MovementForm", "reference"): "stock_movements.reference",
+    ("MovementForm", "reason"): "stock_movements.reason",
 }
+
+# Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its
+# checked compact form, which fits the column: their input may be longer than the column.
+COMPACTED: set[tuple[str, str]] = {("CompanyIn", "iban"), ("CompanyIn", "bic")}
 
 TEXT_MAX = 100_000  # a TEXT column has no length; the API still bounds what it takes
 
@@ -222,7 +275,8 @@ def test_the_api_accepts_no_more_than_the_column_stores(model, field, column):
         schema = model.model_json_schema()["properties"][field]
         lengths = [s.get("maxLength") for s in schema.get("anyOf", [schema]) if s.get("type")]
         lengths = [n for n in lengths if n is not None]
-        assert lengths and max(lengths) <= kind.length, (schema, kind.length)
+        if (model.__name__, field) not in COMPACTED:
+            assert lengths and max(lengths) <= kind.length, (schema, kind.length)
         assert not _accepts(adapter, "A" * (kind.length + 1))
     if isinstance(kind, String | Text):
         assert not _accepts(adapter, "AB\x00CD"), "NUL must be refused"

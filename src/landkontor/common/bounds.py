@@ -22,9 +22,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from landkontor.db.types import (
+    HECTOLITRE_PRECISION,
+    HECTOLITRE_SCALE,
     MONEY_SCALE,
     NUMERIC_PRECISION,
     PERCENT_PRECISION,
@@ -76,6 +78,12 @@ UnitCost = Annotated[Decimal, _decimal(NUMERIC_PRECISION, UNIT_COST_SCALE, lowes
 # Amounts of money in EUR: NUMERIC(19, 4); the API takes cents (2 decimals) for limits.
 Money = Annotated[Decimal, _decimal(NUMERIC_PRECISION, MONEY_SCALE, lowest="zero")]
 Cents = Annotated[Money, Field(decimal_places=2)]
+# Surcharges and discounts (a premium per tonne may be negative): signed NUMERIC(19, 4).
+SignedMoney = Annotated[Decimal, _decimal(NUMERIC_PRECISION, MONEY_SCALE, lowest="signed")]
+# Hectolitre weight of grain in kg/hl: NUMERIC(7, 2), above zero.
+HectolitreWeight = Annotated[
+    Decimal, _decimal(HECTOLITRE_PRECISION, HECTOLITRE_SCALE, lowest="positive")
+]
 # Percentages: NUMERIC(7, 4), and never above 100.
 Percent = Annotated[
     Decimal,
@@ -103,6 +111,8 @@ def utc_within_years(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[datetime, AfterValidator(utc_within_years)]
+# A moment that must carry its time zone (a scale's clock): naive values are refused.
+AwareTimestamp = Annotated[AwareDatetime, AfterValidator(utc_within_years)]
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ MONEY_SCALE = 4
 UNIT_COST_SCALE = 6
 PERCENT_PRECISION = 7
 PERCENT_SCALE = 4
+# Hectolitre weight of grain (kg/hl): NUMERIC(7, 2).
+HECTOLITRE_PRECISION = 7
+HECTOLITRE_SCALE = 2
 
 
 def Quantity() -> Numeric[Decimal]:  # noqa: N802 - reads like a type in column definitions

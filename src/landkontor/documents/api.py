@@ -3,18 +3,17 @@ purchase orders and production orders (viewers may read them), and invoice e-mai
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from landkontor.auth.deps import Clerk
+from landkontor.common.bounds import Id
 from landkontor.common.deps import SessionDep, SettingsDep
 from landkontor.documents import sending, service
 from landkontor.documents.schemas import SendingOut, SendRequest
 from landkontor.documents.service import FileOut, InvoiceDocumentKind
 from landkontor.jobs.service import Submitter
-
-Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 invoices_router = APIRouter(prefix="/invoices", tags=["documents"])
 deliveries_router = APIRouter(prefix="/deliveries", tags=["documents"])

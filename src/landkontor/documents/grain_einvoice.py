@@ -18,6 +18,7 @@ electronic address and contact (BR-DE-2, BT-34), which Landkontor does not keep 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from drafthorse.models.accounting import ApplicableTradeTax
@@ -69,7 +70,7 @@ def build_settlement_document(
     lines: list[SettlementLine],
     farmer: Supplier,
     company: Company,
-    delivered_on,
+    delivered_on: date | None,
 ) -> Document:
     doc = Document()
     doc.context.guideline_parameter.id = EN16931_ID
@@ -126,7 +127,7 @@ def render_settlement_cii(
     lines: list[SettlementLine],
     farmer: Supplier,
     company: Company,
-    delivered_on,
+    delivered_on: date | None,
 ) -> bytes:
     """The settlement as CII XML (EN 16931, type 389), validated: DocumentInvalid (422)."""
     doc = build_settlement_document(settlement, lines, farmer, company, delivered_on)

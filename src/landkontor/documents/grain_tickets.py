@@ -150,7 +150,10 @@ def render_ticket_pdf(session: Session, ticket: Ticket) -> bytes:
     layout.register_fonts()
     buffer = io.BytesIO()
     canvas = pdfcanvas.Canvas(
-        buffer, pagesize=(WIDTH, height), invariant=1, initialFontName=layout.FONT
+        buffer,
+        pagesize=(WIDTH, height),
+        invariant=1,
+        initialFontName=layout.FONT,  # type: ignore[arg-type]  # types-reportlab: a font name
     )
     canvas.setTitle(f"Wiegeschein {ticket.ticket_no}")
     canvas.setAuthor(company.legal_name)

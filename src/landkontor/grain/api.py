@@ -4,14 +4,13 @@ ticket corrections (which reverse stock) need a manager."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Response
 
 from landkontor.auth.deps import Clerk, Manager
+from landkontor.common.bounds import BusinessDate, Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
+from landkontor.documents.api import PDF_RESPONSE
 from landkontor.documents.grain_settlements import stored_settlement_document
 from landkontor.documents.grain_tickets import render_ticket
 from landkontor.grain import (
@@ -61,10 +60,9 @@ from landkontor.grain.schemas import (
 
 router = APIRouter(prefix="/grain", tags=["grain"])
 
-PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "The PDF"}}
-MAX_ID = 2**63 - 1
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+# The shared input bounds (common/bounds.py): ids 1 … 2^63-1.
+IdPath = Id
+IdQuery = Id | None
 
 
 # --- master data --------------------------------------------------------------------------
@@ -320,8 +318,8 @@ def get_settlement_cii(settlement_id: IdPath, session: SessionDep) -> Response:
 @router.get("/reports/intake", response_model=list[IntakeRow], summary="Intake by day")
 def intake_report(
     session: SessionDep,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: BusinessDate | None = None,
+    date_to: BusinessDate | None = None,
     warehouse_id: IdQuery = None,
     item_id: IdQuery = None,
 ) -> list[IntakeRow]:

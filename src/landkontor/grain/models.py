@@ -31,6 +31,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from landkontor.db.base import Base, IdMixin
 from landkontor.db.types import (
+    HECTOLITRE_PRECISION,
+    HECTOLITRE_SCALE,
     JSONType,
     Money,
     Percent,
@@ -239,7 +241,9 @@ class Analysis(IdMixin, Base):
     moisture: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     foreign_matter: Mapped[Decimal] = mapped_column(Percent(), nullable=False)
     broken_grain: Mapped[Decimal | None] = mapped_column(Percent())
-    hectolitre_weight: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    hectolitre_weight: Mapped[Decimal | None] = mapped_column(
+        Numeric(HECTOLITRE_PRECISION, HECTOLITRE_SCALE)
+    )
     protein: Mapped[Decimal | None] = mapped_column(Percent())
     falling_number: Mapped[int | None] = mapped_column(Integer)
     findings: Mapped[str] = mapped_column(Text, default="", nullable=False)

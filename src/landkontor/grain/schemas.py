@@ -1,8 +1,7 @@
 """Request and response models of grain intake.
 
-Input bounds follow the columns: ids 1..2^63-1, decimals within their NUMERIC precision and
-scale, strings no longer than their column and without NUL characters (the shared types of
-``common/bounds.py`` replace these local ones when that module arrives).
+Input bounds are the shared types of ``common/bounds.py``: what a request may hold is what the
+columns store.
 """
 
 from __future__ import annotations
@@ -11,54 +10,50 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import Field
 
+from landkontor.common.bounds import (
+    AwareTimestamp,
+    BusinessDate,
+    HectolitreWeight,
+    Id,
+    Money,
+    Name,
+    Note,
+    Percent,
+    PercentBelow100,
+    PositiveQuantity,
+    SignedMoney,
+    code,
+    free_text,
+    single_line,
+)
 from landkontor.common.schemas import InputModel, OutputModel
 from landkontor.grain.models import (
     ContractPricing,
     ContractStatus,
     RejectAction,
     SettlementLineKind,
+    Ticket,
     TicketStatus,
     VatRegime,
+    Weighbridge,
+    Weighing,
     WeighingKind,
 )
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _text(max_length: int, min_length: int = 0):
-    return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
-    ]
-
-
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-# NUMERIC(19,4) quantities and money, NUMERIC(7,4) percentages.
-Kg = Annotated[Decimal, Field(gt=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
-Tonnes = Annotated[Decimal, Field(gt=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
-Money = Annotated[Decimal, Field(max_digits=19, decimal_places=4, allow_inf_nan=False)]
-MoneyNonNeg = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
-Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4, allow_inf_nan=False)]
-BasePct = Annotated[Decimal, Field(ge=0, lt=100, max_digits=7, decimal_places=4)]
-Hectolitre = Annotated[Decimal, Field(gt=0, lt=1000, max_digits=7, decimal_places=2)]
 FallingNumber = Annotated[int, Field(ge=0, le=10_000)]
 Season = Annotated[int, Field(ge=2000, le=2999)]
-Code32 = Annotated[
-    str,
-    Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"),
-]
+RecordNo = single_line(Weighing.record_no, min_length=1)
+VehiclePlate = single_line(Ticket.vehicle_plate, min_length=1)
+Driver = single_line(Ticket.driver)
 
 
 # --- master data --------------------------------------------------------------------------
 class WeighbridgeIn(InputModel):
     warehouse_id: Id
-    code: Code32
-    name: _text(200, 1)
+    code: code(Weighbridge.code)
+    name: Name
 
 
 class WeighbridgeOut(OutputModel):
@@ -78,8 +73,8 @@ class FarmerOut(OutputModel):
 
 
 class FlatRateVatIn(InputModel):
-    valid_from: date
-    percent: Annotated[Decimal, Field(ge=0, lt=100, max_digits=7, decimal_places=4)]
+    valid_from: BusinessDate
+    percent: PercentBelow100
 
 
 class FlatRateVatOut(OutputModel):
@@ -89,29 +84,29 @@ class FlatRateVatOut(OutputModel):
 
 
 class QualityClassIn(InputModel):
-    code: Code32
-    name: _text(100) = ""
-    min_protein: Pct | None = None
+    code: code(Ticket.quality_class)
+    name: single_line(100) = ""
+    min_protein: Percent | None = None
     min_falling_number: FallingNumber | None = None
-    min_hectolitre_weight: Hectolitre | None = None
-    max_broken_grain: Pct | None = None
-    premium_per_t: Money = Decimal(0)
+    min_hectolitre_weight: HectolitreWeight | None = None
+    max_broken_grain: Percent | None = None
+    premium_per_t: SignedMoney = Decimal(0)
 
 
 class QualityTermsIn(InputModel):
     item_id: Id
     season: Season
-    valid_from: date
-    base_moisture: BasePct
-    base_foreign_matter: BasePct
-    handling_loss_percent: Annotated[Decimal, Field(ge=0, lt=100, max_digits=7, decimal_places=4)]
+    valid_from: BusinessDate
+    base_moisture: PercentBelow100
+    base_foreign_matter: PercentBelow100
+    handling_loss_percent: PercentBelow100
     handling_loss_only_when_drying: bool = True
-    drying_cost_per_t_point: MoneyNonNeg = Decimal(0)
-    cleaning_cost_per_t_point: MoneyNonNeg = Decimal(0)
-    reject_moisture_above: Pct | None = None
-    reject_foreign_matter_above: Pct | None = None
+    drying_cost_per_t_point: Money = Decimal(0)
+    cleaning_cost_per_t_point: Money = Decimal(0)
+    reject_moisture_above: Percent | None = None
+    reject_foreign_matter_above: Percent | None = None
     reject_action: RejectAction = RejectAction.refuse
-    feed_grade_discount_per_t: MoneyNonNeg = Decimal(0)
+    feed_grade_discount_per_t: Money = Decimal(0)
     classes: list[QualityClassIn] = Field(
         default_factory=list, max_length=20, description="Best class first."
     )
@@ -138,8 +133,8 @@ class QualityTermsOut(OutputModel):
 class DayPriceIn(InputModel):
     warehouse_id: Id
     item_id: Id
-    valid_on: date
-    price_per_t: MoneyNonNeg
+    valid_on: BusinessDate
+    price_per_t: Money
 
 
 class DayPriceOut(OutputModel):
@@ -152,18 +147,18 @@ class DayPriceOut(OutputModel):
 
 # --- tickets ------------------------------------------------------------------------------
 class WeighingIn(InputModel):
-    weight_kg: Kg
-    record_no: _text(64, 1) = Field(description="The scale's own record number.")
-    weighed_at: AwareDatetime
+    weight_kg: PositiveQuantity
+    record_no: RecordNo = Field(description="The scale's own record number.")
+    weighed_at: AwareTimestamp
 
 
 class TicketCreate(InputModel):
     weighbridge_id: Id
     supplier_id: Id = Field(description="The farmer (a supplier).")
     item_id: Id = Field(description="The crop.")
-    vehicle_plate: _text(20, 1)
-    driver: _text(100) = ""
-    note: _text(2000) = ""
+    vehicle_plate: VehiclePlate
+    driver: Driver = ""
+    note: Note = ""
     gross: WeighingIn | None = Field(None, description="Manual entry of the first weighing.")
     tare: WeighingIn | None = Field(None, description="Manual entry of the second weighing.")
 
@@ -172,31 +167,31 @@ class WeighingPush(InputModel):
     """A weighing pushed by a weighbridge terminal; idempotent by the record number."""
 
     ticket_id: Id
-    record_no: _text(64, 1)
-    weight_kg: Kg
-    weighed_at: AwareDatetime
+    record_no: RecordNo
+    weight_kg: PositiveQuantity
+    weighed_at: AwareTimestamp
     kind: WeighingKind | None = Field(None, description="Default: gross first, then tare.")
 
 
 class CorrectionIn(InputModel):
-    reason: _text(2000, 1)
+    reason: free_text(min_length=1)
     supplier_id: Id | None = None
     item_id: Id | None = None
-    vehicle_plate: _text(20, 1) | None = None
-    driver: _text(100) | None = None
+    vehicle_plate: VehiclePlate | None = None
+    driver: Driver | None = None
     gross: WeighingIn | None = Field(None, description="Default: the corrected ticket's.")
     tare: WeighingIn | None = Field(None, description="Default: the corrected ticket's.")
 
 
 class AnalysisIn(InputModel):
-    moisture: Pct
-    foreign_matter: Pct
-    broken_grain: Pct | None = None
-    hectolitre_weight: Hectolitre | None = None
-    protein: Pct | None = None
+    moisture: Percent
+    foreign_matter: Percent
+    broken_grain: Percent | None = None
+    hectolitre_weight: HectolitreWeight | None = None
+    protein: Percent | None = None
     falling_number: FallingNumber | None = None
-    findings: _text(2000) = ""
-    reason: _text(2000) = Field("", description="Required when replacing an analysis.")
+    findings: Note = ""
+    reason: Note = Field("", description="Required when replacing an analysis.")
 
 
 class IntakeIn(InputModel):
@@ -281,8 +276,8 @@ class CellTransferIn(InputModel):
 
     from_location_id: Id
     to_location_id: Id
-    quantity_kg: Kg
-    reason: _text(2000) = ""
+    quantity_kg: PositiveQuantity
+    reason: Note = ""
 
 
 class CellTransferOut(OutputModel):
@@ -296,19 +291,19 @@ class CellTransferOut(OutputModel):
 class ContractCreate(InputModel):
     supplier_id: Id
     item_id: Id
-    quantity_t: Tonnes
-    tolerance_percent: Pct = Decimal(0)
-    delivery_from: date
-    delivery_to: date
+    quantity_t: PositiveQuantity
+    tolerance_percent: Percent = Decimal(0)
+    delivery_from: BusinessDate
+    delivery_to: BusinessDate
     pricing: ContractPricing
-    price_per_t: MoneyNonNeg | None = Field(None, description="Required for fixed pricing.")
-    quality_note: _text(2000) = ""
+    price_per_t: Money | None = Field(None, description="Required for fixed pricing.")
+    quality_note: Note = ""
 
 
 class FixingIn(InputModel):
-    fixed_on: date
-    quantity_t: Tonnes
-    price_per_t: MoneyNonNeg
+    fixed_on: BusinessDate
+    quantity_t: PositiveQuantity
+    price_per_t: Money
 
 
 class FixingOut(OutputModel):
@@ -341,7 +336,7 @@ class ContractOut(OutputModel):
 
 class AllocationPartIn(InputModel):
     contract_id: Id
-    quantity_kg: Kg
+    quantity_kg: PositiveQuantity
 
 
 class AllocationIn(InputModel):
@@ -354,7 +349,7 @@ class AllocationIn(InputModel):
 class SettlementCreate(InputModel):
     supplier_id: Id
     ticket_ids: list[Id] = Field(min_length=1, max_length=500)
-    settled_on: date | None = Field(None, description="Default today (business date).")
+    settled_on: BusinessDate | None = Field(None, description="Default today (business date).")
 
 
 class SettlementLineOut(OutputModel):

@@ -116,9 +116,9 @@ DebtorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV debt
 
 
 class InvoiceRecipientIn(InputModel):
-    billing_street: str = Field("", max_length=200, description="Billing address if different.")
-    billing_postal_code: str = Field("", max_length=20)
-    billing_city: str = Field("", max_length=100, description="Set: the billing address is used.")
+    billing_street: BillingStreet = Field("", description="Billing address if different.")
+    billing_postal_code: BillingPostalCode = ""
+    billing_city: BillingCity = Field("", description="Set: the billing address is used.")
     billing_country: Country | None = None
     invoice_email: InvoiceEmail | None = Field(None, description="Where invoices are e-mailed.")
     buyer_reference: BuyerReference | None = Field(

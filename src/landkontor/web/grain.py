@@ -22,48 +22,46 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from landkontor.common.bounds import Id as BoundedId
-from landkontor.common.bounds import single_line
+from landkontor.common.bounds import Id, PositiveQuantity, single_line
 from landkontor.common.deps import SessionDep
 from landkontor.common.schemas import InputModel
 from landkontor.db.types import utcnow
 from landkontor.documents.grain_tickets import render_ticket
 from landkontor.errors import DomainError
 from landkontor.grain import desk, intake, tickets
-from landkontor.grain.models import TicketStatus, WeighingKind
+from landkontor.grain.models import Ticket, TicketStatus, Weighing, WeighingKind
 from landkontor.grain.schemas import (
     AnalysisIn,
-    Id,
     IntakeIn,
-    Kg,
     TicketCreate,
     WeighingIn,
     WeighingPush,
 )
+from landkontor.partners.models import Supplier
 from landkontor.web.forms import FormState, parse_form
 from landkontor.web.listing import Pager, list_query
 from landkontor.web.pages import WebRoute, WebUser, post_checks, redirect, render
 
 router = APIRouter(route_class=WebRoute, dependencies=[Depends(post_checks)])
 
-TicketId = Annotated[BoundedId, Path()]
+TicketId = Annotated[Id, Path()]
 
 
 class NewTicketForm(InputModel):
     """The new-ticket form: TicketCreate's fields, the farmer by number, the gross flat."""
 
     weighbridge_id: Id
-    supplier_no: single_line(64, min_length=1)
+    supplier_no: single_line(Supplier.supplier_no, min_length=1)
     item_id: Id
-    vehicle_plate: single_line(20, min_length=1)
-    driver: single_line(100) = ""
-    gross_kg: Kg
-    gross_record_no: single_line(64, min_length=1)
+    vehicle_plate: single_line(Ticket.vehicle_plate, min_length=1)
+    driver: single_line(Ticket.driver) = ""
+    gross_kg: PositiveQuantity
+    gross_record_no: single_line(Weighing.record_no, min_length=1)
 
 
 class TareForm(InputModel):
-    tare_kg: Kg
-    tare_record_no: single_line(64, min_length=1)
+    tare_kg: PositiveQuantity
+    tare_record_no: single_line(Weighing.record_no, min_length=1)
 
 
 NEW_FIELDS = tuple(NewTicketForm.model_fields)
@@ -187,12 +185,14 @@ def _ticket_context(session: Any, ticket_id: int, **forms: FormState) -> dict[st
 
 
 @router.get("/getreideannahme/{ticket_id}")
-def ticket_page(ticket_id: TicketId, request: Request, _: WebUser, session: SessionDep):
+def ticket_page(ticket_id: TicketId, request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(request, "grain/ticket.html", _ticket_context(session, ticket_id))
 
 
 @router.post("/getreideannahme/{ticket_id}/tara")
-async def weigh_tare(ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep):
+async def weigh_tare(
+    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+) -> Response:
     data, form = parse_form(TareForm, await request.form())
     if data is not None:
         ticket = tickets.get_ticket(session, ticket_id)
@@ -216,7 +216,9 @@ async def weigh_tare(ticket_id: TicketId, request: Request, user: WebUser, sessi
 
 
 @router.post("/getreideannahme/{ticket_id}/probe")
-async def sample(ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep):
+async def sample(
+    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+) -> Response:
     data, form = parse_form(AnalysisIn, await request.form())
     if data is not None:
         try:
@@ -230,7 +232,9 @@ async def sample(ticket_id: TicketId, request: Request, user: WebUser, session: 
 
 
 @router.post("/getreideannahme/{ticket_id}/annahme")
-async def take_in(ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep):
+async def take_in(
+    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+) -> Response:
     data, form = parse_form(IntakeIn, await request.form())
     if data is not None:
         try:

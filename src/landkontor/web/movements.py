@@ -11,17 +11,28 @@ time); the FEFO proposal of an issue posts all of its lines as one movement.
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from landkontor.auth.roles import Role
 from landkontor.catalog import service as catalog
+from landkontor.catalog.schemas import UnitRef
+from landkontor.common.bounds import (
+    ID_MAX,
+    BusinessDate,
+    Id,
+    ItemNo,
+    Note,
+    PositiveQuantity,
+    Reference,
+    SignedQuantity,
+    UnitCost,
+)
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import PageParams
 from landkontor.common.schemas import InputModel
@@ -55,11 +66,8 @@ from landkontor.web.pages import (
 router = APIRouter(route_class=WebRoute, dependencies=[Depends(post_checks)])
 
 REVERSER = Role.manager  # as the API's reverse route
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Quantity = Annotated[Decimal, Field(max_digits=19, decimal_places=4, allow_inf_nan=False)]
-PROPOSED_QUANTITY = TypeAdapter(Annotated[Decimal, Field(gt=0, max_digits=19, decimal_places=4)])
-UnitCost = Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=6, allow_inf_nan=False)]
+MAX_ID = ID_MAX
+PROPOSED_QUANTITY = TypeAdapter(PositiveQuantity)
 
 # German path segment of each form -> movement type.
 KINDS: dict[str, MovementType] = {
@@ -108,16 +116,16 @@ TYPE_OPTIONS = [("", "alle"), *MOVEMENT_TYPE.items()]
 class MovementForm(InputModel):
     """One line of a posting as the form sends it (bounds as the columns)."""
 
-    item_no: Annotated[str, Field(min_length=1, max_length=64)]
+    item_no: ItemNo
     location_id: Id
     to_location_id: Id | None = None
-    quantity: Quantity
-    unit: Annotated[str, Field(max_length=20)] | None = None
+    quantity: SignedQuantity
+    unit: UnitRef | None = None
     batch_no: BatchNo | None = None
-    best_before: date | None = None
+    best_before: BusinessDate | None = None
     unit_cost: UnitCost | None = None
-    reference: Annotated[str, Field(max_length=100)] = ""
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reference: Reference = ""
+    reason: Note = ""
 
 
 # Service field names (without the "lines[n]." prefix) -> the form's field.

@@ -6,15 +6,15 @@ locations are locked for every other posting; the pages say so wherever a locati
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from landkontor.auth.roles import Role
 from landkontor.catalog import service as catalog
+from landkontor.common.bounds import ID_MAX, Id, ItemNo, Quantity
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import PageParams
 from landkontor.common.schemas import InputModel
@@ -30,12 +30,10 @@ from landkontor.web.pages import WebRoute, WebUser, post_checks, redirect, rende
 router = APIRouter(route_class=WebRoute, dependencies=[Depends(post_checks)])
 
 POSTER = Role.manager  # as the API's post and cancel routes
-MAX_ID = 2**63 - 1
+MAX_ID = ID_MAX
 MAX_LOCATIONS = 500  # locations offered on the opening form (one warehouse)
 STATUS = {"open": "offen", "posted": "gebucht", "cancelled": "abgebrochen"}
-CountedQuantity = TypeAdapter(
-    Annotated[Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)]
-)
+CountedQuantity = TypeAdapter(Quantity)
 _COUNT_FIELD = re.compile(r"^counts\[(\d+)\]")
 
 
@@ -199,12 +197,10 @@ def _place_count_error(form: FormState, error: DomainError, order: list[int]) ->
 class ExtraCount(InputModel):
     """A count of stock nobody expected (not on the sheet), as the form sends it."""
 
-    item_no: Annotated[str, Field(min_length=1, max_length=64)]
-    location_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    item_no: ItemNo
+    location_id: Id
     batch_no: BatchNo | None = None
-    counted_quantity: Annotated[
-        Decimal, Field(ge=0, max_digits=19, decimal_places=4, allow_inf_nan=False)
-    ]
+    counted_quantity: Quantity
 
 
 EXTRA_FIELDS = tuple(ExtraCount.model_fields)
