@@ -10,9 +10,10 @@ from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.bounds import BusinessDate, Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
-from landkontor.documents.api import PDF_RESPONSE
+from landkontor.documents.api import PDF_RESPONSE, XML_RESPONSE, file_response
 from landkontor.documents.grain_settlements import stored_settlement_document
 from landkontor.documents.grain_tickets import render_ticket
+from landkontor.documents.service import FileOut
 from landkontor.grain import (
     contracts,
     corrections,
@@ -150,14 +151,6 @@ def get_ticket(ticket_id: IdPath, session: SessionDep) -> TicketOut:
     return tickets.ticket_out(session, tickets.get_ticket(session, ticket_id))
 
 
-def pdf_response(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @router.get(
     "/tickets/{ticket_id}/pdf",
     response_class=Response,
@@ -166,7 +159,7 @@ def pdf_response(content: bytes, filename: str) -> Response:
 )
 def ticket_pdf(ticket_id: IdPath, session: SessionDep) -> Response:
     number, content = render_ticket(session, ticket_id)
-    return pdf_response(content, f"Wiegeschein_{number}.pdf")
+    return file_response(FileOut(content, "application/pdf", f"Wiegeschein_{number}.pdf"))
 
 
 @router.post(
@@ -293,24 +286,22 @@ def get_settlement(settlement_id: IdPath, session: SessionDep) -> SettlementOut:
 def get_settlement_pdf(settlement_id: IdPath, session: SessionDep) -> Response:
     note = settlement.get_settlement(session, settlement_id)
     document = stored_settlement_document(session, note)
-    return pdf_response(document.pdf, f"Gutschrift_{note.settlement_no}.pdf")
+    return file_response(
+        FileOut(document.pdf, "application/pdf", f"Gutschrift_{note.settlement_no}.pdf")
+    )
 
 
 @router.get(
     "/settlements/{settlement_id}/cii",
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}, "description": "The XML"}},
+    responses=XML_RESPONSE,
     summary="The credit note as EN 16931 CII XML (self-billed invoice, type code 389)",
 )
 def get_settlement_cii(settlement_id: IdPath, session: SessionDep) -> Response:
     note = settlement.get_settlement(session, settlement_id)
     document = stored_settlement_document(session, note)
-    return Response(
-        document.cii_xml,
-        media_type="application/xml",
-        headers={
-            "Content-Disposition": f'attachment; filename="Gutschrift_{note.settlement_no}.xml"'
-        },
+    return file_response(
+        FileOut(document.cii_xml, "application/xml", f"Gutschrift_{note.settlement_no}.xml")
     )
 
 
