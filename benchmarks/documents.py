@@ -36,8 +36,7 @@ from landkontor.documents.invoice_view import invoice_view
 from landkontor.documents.invoices import render_invoice_pdf
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import MovementType
-from landkontor.inventory.posting import post_movement
-from landkontor.inventory.posting_checks import PostingLine
+from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
 from landkontor.partners.schemas import CustomerCreate
 from landkontor.partners.service import create_customer

@@ -14,7 +14,7 @@ from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page
 from landkontor.inventory import mixing, posting, queries, reservations, stocktake
 from landkontor.inventory.models import MovementType
-from landkontor.inventory.requests import post_request
+from landkontor.inventory.posting import post_request
 from landkontor.inventory.schemas import (
     AvailabilityOut,
     CountsIn,
