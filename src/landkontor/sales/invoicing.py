@@ -195,8 +195,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         quantity = quantities.get(order_line.id)
         if not quantity:
             continue
-        item = session.get(Item, order_line.item_id)
-        assert item is not None
+        item = fetch(session, Item, order_line.item_id, kind="item")
         lines.append(
             InvoiceLine(
                 order_line_id=order_line.id,
