@@ -34,10 +34,10 @@ from landkontor.db.session import get_database
 from landkontor.documents.einvoice import render_cii
 from landkontor.documents.invoice_view import invoice_view
 from landkontor.documents.invoices import render_invoice_pdf
+from landkontor.documents.issue import register_invoice_documents
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import MovementType
-from landkontor.inventory.posting import post_movement
-from landkontor.inventory.posting_checks import PostingLine
+from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
 from landkontor.partners.schemas import CustomerCreate
 from landkontor.partners.service import create_customer
@@ -129,6 +129,7 @@ def main() -> None:
     settings = get_settings()
     db = get_database(settings)
     migrate.upgrade(db)
+    register_invoice_documents()  # invoices are issued with their documents
     wh, items, customer = setup(db, uuid.uuid4().hex[:6], args.invoices, args.lines)
     started = time.perf_counter()
     ids = issue(db, wh, items, customer, args.invoices, args.lines)

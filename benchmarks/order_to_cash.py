@@ -29,6 +29,7 @@ from landkontor.company.schemas import CompanyIn
 from landkontor.company.service import get_company, put_company
 from landkontor.db import migrate
 from landkontor.db.session import get_database
+from landkontor.documents.issue import register_invoice_documents
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
 from landkontor.inventory.verify import verify_stock
@@ -187,6 +188,7 @@ def main():
     args = parser.parse_args()
     db = get_database(get_settings())
     migrate.upgrade(db)
+    register_invoice_documents()  # invoices are issued with their documents
     wh, item, customer = setup(db, uuid.uuid4().hex[:6], args.orders)
     single = single_rate(db, wh, item, customer, args.orders // 2)
     concurrent, errors = concurrent_rate(

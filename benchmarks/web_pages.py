@@ -46,8 +46,7 @@ from landkontor.grain.schemas import QualityTermsIn, TicketCreate, WeighbridgeIn
 from landkontor.inventory.batches import change_status, create_batch
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import BatchStatus, MovementType
-from landkontor.inventory.posting import post_movement
-from landkontor.inventory.posting_checks import PostingLine
+from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import (
     BatchCreate,
     LocationCreate,

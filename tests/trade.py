@@ -85,6 +85,30 @@ class Trade:
     def receive(self, order_id: int, *lines: dict[str, Any], **fields: Any) -> dict[str, Any]:
         return self.post(f"/purchase-orders/{order_id}/receipts", {"lines": list(lines), **fields})
 
+    def buy_batch(
+        self,
+        supplier_id: int,
+        item_id: int,
+        quantity: Any,
+        unit_price: str,
+        *,
+        location_id: int,
+        batch_no: str,
+        best_before: str | None = None,
+    ) -> dict[str, Any]:
+        """Order ``quantity`` of an item and receive all of it into a new batch; returns the
+        goods receipt (its batch: ``["lines"][0]["batch_id"]``)."""
+        order = self.purchase_order(
+            supplier_id, {"item_id": item_id, "quantity": quantity, "unit_price": unit_price}
+        )
+        line = {
+            "order_line_id": order["lines"][0]["id"],
+            "quantity": quantity,
+            "location_id": location_id,
+            "batch": {"batch_no": batch_no, "best_before": best_before},
+        }
+        return self.receive(order["id"], line)
+
     # --- sales ---------------------------------------------------------------------------
     def sales_order(
         self, customer_id: int, warehouse_id: int, *lines: dict[str, Any], confirm: bool = False

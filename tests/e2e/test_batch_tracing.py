@@ -44,48 +44,22 @@ def test_receive_produce_deliver_trace_recall(stock, trade, session):
         (oil, soy, "S-1", 500, "0.50", day(100)),
         (oil, mineral, "M-1", 100, "1.00", day(300)),
     ]:
-        po = trade.purchase_order(
-            supplier["id"], {"item_id": item["id"], "quantity": qty, "unit_price": price}
-        )
-        receipt = trade.receive(
-            po["id"],
-            {
-                "order_line_id": po["lines"][0]["id"],
-                "quantity": qty,
-                "location_id": raw_loc["id"],
-                "batch": {"batch_no": batch_no, "best_before": best},
-            },
-        )
+        receipt = trade.buy_batch(
+            supplier["id"], item["id"], qty, price,
+            location_id=raw_loc["id"], batch_no=batch_no, best_before=best,
+        )  # fmt: skip
         received[batch_no] = (receipt["lines"][0]["batch_id"], receipt, supplier)
     books_balance(session)
 
     # --- a feed batch from three inputs, FEFO ------------------------------------------
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1000,
-            "lines": [
-                {"item_id": wheat["id"], "quantity": 600},
-                {"item_id": soy["id"], "quantity": 350},
-                {"item_id": mineral["id"], "quantity": 50},
-            ],
-        },
+    stock.recipe(
+        feed["id"],
+        {"item_id": wheat["id"], "quantity": 600},
+        {"item_id": soy["id"], "quantity": 350},
+        {"item_id": mineral["id"], "quantity": 50},
     )
-    order = stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": feed["id"],
-            "quantity": 500,
-            "warehouse_id": wh["id"],
-            "output_location_id": out_loc["id"],
-        },
-    )
-    url = f"/api/v1/production-orders/{order['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    stock._post(f"{url}/consumptions", {}, status=200)
-    books_balance(session)
-    done = stock._post(f"{url}/outputs", {"quantity": 500, "complete": True}, status=200)
+    order = stock.production_order(feed["id"], 500, wh["id"], output_location_id=out_loc["id"])
+    done = stock.produce(order["id"], 500)
     feed_batch = done["outputs"][0]["batch_id"]
     books_balance(session)
 
@@ -168,31 +142,14 @@ def test_cancelling_a_started_order_reverses_consumption_and_output(stock, sessi
     feed = stock.item(batch_managed=True)
     batch = stock.receive(grain["id"], loc["id"], 100, unit_cost="0.3", batch={"batch_no": "G1"})
     grain_batch = batch["lines"][0]["batch_id"]
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1,
-            "lines": [{"item_id": grain["id"], "quantity": 1}],
-        },
-    )
-    order = stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": feed["id"],
-            "quantity": 60,
-            "warehouse_id": wh["id"],
-            "output_location_id": loc["id"],
-        },
-    )
-    url = f"/api/v1/production-orders/{order['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    stock._post(f"{url}/consumptions", {}, status=200)
-    out = stock._post(f"{url}/outputs", {"quantity": 30}, status=200)
+    stock.recipe(feed["id"], {"item_id": grain["id"], "quantity": 1}, output_quantity=1)
+    order = stock.production_order(feed["id"], 60, wh["id"], output_location_id=loc["id"])
+    out = stock.produce(order["id"], 30, complete=False)
     value_before = stock.client.get("/api/v1/stock/valuation", headers=stock.headers).json()[
         "total_value"
     ]
-    cancelled = stock._post(f"{url}/cancel", {"reason": "Rezeptfehler"}, status=200)
+    url = f"/api/v1/production-orders/{order['id']}"
+    cancelled = stock.post(f"{url}/cancel", {"reason": "Rezeptfehler"}, status=200)
     assert cancelled["status"] == "cancelled"
     assert D(stock.level(grain["id"], loc["id"], grain_batch)) == 100
     assert D(stock.level(feed["id"], loc["id"], out["outputs"][0]["batch_id"])) == 0

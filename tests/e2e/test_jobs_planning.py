@@ -38,43 +38,22 @@ def mill(stock, trade):
     supplier = trade.supplier(supplier_no="L-NORD", name="Mühle Nord")
     batches = {}
     for item, batch_no, qty, price in [(wheat, "W-1", 600, "0.20"), (soy, "S-1", 400, "0.50")]:
-        po = trade.purchase_order(
-            supplier["id"], {"item_id": item["id"], "quantity": qty, "unit_price": price}
-        )
-        receipt = trade.receive(
-            po["id"],
-            {
-                "order_line_id": po["lines"][0]["id"],
-                "quantity": qty,
-                "location_id": raw["id"],
-                "batch": {"batch_no": batch_no, "best_before": day(200)},
-            },
-        )
+        receipt = trade.buy_batch(
+            supplier["id"], item["id"], qty, price,
+            location_id=raw["id"], batch_no=batch_no, best_before=day(200),
+        )  # fmt: skip
         batches[batch_no] = receipt["lines"][0]["batch_id"]
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1000,
-            "lines": [
-                {"item_id": wheat["id"], "quantity": 600},
-                {"item_id": soy["id"], "quantity": 400},
-            ],
-        },
+    stock.recipe(
+        feed["id"],
+        {"item_id": wheat["id"], "quantity": 600},
+        {"item_id": soy["id"], "quantity": 400},
     )
     return wh, raw, out, wheat, soy, feed, supplier, batches
 
 
 def _produce(stock, wh, out, feed, quantity) -> tuple[dict, int]:
-    order = stock._post(
-        "/api/v1/production-orders",
-        {"item_id": feed["id"], "quantity": quantity, "warehouse_id": wh["id"],
-         "output_location_id": out["id"]},
-    )  # fmt: skip
-    url = f"/api/v1/production-orders/{order['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    stock._post(f"{url}/consumptions", {}, status=200)
-    done = stock._post(f"{url}/outputs", {"quantity": quantity, "complete": True}, status=200)
+    order = stock.production_order(feed["id"], quantity, wh["id"], output_location_id=out["id"])
+    done = stock.produce(order["id"], quantity)
     return order, done["outputs"][0]["batch_id"]
 
 
@@ -212,14 +191,12 @@ def test_material_shortages_of_open_production_orders(client, clerk, stock, mill
     other = stock.warehouse(code="ZWEIG")
 
     def plan(quantity, warehouse=wh, planned=None):
-        body = {"item_id": feed["id"], "quantity": quantity, "warehouse_id": warehouse["id"]}
-        if planned:
-            body["planned_date"] = planned
-        return stock._post("/api/v1/production-orders", body)
+        extra = {"planned_date": planned} if planned else {}
+        return stock.production_order(feed["id"], quantity, warehouse["id"], **extra)
 
     # 600 wheat and 400 soy in stock; a released order reserves 120 and 80 of them.
     released = plan(200)
-    stock._post(f"/api/v1/production-orders/{released['id']}/release", {"strict": False}, 200)
+    stock.post(f"/api/v1/production-orders/{released['id']}/release", {"strict": False}, 200)
     small = plan(500)  # 300 wheat, 200 soy: there
     big = plan(1000, planned=day(3))  # 600 wheat, 400 soy: short of what is not reserved
     huge = plan(2000, planned=day(5))  # 1200 wheat, 800 soy

@@ -12,8 +12,8 @@ from landkontor.inventory import reservations
 from landkontor.inventory.errors import InsufficientStock
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import LedgerEntry, MovementType, StockLevel, StockMovement
-from landkontor.inventory.posting import PostingLine, post_idempotent, post_movement
-from landkontor.inventory.schemas import LocationCreate, WarehouseCreate
+from landkontor.inventory.posting import PostingLine, post_movement, post_request
+from landkontor.inventory.schemas import LocationCreate, MovementIn, WarehouseCreate
 from landkontor.inventory.verify import verify_stock
 from tests.helpers import requires_postgres, run_parallel
 
@@ -86,20 +86,10 @@ def test_parallel_requests_with_one_idempotency_key_post_once(db):
 
     def worker(n):
         with db.session() as s:
-            line = PostingLine(item_id=item, location_id=loc, quantity=D(7))
-            movement, _ = post_idempotent(
-                s,
-                "same-key",
-                "fingerprint",
-                lambda: post_movement(
-                    s,
-                    MovementType.receipt,
-                    [line],
-                    actor="x",
-                    idempotency_key="same-key",
-                    request_hash="fingerprint",
-                ),
+            body = MovementIn.model_validate(
+                {"type": "receipt", "lines": [{"item_id": item, "location_id": loc, "quantity": 7}]}
             )
+            movement, _ = post_request(s, body, actor="x", key="same-key")
             results.append(movement.id)
 
     run_parallel(THREADS, worker)

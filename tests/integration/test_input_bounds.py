@@ -46,18 +46,8 @@ def world(stock, trade):
     bin_ = stock.location(wh["id"], code="OUT")
     grain = stock.item(item_no="WEIZEN")
     feed = stock.item(item_no="MF18")
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1000,
-            "lines": [{"item_id": grain["id"], "quantity": 1000}],
-        },
-    )
-    order = stock._post(
-        "/api/v1/production-orders",
-        {"item_id": feed["id"], "quantity": 100, "warehouse_id": wh["id"]},
-    )
+    stock.recipe(feed["id"], {"item_id": grain["id"], "quantity": 1000})
+    order = stock.production_order(feed["id"], 100, wh["id"])
     supplier = trade.supplier()
     return {
         "wh": wh["id"],

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from landkontor.common.clock import end_of_business_day
 from landkontor.inventory.opening import balance_fingerprint, balance_key
 from landkontor.inventory.schemas import OpeningStockIn
-from landkontor.jobs.importing import spreadsheet_cells
+from landkontor.jobs.import_loop import spreadsheet_cells
 from landkontor.jobs.pdf import Section, number, sections_pdf
 from landkontor.jobs.registry import FAMILY_QUEUES, get_job_type, job_types
 from landkontor.jobs.tabular import Sheet, write_xlsx_sheets

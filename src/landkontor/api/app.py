@@ -20,6 +20,7 @@ from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
 from landkontor.auth.security import resolve_secret_key
 from landkontor.db.session import Database, get_database
+from landkontor.documents.issue import register_invoice_documents
 from landkontor.jobs import broker
 from landkontor.jobs.metrics import JobsCollector
 from landkontor.logconfig import configure_logging
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     database = database or get_database(settings)
     configure_logging(settings)
+    register_invoice_documents()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -15,7 +15,6 @@ from landkontor.company import api as company_api
 from landkontor.documents import api as documents_api
 from landkontor.grain import api as grain_api
 from landkontor.inventory import api as inventory_api
-from landkontor.inventory import stock_api
 from landkontor.jobs import api as jobs_api
 from landkontor.partners import api as partners_api
 from landkontor.production import api as production_api
@@ -32,8 +31,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     inventory_api.warehouses_router,
     inventory_api.locations_router,
     inventory_api.batches_router,
-    stock_api.router,
-    stock_api.stocktakes_router,
+    inventory_api.stock_router,
+    inventory_api.stocktakes_router,
     production_api.boms_router,
     production_api.orders_router,
     production_api.trace_router,

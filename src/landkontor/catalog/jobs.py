@@ -21,7 +21,7 @@ from landkontor.catalog.schemas import ItemCreate, ItemGroup
 from landkontor.common.schemas import InputModel
 from landkontor.errors import InvalidInput
 from landkontor.jobs.context import JobContext
-from landkontor.jobs.importing import (
+from landkontor.jobs.import_loop import (
     FileLayout,
     ImportSpec,
     import_upload,

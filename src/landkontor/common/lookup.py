@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from landkontor.errors import InvalidInput, not_found
+from landkontor.errors import DomainError, InvalidInput, not_found
 
 T = TypeVar("T")
 
@@ -39,6 +39,14 @@ def get_locked(session: Session, model: type[T], key: Any) -> T | None:
     return session.get(model, key, with_for_update=_no_key_update(model), populate_existing=True)
 
 
+def missing(kind: str, key: Any, field: str | None = None) -> DomainError:
+    """The error for a row that is not there: NotFound (404), or InvalidInput (422) naming
+    ``field`` when the id came in a request body."""
+    if field is not None:
+        return InvalidInput(f"{kind} {key} does not exist", field=field)
+    return not_found(kind, key)
+
+
 def fetch(
     session: Session,
     model: type[T],
@@ -56,7 +64,5 @@ def fetch(
     """
     row = get_locked(session, model, key) if lock else session.get(model, key)
     if row is None:
-        if field is not None:
-            raise InvalidInput(f"{kind} {key} does not exist", field=field)
-        raise not_found(kind, key)
+        raise missing(kind, key, field)
     return row

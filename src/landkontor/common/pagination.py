@@ -1,7 +1,7 @@
 """Offset paging for list endpoints: ?limit=&offset= in, {items, total, limit, offset} out.
 
-Free of the web framework (services and jobs use it); the query parameters are read by
-``landkontor.api.pagination.PageDep``."""
+Free of the web framework (services and jobs use it); the API reads the query parameters
+with ``landkontor.common.deps.PageDep`` (``limit`` 1 … :data:`MAX_LIMIT`)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from landkontor.demo.errors import DatabaseNotEmpty
 from landkontor.demo.loose_ends import tie_up
 from landkontor.demo.masterdata import SCALES, Scale, World, create_master_data
 from landkontor.demo.simulation import Year
+from landkontor.documents.issue import register_invoice_documents
 from landkontor.errors import AlreadyExists, Forbidden, InvalidInput
 from landkontor.inventory.models import Batch, Location, StockMovement, Warehouse
 from landkontor.partners.models import Customer, CustomerGroup, PriceList, Supplier
@@ -112,6 +113,7 @@ def load_demo(
     """
     if not role.at_least(DEMO_ROLE):
         raise Forbidden("loading the demo needs the role admin", required_role=DEMO_ROLE.value)
+    register_invoice_documents()  # the demo issues invoices and credit notes
     report = progress or (lambda done, total, message: None)
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = business_today(settings_of(session))

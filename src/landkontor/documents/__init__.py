@@ -2,10 +2,9 @@
 e-mail, the document ZIP export and the DATEV export.
 
 This package sits above the business domains: it reads sales, purchasing, production and
-the company, and no domain imports it at module level. The one call from below is the
-invoice-issue step in ``sales/invoicing.py``, which imports ``documents.issue.store_documents``
-inside the function — the rendering must happen in the issuing transaction (an invoice without
-its documents must never be committed), and a lazy import keeps the module graph free of a
-cycle: documents → sales at import time, sales → documents only at call time, through that
-one narrow function.
+the company, and no domain imports it. Issuing an invoice or credit note must render and
+store its documents in the issuing transaction (an invoice without its documents must never
+be committed): sales calls its hook ``sales.invoice_documents``, and
+``documents.issue.register_invoice_documents`` registers the renderer there when a process
+starts — the API app, the job worker (``landkontor.job_types``), the demo loader.
 """

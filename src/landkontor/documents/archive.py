@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.common.clock import business_date, end_of_business_day
+from landkontor.common.lookup import fetch
 from landkontor.db.session import settings_of
 from landkontor.documents.service import (
     InvoiceDocumentKind,
@@ -84,8 +85,7 @@ def add_invoices(zf: zipfile.ZipFile, session: Session, invoice_ids: list[int]) 
 
 def add_delivery_notes(zf: zipfile.ZipFile, session: Session, delivery_ids: list[int]) -> None:
     for delivery_id in delivery_ids:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
+        delivery = fetch(session, Delivery, delivery_id, kind="delivery")
         file = delivery_note_file(session, delivery_id)
         _entry(
             zf,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_date
+from landkontor.common.lookup import fetch
 from landkontor.company.service import letterhead_company
 from landkontor.db.session import settings_of
 from landkontor.documents import layout
@@ -23,15 +24,13 @@ def render_delivery_note(session: Session, delivery_id: int) -> tuple[str, bytes
     """The delivery note's number and PDF; NotFound for an unknown delivery."""
     delivery = get_delivery(session, delivery_id)
     company = letterhead_company(session)
-    customer = session.get(Customer, delivery.customer_id)
-    order = session.get(SalesOrder, delivery.sales_order_id)
-    assert customer is not None and order is not None
+    customer = fetch(session, Customer, delivery.customer_id, kind="customer")
+    order = fetch(session, SalesOrder, delivery.sales_order_id, kind="sales order")
     rows = []
     for number, line in enumerate(delivery.lines, start=1):
-        item = session.get(Item, line.item_id)
-        batch = session.get(Batch, line.batch_id) if line.batch_id else None
-        location = session.get(Location, line.location_id)
-        assert item is not None and location is not None
+        item = fetch(session, Item, line.item_id, kind="item")
+        batch = fetch(session, Batch, line.batch_id, kind="batch") if line.batch_id else None
+        location = fetch(session, Location, line.location_id, kind="location")
         rows.append(
             (
                 str(number),

@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import fetch
 from landkontor.company.models import Company
 from landkontor.company.service import invoicing_company
 from landkontor.documents import layout
@@ -83,8 +84,7 @@ class SettlementView:
 
 def settlement_view(session: Session, settlement: Settlement) -> SettlementView:
     """CompanyDataMissing (409) without the company's invoice data."""
-    supplier = session.get(Supplier, settlement.supplier_id)
-    assert supplier is not None
+    supplier = fetch(session, Supplier, settlement.supplier_id, kind="supplier")
     lines = session.scalars(
         select(SettlementLine)
         .where(SettlementLine.settlement_id == settlement.id)

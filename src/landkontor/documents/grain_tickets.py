@@ -22,6 +22,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.common.lookup import fetch
 from landkontor.company.service import letterhead_company
 from landkontor.db.session import settings_of
 from landkontor.documents import layout
@@ -86,7 +87,11 @@ def _analysis_lines(session: Session, ticket: Ticket) -> list[Line]:
 def _settlement_lines(session: Session, ticket: Ticket) -> list[Line]:
     if ticket.status != TicketStatus.taken_in or ticket.settlement_kg is None:
         return []
-    cell = session.get(Location, ticket.location_id) if ticket.location_id else None
+    cell = (
+        fetch(session, Location, ticket.location_id, kind="location")
+        if ticket.location_id
+        else None
+    )
     lines: list[Line] = [("", None), ("Abrechnungsgewicht", None), ("Netto", _kg(ticket.net_kg))]
     for label, value in (
         ("Trocknungsschwund", ticket.drying_shrink_kg),
@@ -108,13 +113,14 @@ def _settlement_lines(session: Session, ticket: Ticket) -> list[Line]:
 def ticket_lines(session: Session, ticket: Ticket) -> list[Line]:
     """Everything the ticket shows, top to bottom."""
     zone = ZoneInfo(settings_of(session).timezone)
-    site = session.get(Warehouse, ticket.warehouse_id)
+    site = fetch(session, Warehouse, ticket.warehouse_id, kind="warehouse")
     bridge = get_weighbridge(session, ticket.weighbridge_id)
-    farmer = session.get(Supplier, ticket.supplier_id)
-    crop = session.get(Item, ticket.item_id)
-    assert site is not None and farmer is not None and crop is not None
-    gross = session.get(Weighing, ticket.gross_weighing_id) if ticket.gross_weighing_id else None
-    tare = session.get(Weighing, ticket.tare_weighing_id) if ticket.tare_weighing_id else None
+    farmer = fetch(session, Supplier, ticket.supplier_id, kind="supplier")
+    crop = fetch(session, Item, ticket.item_id, kind="item")
+    gross, tare = (
+        fetch(session, Weighing, weighing_id, kind="weighing") if weighing_id else None
+        for weighing_id in (ticket.gross_weighing_id, ticket.tare_weighing_id)
+    )
     lines: list[Line] = [
         ("Wiegeschein-Nr.", ticket.ticket_no),
         ("Status", STATUS[ticket.status]),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import VatCategory
 from landkontor.common.clock import business_date
+from landkontor.common.lookup import fetch
 from landkontor.company.models import Company
 from landkontor.company.service import invoicing_company
 from landkontor.db.session import settings_of
@@ -65,11 +66,12 @@ class InvoiceView:
 
 def invoice_view(session: Session, invoice: Invoice) -> InvoiceView:
     company = invoicing_company(session)
-    customer = session.get(Customer, invoice.customer_id)
-    order = session.get(SalesOrder, invoice.sales_order_id)
-    assert customer is not None and order is not None
+    customer = fetch(session, Customer, invoice.customer_id, kind="customer")
+    order = fetch(session, SalesOrder, invoice.sales_order_id, kind="sales order")
     credited = (
-        session.get(Invoice, invoice.credits_invoice_id) if invoice.credits_invoice_id else None
+        fetch(session, Invoice, invoice.credits_invoice_id, kind="invoice")
+        if invoice.credits_invoice_id
+        else None
     )
     billed = credited or invoice
     rows = session.execute(

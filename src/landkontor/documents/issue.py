@@ -1,5 +1,6 @@
-"""The one function sales calls when it issues an invoice or credit note: render its
-documents once and store them with it (see the package docstring for the layering)."""
+"""What sales calls, through its hook ``sales.invoice_documents``, when it issues an invoice
+or credit note: render its documents once and store them with it. Registered at start-up
+by :func:`register_invoice_documents`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from landkontor.documents.einvoice import embed_zugferd, render_cii
 from landkontor.documents.invoice_view import InvoiceView, invoice_view
 from landkontor.documents.invoices import render_invoice_pdf
 from landkontor.documents.models import InvoiceDocument
+from landkontor.sales import invoice_documents
 from landkontor.sales.models import Invoice
 
 
@@ -51,3 +53,9 @@ def store_documents(session: Session, invoice: Invoice) -> InvoiceDocument:
     session.add(document)
     session.flush()
     return document
+
+
+def register_invoice_documents() -> None:
+    """Let sales store the documents of every invoice it issues (at a process's start-up;
+    idempotent)."""
+    invoice_documents.register(store_documents)

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Session
 
 from landkontor.auth.roles import Role
+from landkontor.common.lookup import fetch
 from landkontor.common.schemas import InputModel
 from landkontor.documents.archive import build_archive, period_documents
 from landkontor.documents.datev import check_period, datev_company, datev_export
@@ -39,10 +40,13 @@ class SendInvoiceParams(InputModel):
 
 
 def _check_sending(session: Session, params: SendInvoiceParams) -> None:
-    if session.get(InvoiceSending, params.sending_id) is None:
-        raise InvalidInput(
-            f"invoice sending {params.sending_id} does not exist", field="params.sending_id"
-        )
+    fetch(
+        session,
+        InvoiceSending,
+        params.sending_id,
+        kind="invoice sending",
+        field="params.sending_id",
+    )
 
 
 def _result(sending: InvoiceSending) -> dict:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.common.lookup import fetch
 from landkontor.company.service import letterhead_company
 from landkontor.documents import layout
 from landkontor.errors import InvalidState
@@ -32,12 +33,10 @@ def render_production_order(session: Session, order_id: int) -> tuple[str, bytes
     if order.status == OrderStatus.planned or not order.number:
         raise InvalidState(f"production order {order.id} is planned; release it before printing")
     company = letterhead_company(session)
-    warehouse = session.get(Warehouse, order.warehouse_id)
-    assert warehouse is not None
+    warehouse = fetch(session, Warehouse, order.warehouse_id, kind="warehouse")
     components, picks = [], []
     for component in order.components:
-        item = session.get(Item, component.item_id)
-        assert item is not None
+        item = fetch(session, Item, component.item_id, kind="item")
         open_quantity = max(component.planned_quantity - component.consumed_quantity, Decimal(0))
         unit = item.base_unit.code
         components.append(
@@ -77,8 +76,8 @@ def render_production_order(session: Session, order_id: int) -> tuple[str, bytes
                 )
     outputs = []
     for output in order.outputs:
-        batch = session.get(Batch, output.batch_id) if output.batch_id else None
-        location = session.get(Location, output.location_id)
+        batch = fetch(session, Batch, output.batch_id, kind="batch") if output.batch_id else None
+        location = fetch(session, Location, output.location_id, kind="location")
         outputs.append(
             (
                 batch.batch_no if batch else "",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.common.lookup import fetch
 from landkontor.company.service import letterhead_company
 from landkontor.documents import layout
 from landkontor.errors import InvalidState
@@ -27,12 +28,10 @@ def render_purchase_order(session: Session, order_id: int) -> tuple[str, bytes]:
             f"purchase order {order.order_no} is a draft; place it before printing it"
         )
     company = letterhead_company(session)
-    supplier = session.get(Supplier, order.supplier_id)
-    assert supplier is not None
+    supplier = fetch(session, Supplier, order.supplier_id, kind="supplier")
     rows, total = [], Decimal(0)
     for line in order.lines:
-        item = session.get(Item, line.item_id)
-        assert item is not None
+        item = fetch(session, Item, line.item_id, kind="item")
         total += line.net_amount
         rows.append(
             (

@@ -21,6 +21,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import fetch
 from landkontor.common.mail import smtp_connection
 from landkontor.company.service import invoicing_company
 from landkontor.db.session import use_case
@@ -32,7 +33,6 @@ from landkontor.documents.service import (
     invoice_file_name,
     stored_documents,
 )
-from landkontor.errors import not_found
 from landkontor.jobs.service import Submitter, submit
 from landkontor.partners.models import Customer, InvoiceFormat
 from landkontor.sales.invoicing import get_invoice
@@ -88,8 +88,7 @@ def _record_sending(
 ) -> InvoiceSending:
     invoice = get_invoice(session, invoice_id, lock=True)
     stored_documents(session, invoice)
-    customer = session.get(Customer, invoice.customer_id)
-    assert customer is not None
+    customer = fetch(session, Customer, invoice.customer_id, kind="customer")
     if not customer.invoice_email:
         raise NoInvoiceAddress(
             f"customer {customer.customer_no} has no e-mail address for invoices",
@@ -168,10 +167,7 @@ def build_message(session: Session, sending: InvoiceSending) -> EmailMessage:
 
 
 def get_sending(session: Session, sending_id: int) -> InvoiceSending:
-    sending = session.get(InvoiceSending, sending_id)
-    if sending is None:
-        raise not_found("invoice sending", sending_id)
-    return sending
+    return fetch(session, InvoiceSending, sending_id, kind="invoice sending")
 
 
 class PermanentRefusal(Exception):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from landkontor.common.lookup import fetch
 from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.grain.intake import undo_intake
@@ -48,8 +49,7 @@ def correct_ticket(session: Session, ticket_id: int, data: CorrectionIn, *, acto
     if old.status == TicketStatus.taken_in:
         undo_intake(session, old, reason=data.reason, actor=actor)
     bridge = get_weighbridge(session, old.weighbridge_id)
-    warehouse = session.get(Warehouse, old.warehouse_id)
-    assert warehouse is not None
+    warehouse = fetch(session, Warehouse, old.warehouse_id, kind="warehouse")
     old.status = TicketStatus.cancelled
     old.note = (old.note + f"\nCorrected: {data.reason}").strip()[:2000]
     session.execute(table_of(Allocation).delete().where(Allocation.ticket_id == old.id))
@@ -80,8 +80,7 @@ def correct_ticket(session: Session, ticket_id: int, data: CorrectionIn, *, acto
         )
         set_tare(session, new, tare, "tare")
     elif old.tare_weighing_id is not None and new.gross_weighing_id is not None:
-        old_tare = session.get(Weighing, old.tare_weighing_id)
-        assert old_tare is not None  # a foreign key
+        old_tare = fetch(session, Weighing, old.tare_weighing_id, kind="weighing")
         set_tare(session, new, old_tare, "tare")
     analysis = current_analysis(session, old.id)
     if analysis is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today, end_of_business_day
+from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate_rows
 from landkontor.db.session import settings_of
 from landkontor.grain.errors import UnknownFarmer
@@ -126,15 +127,16 @@ def tickets_of_day(
 
 
 def farmer_label(session: Session, supplier_id: int) -> str:
-    supplier = session.get(Supplier, supplier_id)
-    return f"{supplier.supplier_no} {supplier.name}" if supplier else ""
+    supplier = fetch(session, Supplier, supplier_id, kind="supplier")
+    return f"{supplier.supplier_no} {supplier.name}"
 
 
 def crop_label(session: Session, item_id: int) -> str:
-    item = session.get(Item, item_id)
-    return f"{item.item_no} {item.name}" if item else ""
+    item = fetch(session, Item, item_id, kind="item")
+    return f"{item.item_no} {item.name}"
 
 
 def location_code(session: Session, location_id: int | None) -> str | None:
-    location = session.get(Location, location_id) if location_id else None
-    return location.code if location else None
+    if location_id is None:
+        return None
+    return fetch(session, Location, location_id, kind="location").code

@@ -81,8 +81,7 @@ def running_silo_batch(session: Session, cell: Location, item: Item, field: str)
         select(SiloBatch).where(SiloBatch.location_id == cell.id, SiloBatch.closed_at.is_(None))
     )
     if running is not None:
-        batch = session.get(Batch, running.batch_id)
-        assert batch is not None
+        batch = fetch(session, Batch, running.batch_id, kind="batch")
         if _level(session, batch.item_id, cell.id, batch.id) > 0:
             if batch.item_id != item.id:
                 raise InvalidInput(
@@ -156,8 +155,7 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
     if weight.settlement_kg <= 0:
         raise InvalidInput("the settlement weight of this load is zero", field="location_id")
     allocations = auto_allocate(session, ticket, weight.settlement_kg, today)
-    item = session.get(Item, ticket.item_id)
-    assert item is not None
+    item = fetch(session, Item, ticket.item_id, kind="item")
     silo = running_silo_batch(session, cell, item, "location_id")
     lot = new_batch(
         session,
@@ -299,11 +297,10 @@ def transfer_between_cells(
             SiloBatch.location_id == source_cell.id, SiloBatch.closed_at.is_(None)
         )
     )
-    source = session.get(Batch, running.batch_id) if running else None
+    source = fetch(session, Batch, running.batch_id, kind="batch") if running else None
     if source is None or _level(session, source.item_id, source_cell.id, source.id) <= 0:
         raise InvalidInput(f"silo cell {source_cell.code} is empty", field="from_location_id")
-    item = session.get(Item, source.item_id)
-    assert item is not None
+    item = fetch(session, Item, source.item_id, kind="item")
     target = running_silo_batch(session, target_cell, item, "to_location_id")
     record = _mix(
         session,

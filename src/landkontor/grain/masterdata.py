@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
+from landkontor.common.lookup import fetch
 from landkontor.db.session import use_case
-from landkontor.errors import AlreadyExists, Conflict, InvalidInput, not_found
+from landkontor.errors import AlreadyExists, Conflict, InvalidInput
 from landkontor.grain import rules
 from landkontor.grain.errors import NoQualityTerms
 from landkontor.grain.models import (
@@ -52,12 +53,7 @@ STANDARD_FLAT_RATES = [
 def get_weighbridge(
     session: Session, weighbridge_id: int, *, field: str | None = None
 ) -> Weighbridge:
-    bridge = session.get(Weighbridge, weighbridge_id)
-    if bridge is None:
-        if field:
-            raise InvalidInput(f"weighbridge {weighbridge_id} does not exist", field=field)
-        raise not_found("weighbridge", weighbridge_id)
-    return bridge
+    return fetch(session, Weighbridge, weighbridge_id, kind="weighbridge", field=field or None)
 
 
 def list_weighbridges(session: Session, warehouse_id: int | None = None) -> list[Weighbridge]:

@@ -27,7 +27,7 @@ from landkontor.common.lookup import fetch, locked
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.documents.grain_settlements import store_settlement_document
-from landkontor.errors import InvalidInput, not_found
+from landkontor.errors import InvalidInput
 from landkontor.grain import rules
 from landkontor.grain.contracts import fixings_of
 from landkontor.grain.errors import PriceMissing, TicketNotReady, TicketSettled
@@ -242,10 +242,7 @@ def settle(session: Session, data: SettlementCreate, *, actor: str) -> Settlemen
 
 
 def get_settlement(session: Session, settlement_id: int) -> Settlement:
-    settlement = session.get(Settlement, settlement_id)
-    if settlement is None:
-        raise not_found("settlement", settlement_id)
-    return settlement
+    return fetch(session, Settlement, settlement_id, kind="settlement")
 
 
 def settlement_out(session: Session, settlement: Settlement) -> SettlementOut:

@@ -124,8 +124,7 @@ def record_weighing(
 
 
 def set_tare(session: Session, ticket: Ticket, tare: Weighing, field: str) -> None:
-    gross = session.get(Weighing, ticket.gross_weighing_id)
-    assert gross is not None
+    gross = fetch(session, Weighing, ticket.gross_weighing_id, kind="weighing")
     if tare.weight_kg >= gross.weight_kg:
         raise TareNotBelowGross(
             f"tare {tare.weight_kg} kg must be below gross {gross.weight_kg} kg",
@@ -146,8 +145,7 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
         raise InvalidInput("the tare needs the gross weighing first", field="tare")
     if data.tare is not None and data.gross and data.tare.weight_kg >= data.gross.weight_kg:
         raise TareNotBelowGross("tare must be below gross", field="tare.weight_kg")
-    warehouse = session.get(Warehouse, bridge.warehouse_id)
-    assert warehouse is not None
+    warehouse = fetch(session, Warehouse, bridge.warehouse_id, kind="warehouse")
     ticket = Ticket(
         ticket_no=ticket_number(session, warehouse),
         warehouse_id=warehouse.id,
@@ -278,7 +276,11 @@ def ticket_out(session: Session, ticket: Ticket) -> TicketOut:
         ("tare", ticket.tare_weighing_id),
     ):
         if weighing_id is not None:
-            setattr(out, kind, WeighingOut.model_validate(session.get(Weighing, weighing_id)))
+            setattr(
+                out,
+                kind,
+                WeighingOut.model_validate(fetch(session, Weighing, weighing_id, kind="weighing")),
+            )
     analyses = list(
         session.scalars(
             select(Analysis).where(Analysis.ticket_id == ticket.id).order_by(Analysis.id)

@@ -1,84 +1,29 @@
 """Writing a posting: header, ledger lines, stock levels and moving-average costs.
 
 Core statements on the session's connection, built once per dialect, keep a posting to a
-handful of round trips. Called only by :mod:`landkontor.inventory.posting`.
+handful of round trips. Called only by :mod:`landkontor.inventory.posting`, with the level
+changes (:class:`~landkontor.inventory.posting_types.Delta`) the checks made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.orm import Session
 
-from landkontor.catalog.models import Item
 from landkontor.catalog.units import exact_quantity
 from landkontor.common.money import round_unit_price, round_value
 from landkontor.db.base import table_of
 from landkontor.db.types import QUANTITY_SCALE
 from landkontor.db.upsert import insert_for
-from landkontor.inventory.errors import (
-    InsufficientStock,
-)
-from landkontor.inventory.models import (
-    Batch,
-    ItemCost,
-    LedgerEntry,
-    Location,
-    StockLevel,
-    StockMovement,
-)
+from landkontor.inventory.errors import InsufficientStock
+from landkontor.inventory.models import ItemCost, LedgerEntry, StockLevel, StockMovement
+from landkontor.inventory.posting_types import Delta, Valuation
 from landkontor.inventory.rules import CostState
 
 ZERO = Decimal(0)
-
-
-class Valuation(Enum):
-    inflow = "in"  # at a given cost, or the average
-    outflow = "out"  # at the moving average
-    fixed = "fixed"  # value given (transfers, reversed transfers): average unchanged
-
-
-@dataclass(frozen=True)
-class ItemInfo:
-    """What a posting needs to know of an item."""
-
-    id: int
-    item_no: str
-    batch_managed: bool
-    active: bool
-    allow_negative_stock: bool
-    unit: str  # base unit code
-
-    @classmethod
-    def of(cls, item: Item) -> ItemInfo:
-        return cls(
-            item.id,
-            item.item_no,
-            item.batch_managed,
-            item.active,
-            item.allow_negative_stock,
-            item.base_unit.code,
-        )
-
-
-@dataclass
-class Delta:
-    """A change of one stock level, and how to value it."""
-
-    item: ItemInfo
-    location: Location
-    batch: Batch | None
-    quantity: Decimal  # signed, base unit
-    entered_quantity: Decimal
-    entered_unit: str
-    valuation: Valuation
-    unit_cost: Decimal | None = None
-    value: Decimal | None = None
-    pair: Delta | None = field(default=None, repr=False)  # transfers: the incoming twin
 
 
 _UPSERTS: dict[str, Any] = {}

@@ -1,25 +1,17 @@
-"""Mixing and repacking outside production orders, and recalls along the genealogy."""
+"""Mixing and repacking outside production orders (recalls: ``production/trace.py``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.service import get_item
-from landkontor.common.lookup import locked
 from landkontor.db.session import use_case
-from landkontor.errors import InvalidInput, not_found
+from landkontor.errors import InvalidInput
 from landkontor.inventory import genealogy
-from landkontor.inventory.batches import find_batch, get_batch, new_batch, record_status
-from landkontor.inventory.models import (
-    Batch,
-    BatchOrigin,
-    BatchStatus,
-    MovementType,
-    StockMix,
-)
+from landkontor.inventory.batches import find_batch, new_batch
+from landkontor.inventory.models import BatchOrigin, MovementType, StockMix
 from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import MixIn
 
@@ -106,28 +98,3 @@ def mix(session: Session, data: MixIn, *, actor: str) -> StockMix:
     record.output_batch_id = batch.id
     session.flush()
     return record
-
-
-@use_case
-def recall(session: Session, batch_id: int, reason: str, *, actor: str) -> list[int]:
-    """Mark a batch and every batch made from it ``recalled``, in one transaction.
-
-    Idempotent: batches already recalled stay as they are. Returns the ids newly recalled.
-    """
-    get_batch(session, batch_id)
-    affected = [batch_id] + [
-        t.batch_id for t in genealogy.trace(session, batch_id, genealogy.Direction.forward)
-    ]
-    batches = session.scalars(
-        locked(select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id), of=Batch)
-    ).all()
-    if not batches:
-        raise not_found("batch", batch_id)
-    changed = []
-    for batch in batches:
-        why = reason if batch.id == batch_id else f"{reason} (made from recalled batch {batch_id})"
-        if batch.status != BatchStatus.recalled:
-            record_status(session, batch, BatchStatus.recalled, why, actor)
-            changed.append(batch.id)
-    session.flush()
-    return changed

@@ -1,4 +1,17 @@
-"""Posting stock movements: the only code that writes the ledger, levels and item costs.
+"""Posting stock movements — the front door: the only way to write the ledger, levels and
+item costs.
+
+How a request becomes a posting, in the order it happens:
+
+1. :func:`post_request` (API and web movement form): the request's fingerprint; a replayed
+   ``Idempotency-Key`` returns the first result; receipts may name a new batch, created here.
+2. :func:`post_movement` (every domain, with :class:`PostingLine` s): one transaction.
+3. :func:`landkontor.inventory.posting_checks.deltas_for` checks the lines and turns each into
+   level changes (:class:`~landkontor.inventory.posting_types.Delta`); nothing is written yet.
+4. :func:`landkontor.inventory.ledger_writer.write_movement` writes header, levels, costs and
+   ledger lines.
+
+:func:`reverse_movement` posts the exact opposite of a movement through the same writer.
 
 One posting is one transaction (``@use_case``): the movement header, its immutable ledger
 lines, the stock levels per (item, location, batch) and the moving-average cost per item.
@@ -19,24 +32,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
+from landkontor.catalog.service import get_item
 from landkontor.common.lookup import fetch
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
+from landkontor.inventory.batches import find_batch, new_batch
 from landkontor.inventory.errors import (
     AlreadyReversed,
     IdempotencyKeyReused,
 )
-from landkontor.inventory.ledger_writer import Delta, ItemInfo, Valuation, write_movement
+from landkontor.inventory.ledger_writer import write_movement
 from landkontor.inventory.models import (
     Batch,
+    BatchOrigin,
     Location,
     MovementType,
     StockMovement,
 )
-from landkontor.inventory.posting_checks import PostingLine, deltas_for
+from landkontor.inventory.posting_checks import deltas_for
+from landkontor.inventory.posting_types import Delta, ItemInfo, PostingLine, Valuation
+from landkontor.inventory.schemas import MovementIn
 
-__all__ = ["PostingLine", "post_idempotent", "post_movement", "reverse_movement"]
+__all__ = ["PostingLine", "post_movement", "post_request", "reverse_movement"]
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -55,6 +73,73 @@ def find_by_idempotency_key(
             "this Idempotency-Key was used for a different request", field="Idempotency-Key"
         )
     return movement
+
+
+def post_request(
+    session: Session, body: MovementIn, *, actor: str, key: str | None
+) -> tuple[StockMovement, bool]:
+    """Post a movement request once per idempotency key. Returns (movement, replayed).
+
+    A second request with the same key returns the first one's movement; two at the same
+    time are settled by the unique key in the database. The same key with another request
+    is IdempotencyKeyReused (422).
+    """
+    fingerprint = request_fingerprint({"body": body.model_dump(mode="json"), "actor": actor})
+    if key:
+        earlier = find_by_idempotency_key(session, key, fingerprint)
+        if earlier is not None:
+            return earlier, True
+    try:
+        return _post_request(session, body, actor, key, fingerprint), False
+    except IntegrityError:
+        if not key:
+            raise
+        session.rollback()
+        earlier = find_by_idempotency_key(session, key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, True
+
+
+@use_case
+def _post_request(
+    session: Session, body: MovementIn, actor: str, key: str | None, fingerprint: str
+) -> StockMovement:
+    lines = []
+    for index, line in enumerate(body.lines):
+        batch_id = line.batch_id
+        if line.batch is not None:
+            field = f"lines[{index}].batch"
+            if body.type != MovementType.receipt:
+                raise InvalidInput("only receipts create batches; give batch_id", field=field)
+            if batch_id is not None:
+                raise InvalidInput("give batch_id or batch, not both", field=field)
+            item = get_item(session, line.item_id, field=f"lines[{index}].item_id")
+            batch = find_batch(session, item.id, line.batch.batch_no) or new_batch(
+                session, item, line.batch, origin=BatchOrigin.receipt, field=f"{field}.batch_no"
+            )
+            batch_id = batch.id
+        lines.append(
+            PostingLine(
+                item_id=line.item_id,
+                location_id=line.location_id,
+                quantity=line.quantity,
+                unit=line.unit,
+                batch_id=batch_id,
+                to_location_id=line.to_location_id,
+                unit_cost=line.unit_cost,
+            )
+        )
+    return post_movement(
+        session,
+        body.type,
+        lines,
+        actor=actor,
+        reference=body.reference,
+        reason=body.reason,
+        idempotency_key=key,
+        request_hash=fingerprint,
+    )
 
 
 @use_case
@@ -100,30 +185,6 @@ def post_movement(
     return write_movement(session, movement, deltas)
 
 
-def post_idempotent(
-    session: Session, key: str | None, request_hash: str, post: Any
-) -> tuple[StockMovement, bool]:
-    """Run ``post()`` once per idempotency key. Returns (movement, replayed).
-
-    A second request with the same key returns the first one's movement; two at the same
-    time are settled by the unique key in the database.
-    """
-    if key:
-        existing = find_by_idempotency_key(session, key, request_hash)
-        if existing is not None:
-            return existing, True
-    try:
-        return post(), False
-    except IntegrityError:
-        if not key:
-            raise
-        session.rollback()
-        existing = find_by_idempotency_key(session, key, request_hash)
-        if existing is None:
-            raise
-        return existing, True
-
-
 def get_movement(session: Session, movement_id: int) -> StockMovement:
     movement = fetch(session, StockMovement, movement_id, kind="movement")
     return movement
@@ -160,10 +221,9 @@ def reverse_movement(
     deltas = []
     is_transfer = original.movement_type == MovementType.transfer
     for line in original.lines:
-        item = session.get(Item, line.item_id)
-        location = session.get(Location, line.location_id)
-        batch = session.get(Batch, line.batch_id) if line.batch_id else None
-        assert item is not None and location is not None
+        item = fetch(session, Item, line.item_id, kind="item")
+        location = fetch(session, Location, line.location_id, kind="location")
+        batch = fetch(session, Batch, line.batch_id, kind="batch") if line.batch_id else None
         if is_transfer:
             valuation, cost, value = Valuation.fixed, line.unit_cost, -line.value
         elif line.quantity > 0:

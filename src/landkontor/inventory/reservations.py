@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.common.clock import business_today
-from landkontor.common.lookup import locked
+from landkontor.common.lookup import fetch, locked
 from landkontor.db.session import settings_of
 from landkontor.db.upsert import insert_for
 from landkontor.inventory.errors import InsufficientStock
@@ -105,10 +105,10 @@ def reserve(
     if strict:
         free = availability(session, item_id, warehouse_id).available
         if free < quantity:
-            item = session.get(Item, item_id)
+            item = fetch(session, Item, item_id, kind="item")
             raise InsufficientStock(
-                f"only {free.normalize():f} {item.base_unit.code if item else ''} of item "
-                f"{item.item_no if item else item_id} available in warehouse {warehouse_id}; "
+                f"only {free.normalize():f} {item.base_unit.code} of item "
+                f"{item.item_no} available in warehouse {warehouse_id}; "
                 f"{quantity.normalize():f} requested",
                 item_id=item_id,
                 available=str(free),

@@ -140,17 +140,15 @@ def record_counts(session: Session, stocktake_id: int, data: CountsIn, *, actor:
                 f"location {count.location_id} is not part of this stocktake",
                 field=f"{prefix}.location_id",
             )
-        item = session.get(Item, count.item_id)
-        if item is None:
-            raise InvalidInput(f"item {count.item_id} does not exist", field=f"{prefix}.item_id")
+        item = fetch(session, Item, count.item_id, kind="item", field=f"{prefix}.item_id")
         if item.batch_managed != (count.batch_id is not None):
             raise InvalidInput(
                 f"item {item.item_no} is {'' if item.batch_managed else 'not '}batch-managed",
                 field=f"{prefix}.batch_id",
             )
         if count.batch_id is not None:
-            batch = session.get(Batch, count.batch_id)
-            if batch is None or batch.item_id != item.id:
+            batch = fetch(session, Batch, count.batch_id, kind="batch", field=f"{prefix}.batch_id")
+            if batch.item_id != item.id:
                 raise InvalidInput(
                     f"batch {count.batch_id} is not a batch of item {item.item_no}",
                     field=f"{prefix}.batch_id",

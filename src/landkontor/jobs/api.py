@@ -59,7 +59,9 @@ def _submit(
         settings=settings,
         **extra,
     )
-    session.refresh(job)  # the dispatch after commit may have marked it queued
+    # Stored as queued; the dispatch after commit set it back to pending if the broker
+    # refused the message, and a fast worker may already run it: answer with what is stored.
+    session.refresh(job)
     return JobOut.of(job)
 
 

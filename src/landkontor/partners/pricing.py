@@ -150,8 +150,8 @@ def add_price(session: Session, price_list_id: int, data: PriceIn) -> PriceListE
 
 @use_case
 def remove_price(session: Session, price_list_id: int, price_id: int) -> None:
-    entry = session.get(PriceListEntry, price_id)
-    if entry is None or entry.price_list_id != price_list_id:
+    entry = fetch(session, PriceListEntry, price_id, kind="price")
+    if entry.price_list_id != price_list_id:
         raise not_found("price", price_id)
     session.delete(entry)
     session.flush()
@@ -254,8 +254,7 @@ def resolve_price(
     steps: list[PriceStepOut] = []
     found: tuple[str, PriceList | None, PriceListEntry | None] | None = None
     for source, group_id, price_list_id in _price_lists_to_try(session, customer):
-        price_list = session.get(PriceList, price_list_id)
-        assert price_list is not None
+        price_list = fetch(session, PriceList, price_list_id, kind="price list")
         step = PriceStepOut(
             kind="price",
             source=source,
@@ -310,7 +309,7 @@ def resolve_price(
             )
         )
         found = ("base_price", None, None)
-    source, price_list, entry = found
+    source, applied_list, entry = found
     list_price = entry.unit_price if entry is not None else item.base_price
     assert list_price is not None
     terms = effective_terms(session, customer)
@@ -334,7 +333,7 @@ def resolve_price(
         base_quantity=base_quantity,
         list_price=list_price,
         price_source=source,
-        price_list_id=price_list.id if price_list else None,
+        price_list_id=applied_list.id if applied_list else None,
         min_quantity=entry.min_quantity if entry else None,
         discount_percent=terms.discount_percent,
         discount_source=terms.discount_source,

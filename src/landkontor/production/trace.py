@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
-from landkontor.common.lookup import fetch
+from landkontor.common.lookup import fetch, locked
 from landkontor.db.session import use_case
-from landkontor.inventory import genealogy, mixing
+from landkontor.inventory import genealogy
+from landkontor.inventory.batches import record_status
 from landkontor.inventory.genealogy import Direction
-from landkontor.inventory.models import Batch, Location, StockLevel, StockMix
+from landkontor.inventory.models import Batch, BatchStatus, Location, StockLevel, StockMix
 from landkontor.partners.models import Customer, Supplier
 from landkontor.production.models import OrderOutput, ProductionOrder
 from landkontor.production.schemas import (
@@ -222,9 +223,25 @@ def recall_report(session: Session, batch_id: int) -> RecallReportOut:
 
 @use_case
 def recall(session: Session, batch_id: int, reason: str, *, actor: str) -> RecallReportOut:
-    """Recall a batch and everything made from it (one transaction, idempotent); returns
-    the recall report with the batches that were newly recalled."""
-    changed = mixing.recall(session, batch_id, reason, actor=actor)
+    """Recall a batch and everything made from it: each is marked ``recalled`` (with the
+    reason, and for descendants the batch they were made from) in one transaction.
+
+    Idempotent: batches already recalled stay as they are. Returns the recall report with
+    the ids of the batches newly recalled.
+    """
+    fetch(session, Batch, batch_id, kind="batch")
+    affected = [batch_id] + [
+        t.batch_id for t in genealogy.trace(session, batch_id, Direction.forward)
+    ]
+    batches = session.scalars(
+        locked(select(Batch).where(Batch.id.in_(affected)).order_by(Batch.id), of=Batch)
+    ).all()
+    changed = []
+    for batch in batches:
+        why = reason if batch.id == batch_id else f"{reason} (made from recalled batch {batch_id})"
+        if batch.status != BatchStatus.recalled:
+            record_status(session, batch, BatchStatus.recalled, why, actor)
+            changed.append(batch.id)
     session.flush()
     report = recall_report(session, batch_id)
     report.newly_recalled = changed

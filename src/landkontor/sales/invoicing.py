@@ -29,6 +29,7 @@ from landkontor.partners.models import Customer
 from landkontor.partners.pricing import vat_percent
 from landkontor.partners.rules import billing_address, line_amount, vat_totals
 from landkontor.partners.service import effective_terms, get_customer
+from landkontor.sales import invoice_documents
 from landkontor.sales.errors import AlreadyInvoiced, CreditExceedsInvoice, NothingToInvoice
 from landkontor.sales.models import (
     Delivery,
@@ -149,14 +150,6 @@ def _finish(session: Session, document: Invoice, lines: list[InvoiceLine], serie
     session.refresh(document)
 
 
-def _store_documents(session: Session, document: Invoice) -> None:
-    """Render the PDF and e-invoice once, in this transaction (see documents/__init__.py
-    for why this is the one call from sales up into documents, made at call time)."""
-    from landkontor.documents.issue import store_documents
-
-    store_documents(session, document)
-
-
 @use_case
 def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor: str) -> Invoice:
     """Invoice the delivered, not yet invoiced goods of an order (or the given deliveries).
@@ -195,8 +188,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         quantity = quantities.get(order_line.id)
         if not quantity:
             continue
-        item = session.get(Item, order_line.item_id)
-        assert item is not None
+        item = fetch(session, Item, order_line.item_id, kind="item")
         lines.append(
             InvoiceLine(
                 order_line_id=order_line.id,
@@ -218,7 +210,7 @@ def invoice_order(session: Session, order_id: int, data: InvoiceCreate, *, actor
         delivery.invoice_id = invoice.id
     refresh_status(order)
     session.flush()
-    _store_documents(session, invoice)
+    invoice_documents.store_documents(session, invoice)
     return invoice
 
 
@@ -328,7 +320,7 @@ def credit_invoice(
     note.credits_invoice_id = invoice.id
     note.reason = data.reason
     _finish(session, note, lines, CREDIT_NOTE_SERIES)
-    _store_documents(session, note)
+    invoice_documents.store_documents(session, note)
     return note
 
 

@@ -283,12 +283,12 @@ def order_out(session: Session, order: SalesOrder) -> SalesOrderOut:
     reserved = reserved_for(session, RESERVATION_DOCUMENT, order.id)
     lines = []
     for line in order.lines:
-        item = session.get(Item, line.item_id)
+        item = fetch(session, Item, line.item_id, kind="item")
         fields = {name: getattr(line, name) for name in _LINE_FIELDS}
         lines.append(
             SalesOrderLineOut(
                 **fields,
-                unit=item.base_unit.code if item else "",
+                unit=item.base_unit.code,
                 reserved_quantity=reserved.get(line.id, ZERO),
             )
         )

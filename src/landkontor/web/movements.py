@@ -3,7 +3,7 @@ issue (with the FEFO proposal), transfer and adjustment, a movement with its lin
 its reversal after a confirmation.
 
 Every posting form carries an idempotency key; the page hands it to the same service the
-API route calls (``inventory.requests.post_request``), so a double click posts once. The
+API route calls (``inventory.posting.post_request``), so a double click posts once. The
 forms are one line each (a clerk at the weighbridge or in the hall posts one thing at a
 time); the FEFO proposal of an issue posts all of its lines as one movement.
 """
@@ -41,7 +41,7 @@ from landkontor.inventory import batches, locations, posting, queries
 from landkontor.inventory.errors import AlreadyReversed, InsufficientStock
 from landkontor.inventory.ledger_balance import ledger_with_balance
 from landkontor.inventory.models import MovementType
-from landkontor.inventory.requests import post_request
+from landkontor.inventory.posting import post_request
 from landkontor.inventory.schemas import BatchNo, MovementIn, ReverseIn
 from landkontor.web.formatting import MOVEMENT_TYPE
 from landkontor.web.forms import (

@@ -81,29 +81,14 @@ def test_purchase_order_pdf_only_once_placed(client, viewer, trade, shop):
 def test_production_order_paper_names_the_batches_to_use(client, viewer, stock, shop):
     wh, a = shop["wh"], shop["a"]
     mix = stock.item(item_no="MIX", name="Kälbermüsli", batch_managed=True, shelf_life_days=60)
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": mix["id"],
-            "output_quantity": 100,
-            "lines": [{"item_id": shop["feed"]["id"], "quantity": 80}],
-        },
-    )
-    planned = stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": mix["id"],
-            "quantity": 200,
-            "warehouse_id": wh["id"],
-            "output_location_id": a["id"],
-        },
-    )
+    stock.recipe(mix["id"], {"item_id": shop["feed"]["id"], "quantity": 80}, output_quantity=100)
+    planned = stock.production_order(mix["id"], 200, wh["id"], output_location_id=a["id"])
     assert_problem(
         client.get(f"/api/v1/production-orders/{planned['id']}/pdf", headers=viewer),
         409,
         "invalid-state",
     )
-    released = stock._post(f"/api/v1/production-orders/{planned['id']}/release", {}, status=200)
+    released = stock.post(f"/api/v1/production-orders/{planned['id']}/release", {}, status=200)
     text = _pdf(
         client,
         f"/production-orders/{released['id']}/pdf",
@@ -117,25 +102,12 @@ def test_production_order_paper_names_the_batches_to_use(client, viewer, stock, 
 def test_production_order_paper_of_an_over_consumed_component(client, viewer, stock, shop):
     """More taken than planned (recorded as a variance): nothing is open, nothing to pick."""
     mix = stock.item(item_no="MIX2", name="Kälberstarter", batch_managed=True, shelf_life_days=60)
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": mix["id"],
-            "output_quantity": 100,
-            "lines": [{"item_id": shop["feed"]["id"], "quantity": 80}],
-        },
+    stock.recipe(mix["id"], {"item_id": shop["feed"]["id"], "quantity": 80}, output_quantity=100)
+    planned = stock.production_order(
+        mix["id"], 100, shop["wh"]["id"], output_location_id=shop["a"]["id"]
     )
-    planned = stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": mix["id"],
-            "quantity": 100,
-            "warehouse_id": shop["wh"]["id"],
-            "output_location_id": shop["a"]["id"],
-        },
-    )
-    released = stock._post(f"/api/v1/production-orders/{planned['id']}/release", {}, status=200)
-    consumed = stock._post(
+    released = stock.post(f"/api/v1/production-orders/{planned['id']}/release", {}, status=200)
+    consumed = stock.post(
         f"/api/v1/production-orders/{released['id']}/consumptions",
         {"lines": [{"item_id": shop["feed"]["id"], "quantity": 95}]},
         status=200,

@@ -199,7 +199,7 @@ def test_a_trace_from_compound_feed_reaches_the_farmers_through_silos_and_transf
     silo1 = harvest.get("/grain/reports/silos")[0]
     assert silo1["location_id"] == z1["id"] and len(silo1["lots"]) == 3
     assert silo1["average_moisture"] == "16.50"
-    mix = harvest.stock._post(
+    mix = harvest.stock.post(
         "/api/v1/stock/mixes",
         {
             "inputs": [

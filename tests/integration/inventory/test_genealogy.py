@@ -91,7 +91,7 @@ def test_traces_follow_several_generations_and_respect_depth(silo, session):
 
 
 def test_recall_marks_the_batch_and_everything_made_from_it(silo, session):
-    from landkontor.inventory.mixing import recall
+    from landkontor.production.trace import recall
 
     stock, grain, a, b, c, s1, s2 = silo
     m1 = mix(
@@ -101,9 +101,9 @@ def test_recall_marks_the_batch_and_everything_made_from_it(silo, session):
         c,
         "R1",
     )
-    changed = recall(session, s1, "Mykotoxin über Grenzwert", actor="qs")
+    changed = recall(session, s1, "Mykotoxin über Grenzwert", actor="qs").newly_recalled
     assert set(changed) == {s1, m1["output_batch_id"]}
-    assert recall(session, s1, "nochmal", actor="qs") == []  # idempotent
+    assert recall(session, s1, "nochmal", actor="qs").newly_recalled == []  # idempotent
     for batch_id in (s1, m1["output_batch_id"]):
         assert (
             stock.client.get(f"/api/v1/batches/{batch_id}", headers=stock.headers).json()["status"]

@@ -42,31 +42,18 @@ def plant(stock):
             batch={"batch_no": name, "best_before": best},
         )
         batches[name] = moved["lines"][0]["batch_id"]
-    bom = stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1000,
-            "lines": [
-                {"item_id": wheat["id"], "quantity": 600},
-                {"item_id": soy["id"], "quantity": 350},
-                {"item_id": mineral["id"], "quantity": 50, "loss_percent": 2},
-            ],
-        },
+    bom = stock.recipe(
+        feed["id"],
+        {"item_id": wheat["id"], "quantity": 600},
+        {"item_id": soy["id"], "quantity": 350},
+        {"item_id": mineral["id"], "quantity": 50, "loss_percent": 2},
     )
     return stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom
 
 
 def order(stock, wh, out, feed, quantity=500, **extra):
-    return stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": feed["id"],
-            "quantity": quantity,
-            "warehouse_id": wh["id"],
-            "output_location_id": out["id"],
-            **extra,
-        },
+    return stock.production_order(
+        feed["id"], quantity, wh["id"], output_location_id=out["id"], **extra
     )
 
 
@@ -79,14 +66,14 @@ def test_feed_batch_from_three_inputs_with_fefo_consumption(plant, db):
         mineral["id"]: D("25.5"),
     }
     url = f"/api/v1/production-orders/{planned['id']}"
-    released = stock._post(f"{url}/release", {}, status=200)
+    released = stock.post(f"{url}/release", {}, status=200)
     assert released["status"] == "released"
     avail = stock.client.get(
         f"/api/v1/stock/availability/{soy['id']}", headers=stock.headers
     ).json()
     assert D(avail["reserved"]) == 175
 
-    consumed = stock._post(f"{url}/consumptions", {}, status=200)
+    consumed = stock.post(f"{url}/consumptions", {}, status=200)
     assert consumed["status"] == "in_progress"
     assert {c["item_id"]: D(c["variance"]) for c in consumed["components"]} == {
         wheat["id"]: 0,
@@ -101,7 +88,7 @@ def test_feed_batch_from_three_inputs_with_fefo_consumption(plant, db):
     ).json()
     assert D(avail["reserved"]) == 0
 
-    done = stock._post(f"{url}/outputs", {"quantity": 500, "complete": True}, status=200)
+    done = stock.post(f"{url}/outputs", {"quantity": 500, "complete": True}, status=200)
     assert done["status"] == "completed"
     output = done["outputs"][0]
     # Moving average per item: wheat at (300*0.20 + 1000*0.24) / 1300; plus 15 conversion.
@@ -122,11 +109,9 @@ def test_feed_batch_from_three_inputs_with_fefo_consumption(plant, db):
 def test_partial_outputs_share_the_material_value(plant):
     stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
     planned = order(stock, wh, out, feed, quantity=1000)
+    first = stock.produce(planned["id"], 400, complete=False)
     url = f"/api/v1/production-orders/{planned['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    stock._post(f"{url}/consumptions", {}, status=200)
-    first = stock._post(f"{url}/outputs", {"quantity": 400}, status=200)
-    second = stock._post(f"{url}/outputs", {"quantity": 550, "complete": True}, status=200)
+    second = stock.post(f"{url}/outputs", {"quantity": 550, "complete": True}, status=200)
     values = [D(o["value"]) for o in second["outputs"]]
     total_material = sum(D(c["consumed_value"]) for c in second["components"])
     assert sum(values) == total_material
@@ -143,7 +128,7 @@ def test_strict_release_lists_every_shortage(plant):
     )
     body = assert_problem(response, 409, "material-shortage")
     assert {s["item_id"] for s in body["shortages"]} == {wheat["id"], soy["id"], mineral["id"]}
-    lenient = stock._post(
+    lenient = stock.post(
         f"/api/v1/production-orders/{planned['id']}/release", {"strict": False}, status=200
     )
     assert lenient["status"] == "released" and len(lenient["shortages"]) == 3
@@ -153,10 +138,8 @@ def test_cancelling_a_started_order_reverses_its_postings(plant, db):
     stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
     planned = order(stock, wh, out, feed)
     url = f"/api/v1/production-orders/{planned['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    stock._post(f"{url}/consumptions", {}, status=200)
-    produced = stock._post(f"{url}/outputs", {"quantity": 200}, status=200)
-    cancelled = stock._post(f"{url}/cancel", {"reason": "Mischer defekt"}, status=200)
+    produced = stock.produce(planned["id"], 200, complete=False)
+    cancelled = stock.post(f"{url}/cancel", {"reason": "Mischer defekt"}, status=200)
     assert cancelled["status"] == "cancelled"
     assert D(stock.level(wheat["id"], raw["id"], batches["W-OLD"])) == 300
     assert D(stock.level(soy["id"], raw["id"], batches["S-1"])) == 500
@@ -182,8 +165,8 @@ def test_explicit_batch_consumption_and_blocked_batch_refused(plant):
     stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
     planned = order(stock, wh, out, feed)
     url = f"/api/v1/production-orders/{planned['id']}"
-    stock._post(f"{url}/release", {}, status=200)
-    explicit = stock._post(
+    stock.post(f"{url}/release", {}, status=200)
+    explicit = stock.post(
         f"{url}/consumptions",
         {"lines": [{"item_id": wheat["id"], "quantity": 320, "batch_id": batches["W-NEW"]}]},
         status=200,
@@ -235,14 +218,7 @@ def test_component_equal_to_output_is_rejected(plant):
 def test_recipe_cycle_is_rejected(plant):
     stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
     premix = stock.item(item_no="PREMIX")
-    stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": premix["id"],
-            "output_quantity": 1,
-            "lines": [{"item_id": feed["id"], "quantity": 1}],
-        },
-    )
+    stock.recipe(premix["id"], {"item_id": feed["id"], "quantity": 1}, output_quantity=1)
     response = stock.client.post(
         "/api/v1/boms",
         json={
@@ -264,14 +240,14 @@ def test_output_quantity_must_be_positive_and_order_state_respected(plant):
         409,
         "invalid-state",
     )
-    stock._post(f"{url}/release", {}, status=200)
+    stock.post(f"{url}/release", {}, status=200)
     for bad in (0, -5):
         assert_problem(
             stock.client.post(f"{url}/outputs", json={"quantity": bad}, headers=stock.headers),
             422,
             field="quantity",
         )
-    stock._post(f"{url}/cancel", {"reason": "Plan geändert"}, status=200)
+    stock.post(f"{url}/cancel", {"reason": "Plan geändert"}, status=200)
     assert_problem(
         stock.client.post(f"{url}/complete", headers=stock.headers), 409, "invalid-state"
     )
@@ -294,14 +270,7 @@ def test_order_without_recipe_is_rejected(plant):
 
 def test_new_default_recipe_replaces_the_old_default(plant):
     stock, wh, raw, out, (wheat, soy, mineral, feed), batches, bom = plant
-    v2 = stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "output_quantity": 1000,
-            "lines": [{"item_id": wheat["id"], "quantity": 1000}],
-        },
-    )
+    v2 = stock.recipe(feed["id"], {"item_id": wheat["id"], "quantity": 1000})
     assert v2["version"] == 2 and v2["is_default"] is True
     old = stock.client.get(f"/api/v1/boms/{bom['id']}", headers=stock.headers).json()
     assert old["is_default"] is False

@@ -4,9 +4,9 @@ inventory's services and queries and turns what they return into a result and fi
 * ``import.opening-stock`` (opening_stock.py)
 * ``export.stock-levels``, ``export.ledger`` (exports.py)
 * ``report.stock-valuation`` (valuation.py)
-* ``maintenance.verify-stock``, nightly (verify.py)
+* ``maintenance.verify-stock``, nightly (verify_stock.py)
 """
 
-from landkontor.inventory.jobs import exports, opening_stock, valuation, verify
+from landkontor.inventory.jobs import exports, opening_stock, valuation, verify_stock
 
-__all__ = ["exports", "opening_stock", "valuation", "verify"]
+__all__ = ["exports", "opening_stock", "valuation", "verify_stock"]

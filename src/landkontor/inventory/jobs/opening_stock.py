@@ -15,7 +15,7 @@ from landkontor.errors import DomainError
 from landkontor.inventory.opening import post_opening_stock
 from landkontor.inventory.schemas import OpeningStockIn
 from landkontor.jobs.context import JobContext
-from landkontor.jobs.importing import (
+from landkontor.jobs.import_loop import (
     FileLayout,
     ImportSpec,
     retry_on_conflict,
