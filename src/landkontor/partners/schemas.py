@@ -327,8 +327,9 @@ class PriceStepOut(OutputModel):
     applied: bool
     detail: str
     reason: str | None = Field(
-        None, description="Why a price list was passed over: not_valid (inactive or out of "
-        "its period) or no_price (no price for the item at this quantity and day)."
+        None,
+        description="Why a price list was passed over: not_valid (inactive or out of "
+        "its period) or no_price (no price for the item at this quantity and day).",
     )
     price_list_id: int | None = None
     price_list_code: str | None = None

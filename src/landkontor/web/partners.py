@@ -134,8 +134,7 @@ def choices(session: Any) -> dict[str, Any]:
     price_lists, _ = pricing.list_price_lists(session, CHOICES)
     return {
         "groups": [("", NONE)] + [(str(g.id), f"{g.code} {g.name}") for g in groups],
-        "price_lists": [("", NONE)]
-        + [(str(p.id), f"{p.code} {p.name}") for p in price_lists],
+        "price_lists": [("", NONE)] + [(str(p.id), f"{p.code} {p.name}") for p in price_lists],
         "invoice_formats": INVOICE_FORMATS,
     }
 

@@ -268,9 +268,7 @@ async def add_price(
 
 
 @router.post("/preise/listen/{price_list_id}/preise/{price_id}/entfernen")
-def remove_price(
-    price_list_id: int, price_id: int, user: WebUser, session: SessionDep
-) -> Response:
+def remove_price(price_list_id: int, price_id: int, user: WebUser, session: SessionDep) -> Response:
     require_role(user, PRICE_WRITER)
     pricing.remove_price(session, price_list_id, price_id)
     return redirect(f"/preise/listen/{price_list_id}#preise")
@@ -353,4 +351,3 @@ def price_check_result(request: Request, _: WebUser, session: SessionDep) -> Res
     """The live part of the price check (htmx, while the user types)."""
     context = _quote_context(session, request.query_params)
     return render(request, "prices/_quote.html", {**context, "live": True})
-

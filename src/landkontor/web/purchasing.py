@@ -34,6 +34,7 @@ from landkontor.purchasing import orders, receipts
 from landkontor.purchasing.models import PurchaseOrder, PurchaseOrderStatus
 from landkontor.purchasing.replenishment import reorder_candidates, reorder_proposals
 from landkontor.purchasing.schemas import (
+    MAX_LINES,
     DeliveryNoteNo,
     GoodsReceiptCreate,
     PurchaseOrderCreate,
@@ -183,8 +184,8 @@ def proposals(request: Request, _: WebUser, session: SessionDep) -> Response:
 async def order_proposals(request: Request, user: WebUser, session: SessionDep) -> Response:
     require_role(user, BUYER)
     submitted = await request.form()
-    item_ids = [int(v) for v in submitted.getlist("item_id") if str(v).isdigit()][:PAGE_SIZE]
-    item_ids = [i for i in item_ids if 0 < i < 2**63]
+    given = [str(v) for v in submitted.getlist("item_id")][:PAGE_SIZE]
+    item_ids = [int(v) for v in given if v.isdigit() and len(v) <= 18 and int(v) > 0]
     created = orders.orders_from_proposals(session, item_ids, actor=user.username)
     if len(created) == 1:
         return redirect(f"/einkauf/{created[0].id}")
@@ -294,7 +295,7 @@ def _receipt_body(
     field. Returns the request and, per request line, the form row it came from."""
     head, head_form = parse_form(ReceiptHeadForm, submitted)
     form.errors.update(head_form.errors)
-    rows = sorted(int(m.group(1)) for name in submitted if (m := _ROW.match(name)))
+    rows = sorted(int(m.group(1)) for name in submitted if (m := _ROW.match(name)))[:MAX_LINES]
     lines: list[ReceiptLineIn] = []
     origin: list[int] = []
     for row in rows:
@@ -307,7 +308,7 @@ def _receipt_body(
         for name, message in row_form.errors.items():
             form.errors[f"row-{row}-{name}"] = message
         line_id = str(submitted.get(f"row-{row}-line", ""))
-        if data is None or not line_id.isdigit():
+        if data is None or not line_id.isdigit() or len(line_id) > 18:
             continue
         batch = None
         if data.batch_no:
@@ -316,9 +317,7 @@ def _receipt_body(
                 supplier_batch_no=data.supplier_batch_no,
                 best_before=data.best_before,
             )
-        lines.append(
-            ReceiptLineIn(order_line_id=int(line_id), quantity=data.quantity, batch=batch)
-        )
+        lines.append(ReceiptLineIn(order_line_id=int(line_id), quantity=data.quantity, batch=batch))
         origin.append(row)
     if not lines and not form.errors:
         form.message = "Bitte mindestens eine Menge eingeben."

@@ -151,7 +151,7 @@ def test_a_customer_in_a_group_with_a_price_list_and_the_price_check(web_page, s
     expect(steps).to_have_count(2)
     expect(steps.nth(0)).to_contain_text("PL-SAAT")
     expect(steps.nth(0)).to_contain_text("ACKER")
-    expect(steps.nth(0)).to_contain_text("2,4 € ab 500")
+    expect(steps.nth(0)).to_contain_text("2,4 € je kg ab 500 kg")
     expect(steps.nth(1)).to_contain_text("3,00 %")
     screenshot(page, "price-check")
 

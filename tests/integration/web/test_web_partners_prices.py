@@ -158,7 +158,12 @@ def test_a_supplier_is_created_edited_and_found(web_client, session):
     assert bad.status_code == 422 and re.search(r'id="e-name"[^>]*>', bad.text)
     saved = web_client.post(
         url + "/bearbeiten",
-        {"name": "Raiffeisen Saaten eG", "city": "Uelzen", "country": "DE", "invoice_format": "pdf"},
+        {
+            "name": "Raiffeisen Saaten eG",
+            "city": "Uelzen",
+            "country": "DE",
+            "invoice_format": "pdf",
+        },
     )
     assert saved.status_code == 303
     assert "Raiffeisen Saaten eG" in web_client.get("/lieferanten?q=saaten").text
@@ -236,7 +241,7 @@ def test_the_price_check_shows_the_price_and_each_step(web_client, trade, feed):
     assert "0,441 € je kg netto" in page.text  # 0,45 less 2 %
     steps = re.search(r'id="quote-steps">(.*?)</ol>', page.text, re.S).group(1)
     assert "nicht aktiv" in steps and "PL-GRUPPE" in steps and "MILCH" in steps
-    assert "0,45 € ab 1.000" in steps and "2,00 %" in steps
+    assert "0,45 € je kg ab 1.000 kg" in steps and "2,00 %" in steps
     assert re.search(r'id="quote-amount">529,20 €<', page.text)
     live = web_client.get(
         "/preise/pruefung/ergebnis?kunde=K-999&artikel=MLF-18&menge=1",

@@ -57,7 +57,7 @@ def test_order_and_receive_into_two_batches(web_client, shop, stock):
     assert 'id="order-status">bestellt<' in order and "910,00 €" in order
     form = web_client.get(url + "/wareneingang").text
     assert "Toleranz für Mehrlieferung: 5 %" in form
-    assert "höchstens noch <strong class=\"most\">1.050 kg</strong>" in form
+    assert 'höchstens noch <strong class="most">1.050 kg</strong>' in form
     later = (date.today() + timedelta(days=300)).isoformat()
     received = web_client.post(
         url + "/wareneingang",
@@ -86,9 +86,7 @@ def test_order_and_receive_into_two_batches(web_client, shop, stock):
     assert sorted(r["quantity"] for r in levels) == ["400.0000", "600.0000"]
 
 
-def test_more_than_the_tolerance_shows_at_the_row_and_receives_nothing(
-    web_client, shop, session
-):
+def test_more_than_the_tolerance_shows_at_the_row_and_receives_nothing(web_client, shop, session):
     web_client.login_as("clerk")
     url = _ordered(web_client, shop)
     form = web_client.get(url + "/wareneingang").text
@@ -185,7 +183,9 @@ def test_a_viewer_sees_no_order_buttons_and_may_not_order(web_client, shop, trad
 def test_reorder_proposals_become_draft_orders_in_one_step(web_client, stock, trade, session):
     supplier = trade.supplier(supplier_no="L-200")
     items = [
-        stock.item(item_no=f"DUENGER-{n}", name="Dünger", reorder_point="100", reorder_quantity="50")
+        stock.item(
+            item_no=f"DUENGER-{n}", name="Dünger", reorder_point="100", reorder_quantity="50"
+        )
         for n in range(3)
     ]
     trade.purchase_order(
