@@ -246,17 +246,31 @@ def remove_line(order_id: int, line_id: int, user: WebUser, session: SessionDep)
 
 
 # --- Wareneingang ------------------------------------------------------------------------------
+def _rows_given(form: FormState) -> dict[int, list[int]]:
+    """The form rows a sent receipt form had, per order line (to show them again)."""
+    given: dict[int, list[int]] = {}
+    for name, value in form.values.items():
+        found = _ROW.match(name)
+        if found and value.isdigit() and len(value) <= 18:
+            given.setdefault(int(value), []).append(int(found.group(1)))
+    return given
+
+
 def _receipt_context(
     session: Any, order: PurchaseOrder, form: FormState, key: str | None = None
 ) -> dict[str, Any]:
     items = catalog.items_by_id(session, (line.item_id for line in order.lines))
     tolerance = settings_of(session).purchase_over_receipt_percent
+    given = _rows_given(form)
+    row = max((r for rows in given.values() for r in rows), default=-1) + 1
     lines = []
-    row = 0
     for line in order.lines:
         allowed = receipts.allowed_quantity(line.quantity, tolerance)
         item = items[line.item_id]
-        count = BATCH_ROWS if item.batch_managed else 1
+        rows = sorted(given.get(line.id, []))
+        if not rows:
+            count = BATCH_ROWS if item.batch_managed else 1
+            rows, row = list(range(row, row + count)), row + count
         lines.append(
             {
                 "line": line,
@@ -264,10 +278,9 @@ def _receipt_context(
                 "open": max(Decimal(0), line.quantity - line.received_quantity),
                 "allowed": allowed,
                 "most": max(Decimal(0), allowed - line.received_quantity),
-                "rows": list(range(row, row + count)),
+                "rows": rows,
             }
         )
-        row += count
     return {
         "order": order,
         "supplier": partners.get_supplier(session, order.supplier_id),
@@ -278,6 +291,20 @@ def _receipt_context(
         "key": key or new_form_key(),
         "key_field": IDEMPOTENCY_FIELD,
     }
+
+
+@router.get("/einkauf/{order_id}/wareneingang/zeile")
+def receipt_row(
+    order_id: int, position: int, zeile: int, request: Request, _: WebUser, session: SessionDep
+) -> Response:
+    """One more batch row for an order line of the receipt form (htmx)."""
+    order = orders.get_order(session, order_id)
+    line = next((line for line in order.lines if line.id == position), None)
+    if line is None or not 0 <= zeile < MAX_LINES:
+        raise NotFound(f"no line {position} in order {order.order_no}")
+    item = catalog.get_item(session, line.item_id)
+    context = {"line": line, "item": item, "row": zeile, "form": FormState()}
+    return render(request, "purchasing/_receipt_row.html", context)
 
 
 @router.get("/einkauf/{order_id}/wareneingang")

@@ -55,6 +55,8 @@ def test_purchase_to_stock(web_page, shop, screenshot):
     page.locator("[name=row-1-batch_no]").fill("RS-B")
     page.locator("[name=row-1-supplier_batch_no]").fill("HEIDE-18")
     page.locator("[name=row-1-best_before]").fill(later.isoformat())
+    page.get_by_role("button", name="weitere Charge").click()
+    expect(page.locator("[name=row-2-quantity]")).to_be_visible()  # a third, left empty
     screenshot(page, "receipt-form")
     page.get_by_role("button", name="Wareneingang buchen").click()
     # 1.050,5 kg is more than the 5 % tolerance allows: the row says so, the input stays.

@@ -130,6 +130,30 @@ def test_more_than_the_tolerance_shows_at_the_row_and_receives_nothing(web_clien
     assert _count(session, GoodsReceipt) == before
 
 
+def test_a_further_batch_row_is_added_and_kept_when_the_form_comes_back(web_client, shop):
+    web_client.login_as("clerk")
+    url = _ordered(web_client, shop)
+    form = web_client.get(url + "/wareneingang").text
+    line = re.findall(r'name="row-0-line" value="(\d+)"', form)[0]
+    row = web_client.get(url + f"/wareneingang/zeile?position={line}&zeile=3")
+    assert row.status_code == 200 and 'name="row-3-batch_no"' in row.text
+    assert web_client.get(url + "/wareneingang/zeile?position=999999&zeile=3").status_code == 404
+    back = web_client.post(
+        url + "/wareneingang",
+        {
+            "idempotency_key": _key_of(form),
+            "location_id": str(shop["bin"]["id"]),
+            "row-0-line": line,
+            "row-0-quantity": "1",
+            "row-3-line": line,
+            "row-3-quantity": "abc",
+            "row-3-batch_no": "SW-9",
+        },
+    )
+    assert back.status_code == 422
+    assert 'value="SW-9"' in back.text and re.search(r'id="e-row-3-quantity"[^>]*>\S', back.text)
+
+
 def test_a_resent_receipt_form_receives_once(web_client, shop, session):
     web_client.login_as("clerk")
     url = _ordered(web_client, shop)
