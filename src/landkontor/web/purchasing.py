@@ -361,7 +361,9 @@ def _place_receipt_error(form: FormState, error: DomainError, origin: list[int])
     message = problem_message(error)
     for entry in error.errors:
         found = _LINE_FIELD.match(str(entry.get("field", "")))
-        if found and int(found.group(1)) < len(origin):
+        if found and found.group(2).endswith("location_id"):
+            form.errors["location_id"] = message
+        elif found and int(found.group(1)) < len(origin):
             rest = found.group(2)
             name = "quantity" if rest in ("quantity", "order_line_id") else "batch_no"
             if rest.endswith("best_before"):

@@ -257,3 +257,26 @@ def test_purchasing_pages_run_as_many_statements_for_many_rows_as_for_few(
         order()
         trade.supplier()
     assert statements() == few
+
+
+def test_a_blocked_location_is_named_at_the_location_field(web_client, shop, db, session):
+    from landkontor.inventory.locations import set_location_blocked
+
+    web_client.login_as("clerk")
+    url = _ordered(web_client, shop)
+    form = web_client.get(url + "/wareneingang").text
+    with db.session() as s:
+        set_location_blocked(s, shop["bin"]["id"], True)
+    before = _count(session, GoodsReceipt)
+    response = web_client.post(
+        url + "/wareneingang",
+        {
+            "idempotency_key": _key_of(form),
+            "location_id": str(shop["bin"]["id"]),
+            "row-2-line": re.findall(r'name="row-2-line" value="(\d+)"', form)[0],
+            "row-2-quantity": "5",
+        },
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="e-location_id"[^>]*>Der Lagerplatz ist gesperrt', response.text)
+    assert _count(session, GoodsReceipt) == before
