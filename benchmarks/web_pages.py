@@ -1,20 +1,21 @@
 """Render time of the web pages against a database with data: Übersicht, Artikel, Lager, Chargen,
-Lagerbewegungen, Inventur, Getreideannahme, Jobs and System.
+Lagerbewegungen, Inventur, Getreideannahme, Jobs, System, Kunden, Lieferanten, Preise and
+Einkauf.
 
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
 
-Runs migrations and creates its own data through the service layer (unique numbers, so it can
-run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
-``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
-received into the bins, a reorder point on every other item, an open stocktake of the last bin,
-``--items`` // 10 weighing tickets of the day (each its own farmer) and a few jobs (stored, not
-run). Then it requests each page ``--repeat`` times in-process through the whole application
-(middleware, session cookie, templates) and prints one JSON line per page with p50 and p95 in
-milliseconds, and the median CPU time of this process per request (``cpu_p50_ms``: the Python
-side, which a busy machine inflates less than the wall-clock figures; the database's own time is
-not in it). The service tile ("dienste") and the System page's services and doctor probe the
-running services and are left out unless ``--with-health``.
+Runs migrations and creates its own data through the service layer (unique numbers, so it can run
+again on the same database): one site with ``--items`` // 10 halls of ten bins each, ``--items``
+batch-managed items with three batches each (one expiring soon, one blocked) received into the
+bins, a reorder point on every other item, an open stocktake of the last bin, ``--items`` // 10
+weighing tickets of the day (each its own farmer), a few jobs (stored, not run), and partners,
+price lists and purchase orders (see ``build_trade``). Then it requests each page ``--repeat``
+times in-process through the whole application (middleware, session cookie, templates) and prints
+one JSON line per page with p50 and p95 in milliseconds, and the median CPU time of this process
+per request (``cpu_p50_ms``: the Python side, which a busy machine inflates less than the wall-
+clock figures; the database's own time is not in it). The service tile ("dienste") and the System
+page's services and doctor probe the running services and are left out unless ``--with-health``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,17 @@ from landkontor.inventory.schemas import (
 )
 from landkontor.inventory.stocktake import open_stocktake
 from landkontor.jobs import service as jobs
-from landkontor.partners.schemas import SupplierCreate
-from landkontor.partners.service import create_supplier
+from landkontor.partners.pricing import create_price_list
+from landkontor.partners.schemas import (
+    CustomerCreate,
+    CustomerGroupCreate,
+    PriceIn,
+    PriceListCreate,
+    SupplierCreate,
+)
+from landkontor.partners.service import create_customer, create_group, create_supplier
+from landkontor.purchasing import orders as purchase_order_service
+from landkontor.purchasing.schemas import PurchaseOrderCreate, PurchaseOrderLineIn
 from landkontor.settings import get_settings
 
 
@@ -124,6 +134,7 @@ def build_data(db, tag: str, items: int) -> dict:
             first_item = first_item or item.id
         count = open_stocktake(s, StocktakeCreate(location_ids=[bins[-1]]), actor="bench")
         build_grain_day(s, tag, site.id, first_item, items // 10)
+        trade = build_trade(s, tag, first_item, items)
         user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
         s.add(user)
         s.commit()
@@ -138,6 +149,7 @@ def build_data(db, tag: str, items: int) -> dict:
             "batch": first_batch,
             "user": user.id,
             "first_bin": bins[0],
+            **trade,
         }
 
 
@@ -176,6 +188,79 @@ def build_grain_day(s, tag: str, site_id: int, crop_id: int, loads: int) -> None
             ),
             actor="bench",
         )
+
+
+def build_trade(s, tag: str, first_item: int, items: int) -> dict:
+    """Partners, prices and purchasing for Kunden, Lieferanten, Preise and Einkauf:
+    ``items`` // 2 customers in five groups (one price list per group, a price and a
+    quantity break for every tenth item), ``items`` // 20 suppliers and ``items`` // 4
+    purchase orders of three lines each (every other one placed)."""
+    price_lists = []
+    for g in range(5):
+        prices = [
+            PriceIn(item_id=first_item + n, unit_price=Decimal("0.50"), min_quantity=q)
+            for n in range(0, items, 10)
+            for q in (Decimal(0), Decimal(1000))
+        ]
+        price_lists.append(
+            create_price_list(
+                s, PriceListCreate(code=f"PL{tag}-{g}", name=f"Liste {g}", prices=prices)
+            )
+        )
+    groups = [
+        create_group(
+            s,
+            CustomerGroupCreate(
+                code=f"G{tag}-{g}",
+                name=f"Gruppe {g}",
+                discount_percent=Decimal(2),
+                price_list_id=price_lists[g].id,
+                credit_limit=Decimal(50000),
+            ),
+        )
+        for g in range(5)
+    ]
+    customers = [
+        create_customer(
+            s,
+            CustomerCreate(
+                customer_no=f"K{tag}-{n:04d}",
+                name=f"Hof {n}",
+                city="Celle",
+                group_id=groups[n % 5].id,
+            ),
+        )
+        for n in range(max(1, items // 2))
+    ]
+    suppliers = [
+        create_supplier(s, SupplierCreate(supplier_no=f"S{tag}-{n:03d}", name=f"Lieferant {n}"))
+        for n in range(max(1, items // 20))
+    ]
+    purchase_orders = []
+    for n in range(max(2, items // 4)):
+        lines = [
+            PurchaseOrderLineIn(
+                item_id=first_item + (n * 3 + k) % items,
+                quantity=Decimal(500),
+                unit_price=Decimal("0.31"),
+            )
+            for k in range(3)
+        ]
+        order = purchase_order_service.create_order(
+            s,
+            PurchaseOrderCreate(supplier_id=suppliers[n % len(suppliers)].id, lines=lines),
+            actor="bench",
+        )
+        if n % 2:
+            purchase_order_service.place_order(s, order.id)
+        purchase_orders.append(order.id)
+    return {
+        "customer": customers[0].id,
+        "customer_no": customers[0].customer_no,
+        "supplier": suppliers[0].id,
+        "price_list": price_lists[0].id,
+        "purchase_order": purchase_orders[1],
+    }
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -249,6 +334,27 @@ def main() -> None:
         "getreideannahme/landwirte": f"/getreideannahme/landwirte?supplier_no=L-{tag}-00",
         "system": "/system",
         "system/systemtest": "/system/systemtest",
+        "kunden": "/kunden",
+        "kunden?q": f"/kunden?q=K{tag}-001",
+        "kunden/id": f"/kunden/{data['customer']}",
+        "kunden/neu": "/kunden/neu",
+        "lieferanten": "/lieferanten",
+        "lieferanten/id": f"/lieferanten/{data['supplier']}",
+        "preise": "/preise",
+        "preise/listen": "/preise/listen",
+        "preise/listen/id": f"/preise/listen/{data['price_list']}",
+        "preise/pruefung": (
+            f"/preise/pruefung?kunde={data['customer_no']}&artikel={tag}-00000&menge=1500"
+        ),
+        "preise/pruefung/ergebnis": (
+            f"/preise/pruefung/ergebnis?kunde={data['customer_no']}&artikel={tag}-00000&menge=15"
+        ),
+        "einkauf": "/einkauf",
+        "einkauf?status": "/einkauf?status=ordered",
+        "einkauf/id": f"/einkauf/{data['purchase_order']}",
+        "einkauf/id/wareneingang": f"/einkauf/{data['purchase_order']}/wareneingang",
+        "einkauf/vorschlaege": "/einkauf/vorschlaege",
+        "einkauf/neu": "/einkauf/neu",
     }
     if args.with_health:
         pages["uebersicht/dienste"] = "/uebersicht/dienste"

@@ -121,6 +121,11 @@ MODEL_TABLES: dict[str, str | None] = {
     "SendRequest": None,
     "ExtraCount": "stocktake_lines",
     "MovementForm": "stock_ledger",
+    "PriceForm": "price_list_entries",
+    "PurchaseOrderForm": "purchase_orders",
+    "PurchaseLineForm": "purchase_order_lines",
+    "ReceiptRowForm": "batches",
+    "ReceiptHeadForm": "goods_receipts",
 }
 
 # Fields stored under another name (or in another table than their model's).
@@ -171,6 +176,12 @@ RENAMED: dict[tuple[str, str], str] = {
     ("MovementForm", "to_location_id"): "stock_ledger.location_id",
     ("MovementForm", "reference"): "stock_movements.reference",
     ("MovementForm", "reason"): "stock_movements.reason",
+    ("PriceForm", "item_no"): "items.item_no",
+    ("PurchaseOrderForm", "supplier_no"): "suppliers.supplier_no",
+    ("PurchaseLineForm", "item_no"): "items.item_no",
+    ("PurchaseLineForm", "unit"): "purchase_order_lines.entered_unit",
+    ("ReceiptRowForm", "quantity"): "goods_receipt_lines.quantity",
+    ("ReceiptHeadForm", "location_id"): "goods_receipt_lines.location_id",
 }
 
 # Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its

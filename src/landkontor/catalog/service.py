@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -58,6 +59,14 @@ def get_item(session: Session, item_id: int, *, field: str | None = None) -> Ite
 
 def item_by_number(session: Session, item_no: str) -> Item | None:
     return session.scalar(select(Item).where(Item.item_no == item_no))
+
+
+def items_by_id(session: Session, item_ids: Iterable[int]) -> dict[int, Item]:
+    """The items of these ids in one statement (for documents and lists that name them)."""
+    wanted = set(item_ids)
+    if not wanted:
+        return {}
+    return {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(wanted)))}
 
 
 # Columns an item list may be sorted by (the web list's sort links name these).

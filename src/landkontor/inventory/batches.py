@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,14 @@ def batch_out(session: Session, batch: Batch) -> BatchOut:
     out = BatchOut.model_validate(batch)
     out.expired = is_expired(batch.best_before, business_today(settings_of(session)))
     return out
+
+
+def batches_by_id(session: Session, batch_ids: Iterable[int | None]) -> dict[int, Batch]:
+    """The batches of these ids in one statement (for documents that name them)."""
+    wanted = {b for b in batch_ids if b is not None}
+    if not wanted:
+        return {}
+    return {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(wanted)))}
 
 
 def find_batch(session: Session, item_id: int, batch_no: str) -> Batch | None:

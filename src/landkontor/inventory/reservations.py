@@ -7,6 +7,7 @@ the item's cost row, the same lock postings take, so availability cannot be prom
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,32 +47,48 @@ class Availability:
 
 def availability(session: Session, item_id: int, warehouse_id: int | None = None) -> Availability:
     """Stock of an item (in one warehouse or all): on hand, unusable, reserved, available."""
+    return availabilities(session, [item_id], warehouse_id)[item_id]
+
+
+def availabilities(
+    session: Session, item_ids: Iterable[int], warehouse_id: int | None = None
+) -> dict[int, Availability]:
+    """:func:`availability` of many items in two statements (lists, reorder proposals)."""
+    ids = sorted(set(item_ids))
     unusable = unusable_stock_condition(business_today(settings_of(session)))
     stmt = (
         select(
+            StockLevel.item_id,
             func.coalesce(func.sum(StockLevel.quantity), ZERO),
             func.coalesce(func.sum(case((unusable, StockLevel.quantity), else_=ZERO)), ZERO),
         )
         .join(Location, Location.id == StockLevel.location_id)
         .outerjoin(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.item_id == item_id)
+        .where(StockLevel.item_id.in_(ids))
+        .group_by(StockLevel.item_id)
     )
-    reserved = select(func.coalesce(func.sum(Reservation.quantity), ZERO)).where(
-        Reservation.item_id == item_id
+    reserved = (
+        select(Reservation.item_id, func.coalesce(func.sum(Reservation.quantity), ZERO))
+        .where(Reservation.item_id.in_(ids))
+        .group_by(Reservation.item_id)
     )
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
         reserved = reserved.where(Reservation.warehouse_id == warehouse_id)
-    on_hand, unusable = session.execute(stmt).one()
-    # Negative stock (where allowed) never counts as unusable.
-    unusable = max(Decimal(unusable), ZERO)
-    return Availability(
-        item_id=item_id,
-        warehouse_id=warehouse_id,
-        on_hand=Decimal(on_hand),
-        unusable=unusable,
-        reserved=Decimal(session.scalar(reserved) or ZERO),
-    )
+    levels = {item_id: (on_hand, bad) for item_id, on_hand, bad in session.execute(stmt)}
+    held: dict[int, Decimal] = {row[0]: row[1] for row in session.execute(reserved)}
+    found: dict[int, Availability] = {}
+    for item_id in ids:
+        on_hand, bad = levels.get(item_id, (ZERO, ZERO))
+        found[item_id] = Availability(
+            item_id=item_id,
+            warehouse_id=warehouse_id,
+            on_hand=Decimal(on_hand),
+            # Negative stock (where allowed) never counts as unusable.
+            unusable=max(Decimal(bad), ZERO),
+            reserved=Decimal(held.get(item_id, ZERO)),
+        )
+    return found
 
 
 def lock_item(session: Session, item_id: int) -> None:

@@ -267,6 +267,7 @@ def resolve_price(
         steps.append(step)
         if not price_list.active or not valid_on(price_list.valid_from, price_list.valid_to, on):
             step.detail = f"price list {price_list.code} is not active or not valid on {on}"
+            step.reason = "not_valid"
             continue
         entry = best_break(_entries(session, price_list.id, item.id), base_quantity, on)
         if entry is None:
@@ -274,6 +275,7 @@ def resolve_price(
                 f"price list {price_list.code} has no price for {item.item_no} at "
                 f"{base_quantity.normalize():f} {item.base_unit.code} on {on}"
             )
+            step.reason = "no_price"
             continue
         step.applied = True
         step.min_quantity, step.unit_price = entry.min_quantity, entry.unit_price

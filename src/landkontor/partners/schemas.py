@@ -326,6 +326,11 @@ class PriceStepOut(OutputModel):
     source: str  # customer_price_list, group_price_list, base_price, customer, group, none
     applied: bool
     detail: str
+    reason: str | None = Field(
+        None,
+        description="Why a price list was passed over: not_valid (inactive or out of "
+        "its period) or no_price (no price for the item at this quantity and day).",
+    )
     price_list_id: int | None = None
     price_list_code: str | None = None
     customer_group_id: int | None = None

@@ -6,6 +6,7 @@ price list and credit limit. Groups inherit the same way from their parent group
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -146,10 +147,33 @@ def ensure_not_blocked(customer: Customer) -> None:
         )
 
 
+# Columns a customer or supplier list may be sorted by (the web list's sort links name these).
+CUSTOMER_SORTS = {"customer_no": Customer.customer_no, "name": Customer.name, "city": Customer.city}
+SUPPLIER_SORTS = {"supplier_no": Supplier.supplier_no, "name": Supplier.name, "city": Supplier.city}
+
+
+def _sorted(stmt: Select[Any], sorts: dict[str, Any], sort: str, descending: bool) -> Select[Any]:
+    """Order by ``sort`` (a key of ``sorts``; InvalidInput otherwise), ties by number."""
+    column = sorts.get(sort)
+    if column is None:
+        raise InvalidInput(f"cannot sort by {sort!r}", field="sort")
+    first = next(iter(sorts.values()))
+    return stmt.order_by(column.desc() if descending else column.asc(), first)
+
+
+def customer_by_number(session: Session, customer_no: str) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.customer_no == customer_no))
+
+
 def customer_query(
-    *, search: str | None = None, group_id: int | None = None, blocked: bool | None = None
+    *,
+    search: str | None = None,
+    group_id: int | None = None,
+    blocked: bool | None = None,
+    sort: str = "customer_no",
+    descending: bool = False,
 ) -> Select[Any]:
-    stmt = select(Customer).order_by(Customer.customer_no)
+    stmt = _sorted(select(Customer), CUSTOMER_SORTS, sort, descending)
     if search:
         pattern = f"%{search}%"
         stmt = stmt.where(or_(Customer.customer_no.ilike(pattern), Customer.name.ilike(pattern)))
@@ -258,10 +282,36 @@ def ensure_supplier_not_blocked(supplier: Supplier) -> None:
         )
 
 
+def supplier_by_number(session: Session, supplier_no: str) -> Supplier | None:
+    return session.scalar(select(Supplier).where(Supplier.supplier_no == supplier_no))
+
+
+def suppliers_by_id(session: Session, supplier_ids: Iterable[int]) -> dict[int, Supplier]:
+    """The suppliers of these ids in one statement (for lists that name them)."""
+    wanted = set(supplier_ids)
+    if not wanted:
+        return {}
+    return {s.id: s for s in session.scalars(select(Supplier).where(Supplier.id.in_(wanted)))}
+
+
+def groups_by_id(session: Session, group_ids: Iterable[int | None]) -> dict[int, CustomerGroup]:
+    """The customer groups of these ids in one statement (for lists that name them)."""
+    wanted = {g for g in group_ids if g is not None}
+    if not wanted:
+        return {}
+    stmt = select(CustomerGroup).where(CustomerGroup.id.in_(wanted))
+    return {g.id: g for g in session.scalars(stmt)}
+
+
 def list_suppliers(
-    session: Session, params: PageParams, *, search: str | None = None
+    session: Session,
+    params: PageParams,
+    *,
+    search: str | None = None,
+    sort: str = "supplier_no",
+    descending: bool = False,
 ) -> tuple[list[Supplier], int]:
-    stmt = select(Supplier).order_by(Supplier.supplier_no)
+    stmt = _sorted(select(Supplier), SUPPLIER_SORTS, sort, descending)
     if search:
         pattern = f"%{search}%"
         stmt = stmt.where(or_(Supplier.supplier_no.ilike(pattern), Supplier.name.ilike(pattern)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
@@ -16,10 +17,15 @@ from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
 from landkontor.numbering.service import next_number
+from landkontor.partners.models import Supplier
 from landkontor.partners.rules import line_amount
 from landkontor.partners.service import ensure_supplier_not_blocked, get_supplier
 from landkontor.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
-from landkontor.purchasing.replenishment import OPEN_ORDERS
+from landkontor.purchasing.replenishment import (
+    OPEN_ORDERS,
+    reorder_candidates,
+    reorder_proposals,
+)
 from landkontor.purchasing.schemas import (
     PurchaseOrderCreate,
     PurchaseOrderLineIn,
@@ -34,9 +40,22 @@ def get_order(session: Session, order_id: int, *, lock: bool = False) -> Purchas
 
 
 def order_query(
-    *, supplier_id: int | None = None, status: PurchaseOrderStatus | None = None
+    *,
+    supplier_id: int | None = None,
+    status: PurchaseOrderStatus | None = None,
+    search: str | None = None,
 ) -> Select[Any]:
+    """Orders, newest first; ``search``: part of the order number or of the supplier's
+    number or name."""
     stmt = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+    if search:
+        pattern = f"%{search}%"
+        suppliers = select(Supplier.id).where(
+            or_(Supplier.supplier_no.ilike(pattern), Supplier.name.ilike(pattern))
+        )
+        stmt = stmt.where(
+            or_(PurchaseOrder.order_no.ilike(pattern), PurchaseOrder.supplier_id.in_(suppliers))
+        )
     if supplier_id is not None:
         stmt = stmt.where(PurchaseOrder.supplier_id == supplier_id)
     if status is not None:
@@ -175,6 +194,62 @@ def close_order(session: Session, order_id: int) -> PurchaseOrder:
     order.status = PurchaseOrderStatus.closed
     session.flush()
     return order
+
+
+def items_on_draft_orders(session: Session, item_ids: list[int]) -> dict[int, str]:
+    """Per item: the number of a draft order that already has it (drafts are not on order
+    yet, so the reorder proposal still lists the item)."""
+    rows = session.execute(
+        select(PurchaseOrderLine.item_id, func.min(PurchaseOrder.order_no))
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(
+            PurchaseOrderLine.item_id.in_(item_ids),
+            PurchaseOrder.status == PurchaseOrderStatus.draft,
+        )
+        .group_by(PurchaseOrderLine.item_id)
+    )
+    return {item_id: str(order_no) for item_id, order_no in rows}
+
+
+@use_case
+def orders_from_proposals(
+    session: Session, item_ids: list[int], *, actor: str
+) -> list[PurchaseOrder]:
+    """Turn the reorder proposals of these items into draft purchase orders in one step: one
+    order per supplier, each line the proposed quantity at the last purchase price.
+
+    The proposals are computed again here (the browser keeps none). Items that are no longer
+    proposed, have no earlier supplier, whose supplier is blocked, or that already are on a
+    draft order are left out, so a resent form orders nothing twice; two calls at once for
+    the same items wait for each other on the items' rows (FOR NO KEY UPDATE: postings,
+    which only reference an item, are not held up). Returns the new orders.
+    """
+    wanted = set(item_ids)
+    session.execute(
+        select(Item.id).where(Item.id.in_(wanted)).order_by(Item.id).with_for_update(key_share=True)
+    )
+    candidates = [i for i in reorder_candidates(session) if i in wanted]
+    drafted = items_on_draft_orders(session, candidates)
+    by_supplier: dict[int, list[PurchaseOrderLineIn]] = {}
+    for proposal in reorder_proposals(session, [i for i in candidates if i not in drafted]):
+        last = proposal.last_purchase
+        if last is None or last.supplier_blocked:
+            continue
+        by_supplier.setdefault(last.supplier_id, []).append(
+            PurchaseOrderLineIn(
+                item_id=proposal.item_id, quantity=proposal.quantity, unit_price=last.unit_price
+            )
+        )
+    return [
+        create_order(
+            session,
+            PurchaseOrderCreate(
+                supplier_id=supplier_id, note="aus dem Bestellvorschlag", lines=lines
+            ),
+            actor=actor,
+        )
+        for supplier_id, lines in sorted(by_supplier.items())
+    ]
 
 
 def refresh_status(order: PurchaseOrder) -> None:

@@ -24,8 +24,16 @@ from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import find_batch, get_batch, new_batch
-from landkontor.inventory.models import BatchOrigin, MovementType
-from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
+from landkontor.inventory.errors import IdempotencyKeyReused
+from landkontor.inventory.models import BatchOrigin, MovementType, StockMovement
+from landkontor.inventory.posting import (
+    PostingLine,
+    get_movement,
+    post_idempotent,
+    post_movement,
+    request_fingerprint,
+    reverse_movement,
+)
 from landkontor.inventory.schemas import NewBatch
 from landkontor.numbering.service import next_number
 from landkontor.purchasing.errors import OverReceipt
@@ -160,7 +168,13 @@ def _receipt_lines(
 
 @use_case
 def receive(
-    session: Session, order_id: int, data: GoodsReceiptCreate, *, actor: str
+    session: Session,
+    order_id: int,
+    data: GoodsReceiptCreate,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
 ) -> GoodsReceipt:
     """Receive goods against an ordered purchase order and post them into stock.
 
@@ -204,6 +218,8 @@ def receive(
         reference=receipt.receipt_no,
         document_type=DOCUMENT_TYPE,
         document_id=receipt.id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
     )
     receipt.movement_id = movement.id
     by_id = {line.id: line for line in order.lines}
@@ -212,6 +228,30 @@ def receive(
     refresh_status(order)
     session.flush()
     return receipt
+
+
+def receive_once(
+    session: Session, order_id: int, data: GoodsReceiptCreate, *, actor: str, key: str | None
+) -> tuple[GoodsReceipt, bool]:
+    """Receive goods once per idempotency key (a resent form). Returns (receipt, replayed).
+
+    The key is the receipt's stock movement's, so the ledger's unique key settles two
+    requests at the same time; the same key with other values is IdempotencyKeyReused."""
+    fingerprint = request_fingerprint(
+        {"order": order_id, "body": data.model_dump(mode="json"), "actor": actor}
+    )
+
+    def post() -> StockMovement:
+        receipt = receive(
+            session, order_id, data, actor=actor, idempotency_key=key, request_hash=fingerprint
+        )
+        return get_movement(session, receipt.movement_id or 0)
+
+    movement, replayed = post_idempotent(session, key, fingerprint, post)
+    receipt = session.scalar(select(GoodsReceipt).where(GoodsReceipt.movement_id == movement.id))
+    if receipt is None:  # the key belongs to a movement that is no goods receipt
+        raise IdempotencyKeyReused("this idempotency key was used for another request")
+    return receipt, replayed
 
 
 @use_case

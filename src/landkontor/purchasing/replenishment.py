@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from landkontor.catalog.models import Item
-from landkontor.inventory.reservations import availability
+from landkontor.inventory.reservations import availabilities
 from landkontor.partners.models import Supplier
 from landkontor.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
 
@@ -158,12 +158,13 @@ def reorder_proposals(session: Session, item_ids: list[int]) -> list[ReorderProp
         )
     }
     on_order = open_order_quantities(session, item_ids)
+    stocks = availabilities(session, item_ids)
     proposals = []
     for item_id in item_ids:
         item = items.get(item_id)
         if item is None or item.reorder_point is None:
             continue
-        stock = availability(session, item_id)
+        stock = stocks[item_id]
         expected = on_order.get(item_id, ZERO)
         projected = stock.available + expected
         pack = min((u.factor for u in item.pack_units), default=None)

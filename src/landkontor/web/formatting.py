@@ -50,6 +50,31 @@ MOVEMENT_TYPE = {
     "reversal": "Storno",
 }
 
+PURCHASE_STATUS = {
+    "draft": "Entwurf",
+    "ordered": "bestellt",
+    "partially_received": "teilweise geliefert",
+    "received": "geliefert",
+    "closed": "abgeschlossen",
+    "cancelled": "storniert",
+}
+RECEIPT_STATUS = {"posted": "gebucht", "reversed": "storniert"}
+INVOICE_FORMAT = {"pdf": "PDF", "zugferd": "ZUGFeRD", "xrechnung": "XRechnung"}
+
+
+def term_source(source: str | None) -> str:
+    """Where an inherited customer term comes from (partners.service.effective_terms)."""
+    if not source:
+        return EMPTY
+    if source.startswith("group "):
+        return f"von der Kundengruppe {source.removeprefix('group ')}"
+    return {
+        "customer": "beim Kunden",
+        "default": "Voreinstellung",
+        "none": "nirgends gesetzt",
+        "none (no limit)": "nirgends gesetzt",
+    }.get(source, source)
+
 
 def _group_thousands(digits: str) -> str:
     head = len(digits) % 3 or 3
@@ -152,4 +177,8 @@ def install_filters(environment: Any, timezone: str) -> None:
         job_status=lambda v: label(v, JOB_STATUS),
         movement_type=lambda v: label(v, MOVEMENT_TYPE),
         ticket_status=lambda v: label(v, TICKET_STATUS),
+        purchase_status=lambda v: label(v, PURCHASE_STATUS),
+        receipt_status=lambda v: label(v, RECEIPT_STATUS),
+        invoice_format=lambda v: label(v, INVOICE_FORMAT),
+        term_source=term_source,
     )
