@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -54,7 +55,13 @@ from landkontor.inventory.posting_checks import deltas_for
 from landkontor.inventory.posting_types import Delta, ItemInfo, PostingLine, Valuation
 from landkontor.inventory.schemas import MovementIn
 
-__all__ = ["PostingLine", "post_movement", "post_request", "reverse_movement"]
+__all__ = [
+    "PostingLine",
+    "post_idempotent",
+    "post_movement",
+    "post_request",
+    "reverse_movement",
+]
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -85,17 +92,31 @@ def post_request(
     is IdempotencyKeyReused (422).
     """
     fingerprint = request_fingerprint({"body": body.model_dump(mode="json"), "actor": actor})
+    return post_idempotent(
+        session, key, fingerprint, lambda: _post_request(session, body, actor, key, fingerprint)
+    )
+
+
+def post_idempotent(
+    session: Session, key: str | None, request_hash: str, post: Callable[[], StockMovement]
+) -> tuple[StockMovement, bool]:
+    """Run ``post()`` once per idempotency key. Returns (movement, replayed).
+
+    The one home of idempotent posting (stock requests, goods receipts, deliveries): a second
+    request with the same key returns the first one's movement; two at the same time are
+    settled by the unique key in the database.
+    """
     if key:
-        earlier = find_by_idempotency_key(session, key, fingerprint)
+        earlier = find_by_idempotency_key(session, key, request_hash)
         if earlier is not None:
             return earlier, True
     try:
-        return _post_request(session, body, actor, key, fingerprint), False
+        return post(), False
     except IntegrityError:
         if not key:
             raise
         session.rollback()
-        earlier = find_by_idempotency_key(session, key, fingerprint)
+        earlier = find_by_idempotency_key(session, key, request_hash)
         if earlier is None:
             raise
         return earlier, True
