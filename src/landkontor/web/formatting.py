@@ -42,6 +42,19 @@ TICKET_STATUS = {
     "refused": "abgewiesen",
     "cancelled": "storniert",
 }
+PRODUCTION_STATUS = {
+    "planned": "geplant",
+    "released": "freigegeben",
+    "in_progress": "in Arbeit",
+    "completed": "abgeschlossen",
+    "cancelled": "storniert",
+}
+BATCH_ORIGIN = {
+    "manual": "manuell",
+    "receipt": "Eingang",
+    "production": "Produktion",
+    "mix": "Mischung",
+}
 MOVEMENT_TYPE = {
     "receipt": "Eingang",
     "issue": "Ausgang",
@@ -152,4 +165,6 @@ def install_filters(environment: Any, timezone: str) -> None:
         job_status=lambda v: label(v, JOB_STATUS),
         movement_type=lambda v: label(v, MOVEMENT_TYPE),
         ticket_status=lambda v: label(v, TICKET_STATUS),
+        production_status=lambda v: label(v, PRODUCTION_STATUS),
+        batch_origin=lambda v: label(v, BATCH_ORIGIN),
     )

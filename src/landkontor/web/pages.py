@@ -68,6 +68,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Chargen", "/chargen"),
     NavEntry("Lagerbewegungen", "/lagerbewegungen"),
     NavEntry("Inventur", "/inventur"),
+    NavEntry("Produktion", "/produktion"),
+    NavEntry("Rückverfolgung", "/rueckverfolgung"),
     NavEntry("Getreideannahme", "/getreideannahme"),
     NavEntry("Jobs", "/jobs"),
     NavEntry("System", "/system", Role.manager),

@@ -15,8 +15,11 @@ from landkontor.web import (
     items,
     jobs,
     movements,
+    production,
+    recipes,
     stocktake,
     system,
+    tracing,
     warehouses,
 )
 
@@ -32,6 +35,9 @@ PAGE_ROUTERS: list[APIRouter] = [
     batches.router,
     movements.router,
     stocktake.router,
+    recipes.router,  # before production.router: /produktion/rezepturen is no order id
+    production.router,
+    tracing.router,
     grain.router,
     jobs.router,
     system.router,
