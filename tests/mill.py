@@ -123,3 +123,32 @@ def produce(stock: Any, mill: dict[str, Any], item: str, quantity: int, batch_no
         {"quantity": quantity, "batch_no": batch_no, "complete": True},
         status=200,
     )
+
+
+def build_delivered_mill(stock: Any, trade: Any) -> dict[str, Any]:
+    """The mill after two levels of production: premix VM-1 from S-1 and M-1, feed MF-1
+    from G-1 and VM-1; 300 kg of the feed delivered to customer K-700."""
+    mill = build_mill(stock, trade)
+    premix = produce(stock, mill, "premix", 300, "VM-1")
+    feed = produce(stock, mill, "feed", 1000, "MF-1")
+    customer = trade.customer(
+        customer_no="K-700",
+        name="Hof Schulte",
+        street="Dorfstraße 4",
+        postal_code="29221",
+        city="Celle",
+        invoice_email="schulte@example.org",
+    )
+    order = trade.sales_order(
+        customer["id"],
+        mill["wh"]["id"],
+        {"item_id": mill["feed"]["id"], "quantity": "300"},
+        confirm=True,
+    )
+    trade.deliver(order["id"])
+    mill.update(
+        premix_batch=premix["outputs"][0]["batch_id"],
+        feed_batch=feed["outputs"][0]["batch_id"],
+        customer=customer,
+    )
+    return mill

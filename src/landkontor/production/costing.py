@@ -43,10 +43,11 @@ class OrderCosts:
 def order_costs(session: Session, order: ProductionOrder) -> OrderCosts:
     """Planned and actual cost of an order (one query for the components' average costs)."""
     item_ids = [c.item_id for c in order.components]
-    rows = session.execute(
-        select(ItemCost.item_id, ItemCost.average_cost).where(ItemCost.item_id.in_(item_ids))
+    average: dict[int, Decimal] = dict(
+        session.execute(
+            select(ItemCost.item_id, ItemCost.average_cost).where(ItemCost.item_id.in_(item_ids))
+        ).all()
     )
-    average: dict[int, Decimal] = {item_id: cost for item_id, cost in rows}
     planned: dict[int, Decimal | None] = {
         c.id: round_value(c.planned_quantity * average[c.item_id]) if c.item_id in average else None
         for c in order.components

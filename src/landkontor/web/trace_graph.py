@@ -1,10 +1,11 @@
 """The trace of a batch as a drawing: nodes in columns by depth, drawn as server-side SVG.
 
-Material flows left to right. Backward, the traced batch stands in the rightmost batch
-column and its ancestors to the left by depth, with their suppliers in a column before
-them; forward, it stands leftmost, its descendants to the right, and the customers they
-were delivered to in a last column. Edges are the genealogy links between the batches
-found (``inventory.genealogy.links_among``), supplier → batch and batch → customer. Pure
+Material flows left to right. Backward, the traced batch stands in the rightmost column
+and its ancestors to the left by depth, each supplier just before the batch it delivered;
+forward, it stands leftmost, its descendants to the right by depth, each customer just
+after the batch it received (a partner appears once per column it is needed in). Edges
+are the genealogy links between the batches found (``inventory.genealogy.links_among``),
+supplier → batch and batch → customer. Pure
 layout: no database, no I/O (the template draws what this returns).
 """
 
@@ -62,7 +63,11 @@ def _quantity(value: Decimal) -> str:
     return text.replace(".", ",")
 
 
-def _batch(b: TracedBatchOut, kind: str) -> tuple[str, str, str, str, str, str | None]:
+# A node before it is placed: key, title, subtitle, kind, status, link.
+Entry = tuple[str, str, str, str, str, str | None]
+
+
+def _batch(b: TracedBatchOut, kind: str) -> Entry:
     return (
         f"b{b.batch_id}",
         _short(b.batch_no),
@@ -78,35 +83,41 @@ def layout_trace(trace: TraceOut, links: list[BatchEdge]) -> Graph:
     backward = trace.direction == "backward"
     batches = [trace.batch, *trace.batches]
     deepest = max((b.depth for b in batches), default=0)
-    columns: dict[int, list[tuple[str, str, str, str, str, str | None]]] = defaultdict(list)
-    offset = 1 if backward else 0  # backward: suppliers take column 0
+    offset = 1 if backward else 0  # backward: the suppliers of the deepest batches first
+    column_of = {b.batch_id: (deepest - b.depth if backward else b.depth) + offset for b in batches}
+    columns: dict[int, list[Entry]] = defaultdict(list)
     for b in batches:
-        column = (deepest - b.depth if backward else b.depth) + offset
-        columns[column].append(_batch(b, "root" if b.batch_id == trace.batch.batch_id else "batch"))
+        kind = "root" if b.batch_id == trace.batch.batch_id else "batch"
+        columns[column_of[b.batch_id]].append(_batch(b, kind))
     partner_edges: list[tuple[str, str, str]] = []  # from key, to key, label
+    partners: dict[str, tuple[int, Entry]] = {}
+    # A partner stands in the column right before (supplier) or after (customer) the batch
+    # it delivered or received, so no edge has to pass behind another column's batches.
     if backward:
-        suppliers = {}
         for b in batches:
             if b.supplier is not None:
-                suppliers[b.supplier.id] = b.supplier
-                partner_edges.append((f"s{b.supplier.id}", f"b{b.batch_id}", ""))
-        for s in sorted(suppliers.values(), key=lambda p: p.number):
-            columns[0].append(
-                (f"s{s.id}", _short(s.name), f"Lieferant {s.number}", "supplier", "", None)
-            )
+                column = column_of[b.batch_id] - 1
+                key = f"s{b.supplier.id}-{column}"
+                title, number = _short(b.supplier.name), f"Lieferant {b.supplier.number}"
+                partners[key] = (column, (key, title, number, "supplier", "", None))
+                partner_edges.append((key, f"b{b.batch_id}", ""))
     else:
-        customers = {}
         delivered: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        names = {}
         for d in trace.deliveries:
-            customers[d.customer.id] = d.customer
+            names[d.customer.id] = d.customer
             delivered[(d.batch_id, d.customer.id)] += d.quantity
         for (batch_id, customer_id), quantity in sorted(delivered.items()):
-            partner_edges.append((f"b{batch_id}", f"c{customer_id}", _quantity(quantity)))
-        last = deepest + 1
-        for c in sorted(customers.values(), key=lambda p: p.number):
-            columns[last].append(
-                (f"c{c.id}", _short(c.name), f"Kunde {c.number}", "customer", "", None)
-            )
+            if batch_id not in column_of:
+                continue
+            column = column_of[batch_id] + 1
+            customer = names[customer_id]
+            key = f"c{customer_id}-{column}"
+            title, number = _short(customer.name), f"Kunde {customer.number}"
+            partners[key] = (column, (key, title, number, "customer", "", None))
+            partner_edges.append((f"b{batch_id}", key, _quantity(quantity)))
+    for column, entry in sorted(partners.values(), key=lambda p: (p[0], p[1][2])):
+        columns[column].append(entry)
     nodes: dict[str, Node] = {}
     for column, entries in columns.items():
         for row, (key, title, subtitle, kind, status, href) in enumerate(entries):

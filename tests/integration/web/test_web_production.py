@@ -6,7 +6,6 @@ posts once; roles, CSRF and statements per page."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select
@@ -105,7 +104,8 @@ def test_an_order_from_plan_to_completion_with_planned_against_actual(web_client
     page = web_client.get(url).text
     assert "in Arbeit" in page
     assert re.search(
-        r"SOJA Sojaschrot</td>\s*<td class=\"num\">160 kg</td>\s*<td class=\"num\">150 kg</td>\s*<td class=\"num\">-10 kg",
+        r"SOJA Sojaschrot</td>\s*<td class=\"num\">160 kg</td>\s*"
+        r"<td class=\"num\">150 kg</td>\s*<td class=\"num\">-10 kg",
         page,
     )
     output = web_client.post(
@@ -142,7 +142,8 @@ def test_release_refused_for_shortage_lists_it_and_may_be_forced(web_client, mil
     url = _plan(web_client, mill, quantity="1000")  # 800 kg soy needed, 500 kg there
     page = web_client.get(url).text
     assert re.search(
-        r"SOJA Sojaschrot</td><td class=\"num\">800 kg</td><td class=\"num\">500 kg</td><td class=\"num\">300 kg",
+        r"SOJA Sojaschrot</td><td class=\"num\">800 kg</td>"
+        r"<td class=\"num\">500 kg</td><td class=\"num\">300 kg",
         page,
     )
     refused = web_client.post(url + "/freigeben", {"stand": _token(page)})
