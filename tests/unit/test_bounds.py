@@ -121,6 +121,9 @@ MODEL_TABLES: dict[str, str | None] = {
     "SendRequest": None,
     "ExtraCount": "stocktake_lines",
     "MovementForm": "stock_ledger",
+    "OrderForm": "production_orders",
+    "BomForm": "boms",
+    "BomLineForm": "bom_lines",
 }
 
 # Fields stored under another name (or in another table than their model's).
@@ -171,6 +174,12 @@ RENAMED: dict[tuple[str, str], str] = {
     ("MovementForm", "to_location_id"): "stock_ledger.location_id",
     ("MovementForm", "reference"): "stock_movements.reference",
     ("MovementForm", "reason"): "stock_movements.reason",
+    ("OrderForm", "item_no"): "items.item_no",
+    ("OrderForm", "quantity"): "production_orders.planned_quantity",
+    ("OrderForm", "unit"): "stock_ledger.entered_unit",
+    ("BomForm", "item_no"): "items.item_no",
+    ("BomForm", "unit"): "stock_ledger.entered_unit",
+    ("BomLineForm", "item_no"): "items.item_no",
 }
 
 # Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its
