@@ -32,7 +32,7 @@ from landkontor.db.session import settings_of
 from landkontor.errors import DomainError, InvalidInput
 from landkontor.inventory import batches, locations
 from landkontor.inventory.queries import fefo_stock
-from landkontor.production import orders
+from landkontor.production import boms, orders
 from landkontor.production.costing import order_costs
 from landkontor.production.errors import MaterialShortage, OrderChanged
 from landkontor.production.models import OrderStatus, ProductionOrder
@@ -214,6 +214,7 @@ def _order_context(session: Any, order_id: int, **extra: Any) -> dict[str, Any]:
     )
     return {
         "order": order,
+        "bom": boms.get_bom(session, order.bom_id),
         "items": items,
         "warehouse": warehouse,
         "output_batches": output_batches,
