@@ -13,6 +13,7 @@ else's posting, changes nothing the second time and shows the order as it is now
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -251,10 +252,26 @@ def _token(form: FormData) -> str:
     return value[:64] if isinstance(value, str) else ""
 
 
-def _changed(request: Request, session: Any, order_id: int, error: OrderChanged) -> Response:
-    """A step sent twice or on an outdated page: nothing changed; show the order as it is."""
-    context = _order_context(session, order_id, notice=problem_message(error))
-    return render(request, "production/detail.html", context, status_code=409)
+def _step(
+    request: Request, session: Any, order_id: int, submitted: FormData, step: Callable[[], Any]
+) -> Response | None:
+    """Run an order step as the form saw the order: None when it ran; when the order has
+    changed since (a step sent twice, a page shown before another posting) nothing ran and
+    the answer is the order as it is now with a German note (409). Other domain errors are
+    the caller's to show at its form."""
+    try:
+        step_as_seen(session, order_id, _token(submitted), step)
+    except OrderChanged as error:
+        context = _order_context(session, order_id, notice=problem_message(error))
+        return render(request, "production/detail.html", context, status_code=409)
+    return None
+
+
+def _order_page(request: Request, session: Any, order_id: int, **extra: Any) -> Response:
+    """The order's page after a step the service refused (422 unless given)."""
+    status = extra.pop("status_code", 422)
+    context = _order_context(session, order_id, **extra)
+    return render(request, "production/detail.html", context, status_code=status)
 
 
 @router.post("/produktion/{order_id}/freigeben")
@@ -265,18 +282,18 @@ async def release(order_id: int, request: Request, user: WebUser, session: Sessi
     submitted = await request.form()
     strict = submitted.get("trotzdem") != "ja"
     try:
-        step_as_seen(
+        changed = _step(
+            request,
             session,
             order_id,
-            _token(submitted),
+            submitted,
             lambda: orders.release_order(session, order_id, strict=strict, actor=user.username),
         )
-    except OrderChanged as error:
-        return _changed(request, session, order_id, error)
     except MaterialShortage as error:
-        context = _order_context(session, order_id, release_failed=problem_message(error))
-        return render(request, "production/detail.html", context, status_code=409)
-    return redirect(f"/produktion/{order_id}")
+        return _order_page(
+            request, session, order_id, release_failed=problem_message(error), status_code=409
+        )
+    return changed or redirect(f"/produktion/{order_id}")
 
 
 def _consumption(submitted: FormData, form: FormState) -> ConsumptionIn | None:
@@ -330,20 +347,18 @@ async def consume(order_id: int, request: Request, user: WebUser, session: Sessi
     if data is not None:
         lines = data
         try:
-            step_as_seen(
+            changed = _step(
+                request,
                 session,
                 order_id,
-                _token(submitted),
+                submitted,
                 lambda: orders.consume(session, order_id, lines, actor=user.username),
             )
-        except OrderChanged as error:
-            return _changed(request, session, order_id, error)
         except DomainError as error:
             form.message = problem_message(error)
         else:
-            return redirect(f"/produktion/{order_id}#verbrauch")
-    context = _order_context(session, order_id, consume_form=form)
-    return render(request, "production/detail.html", context, status_code=422)
+            return changed or redirect(f"/produktion/{order_id}#verbrauch")
+    return _order_page(request, session, order_id, consume_form=form)
 
 
 @router.post("/produktion/{order_id}/ausbringung")
@@ -359,20 +374,18 @@ async def report_output(
     if data is not None:
         output = data
         try:
-            step_as_seen(
+            changed = _step(
+                request,
                 session,
                 order_id,
-                _token(submitted),
+                submitted,
                 lambda: orders.post_output(session, order_id, output, actor=user.username),
             )
-        except OrderChanged as error:
-            return _changed(request, session, order_id, error)
         except DomainError as error:
             form.fail(error, OUTPUT_FIELDS)
         else:
-            return redirect(f"/produktion/{order_id}#ausbringung")
-    context = _order_context(session, order_id, output_form=form)
-    return render(request, "production/detail.html", context, status_code=422)
+            return changed or redirect(f"/produktion/{order_id}#ausbringung")
+    return _order_page(request, session, order_id, output_form=form)
 
 
 @router.post("/produktion/{order_id}/abschliessen")
@@ -380,15 +393,16 @@ async def complete(order_id: int, request: Request, user: WebUser, session: Sess
     require_role(user, PLANNER)
     submitted = await request.form()
     try:
-        step_as_seen(
+        changed = _step(
+            request,
             session,
             order_id,
-            _token(submitted),
+            submitted,
             lambda: orders.complete_order(session, order_id, actor=user.username),
         )
-    except OrderChanged as error:
-        return _changed(request, session, order_id, error)
-    return redirect(f"/produktion/{order_id}")
+    except DomainError as error:  # material consumed after the last output
+        return _order_page(request, session, order_id, notice=problem_message(error))
+    return changed or redirect(f"/produktion/{order_id}")
 
 
 @router.post("/produktion/{order_id}/stornieren")
@@ -401,17 +415,15 @@ async def cancel(order_id: int, request: Request, user: WebUser, session: Sessio
     if data is not None:
         reason = data.reason
         try:
-            step_as_seen(
+            changed = _step(
+                request,
                 session,
                 order_id,
-                _token(submitted),
+                submitted,
                 lambda: orders.cancel_order(session, order_id, reason, actor=user.username),
             )
-        except OrderChanged as error:
-            return _changed(request, session, order_id, error)
         except DomainError as error:
             form.fail(error, ("reason",))
         else:
-            return redirect(f"/produktion/{order_id}")
-    context = _order_context(session, order_id, cancel_form=form)
-    return render(request, "production/detail.html", context, status_code=422)
+            return changed or redirect(f"/produktion/{order_id}")
+    return _order_page(request, session, order_id, cancel_form=form)
