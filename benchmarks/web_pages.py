@@ -1,21 +1,24 @@
 """Render time of the web pages against a database with data: Übersicht, Artikel, Lager, Chargen,
-Lagerbewegungen, Inventur, Getreideannahme, Jobs, System, Kunden, Lieferanten, Preise and
-Einkauf.
+Lagerbewegungen, Inventur, Kunden, Lieferanten, Preise, Einkauf, Produktion, Rückverfolgung,
+Getreideannahme, Jobs and System.
 
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
 
-Runs migrations and creates its own data through the service layer (unique numbers, so it can run
-again on the same database): one site with ``--items`` // 10 halls of ten bins each, ``--items``
-batch-managed items with three batches each (one expiring soon, one blocked) received into the
-bins, a reorder point on every other item, an open stocktake of the last bin, ``--items`` // 10
-weighing tickets of the day (each its own farmer), a few jobs (stored, not run), and partners,
-price lists and purchase orders (see ``build_trade``). Then it requests each page ``--repeat``
-times in-process through the whole application (middleware, session cookie, templates) and prints
-one JSON line per page with p50 and p95 in milliseconds, and the median CPU time of this process
-per request (``cpu_p50_ms``: the Python side, which a busy machine inflates less than the wall-
-clock figures; the database's own time is not in it). The service tile ("dienste") and the System
-page's services and doctor probe the running services and are left out unless ``--with-health``.
+Runs migrations and creates its own data through the service layer (unique numbers, so it can
+run again on the same database): one site with ``--items`` // 10 halls of ten bins each,
+``--items`` batch-managed items with three batches each (one expiring soon, one blocked)
+received into the bins, a reorder point on every other item, an open stocktake of the last bin,
+``--items`` // 10 weighing tickets of the day (each its own farmer), a premix made of the first
+three items and a feed made of the premix and the fourth (``--items`` // 10 orders of each, all
+but the last completed, so batches have two levels of genealogy), partners, price lists and
+purchase orders (see ``build_trade``) and a few jobs (stored, not run). Then it requests each
+page ``--repeat`` times in-process through the whole application (middleware, session cookie,
+templates) and prints one JSON line per page with p50 and p95 in
+milliseconds, and the median CPU time of this process per request (``cpu_p50_ms``: the Python
+side, which a busy machine inflates less than the wall-clock figures; the database's own time is
+not in it). The service tile ("dienste") and the System page's services and doctor probe the
+running services and are left out unless ``--with-health``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from landkontor.api.app import create_app
 from landkontor.auth.models import User
@@ -46,7 +50,7 @@ from landkontor.grain import tickets as grain_tickets
 from landkontor.grain.schemas import QualityTermsIn, TicketCreate, WeighbridgeIn, WeighingIn
 from landkontor.inventory.batches import change_status, create_batch
 from landkontor.inventory.locations import create_location, create_warehouse
-from landkontor.inventory.models import BatchStatus, MovementType
+from landkontor.inventory.models import Batch, BatchStatus, MovementType
 from landkontor.inventory.posting import PostingLine, post_movement
 from landkontor.inventory.schemas import (
     BatchCreate,
@@ -65,6 +69,14 @@ from landkontor.partners.schemas import (
     SupplierCreate,
 )
 from landkontor.partners.service import create_customer, create_group, create_supplier
+from landkontor.production import boms, orders
+from landkontor.production.schemas import (
+    BomCreate,
+    BomLineIn,
+    ConsumptionIn,
+    OrderCreate,
+    OutputIn,
+)
 from landkontor.purchasing import orders as purchase_order_service
 from landkontor.purchasing.schemas import PurchaseOrderCreate, PurchaseOrderLineIn
 from landkontor.settings import get_settings
@@ -93,6 +105,7 @@ def build_data(db, tag: str, items: int) -> dict:
                     ).id
                 )
         first_item = first_batch = first_movement = None
+        item_ids: list[int] = []
         for n in range(items):
             item = create_item(
                 s,
@@ -132,9 +145,11 @@ def build_data(db, tag: str, items: int) -> dict:
                 first_batch = first_batch or batch.id
                 first_movement = first_movement or movement.id
             first_item = first_item or item.id
+            item_ids.append(item.id)
         count = open_stocktake(s, StocktakeCreate(location_ids=[bins[-1]]), actor="bench")
         build_grain_day(s, tag, site.id, first_item, items // 10)
         trade = build_trade(s, tag, first_item, items)
+        production = build_production(s, tag, site.id, bins[0], item_ids[:4], max(2, items // 10))
         user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
         s.add(user)
         s.commit()
@@ -150,6 +165,7 @@ def build_data(db, tag: str, items: int) -> dict:
             "user": user.id,
             "first_bin": bins[0],
             **trade,
+            **production,
         }
 
 
@@ -263,6 +279,66 @@ def build_trade(s, tag: str, first_item: int, items: int) -> dict:
     }
 
 
+def build_production(
+    s, tag: str, site_id: int, output_bin: int, component_ids: list[int], orders_per_level: int
+) -> dict:
+    """Two levels of production: a premix from the first three items, a feed from the premix
+    and the fourth item; every order but the last of each level completed by FEFO."""
+    made = {}
+    for name, parts in (("VM", component_ids[:3]), ("MF", [None, component_ids[3]])):
+        product = create_item(
+            s,
+            ItemCreate(
+                item_no=f"{tag}-{name}",
+                name=f"Produkt {name}",
+                base_unit="kg",
+                batch_managed=True,
+                shelf_life_days=90,
+            ),
+        )
+        lines = [
+            BomLineIn(item_id=made["VM"] if part is None else part, quantity=Decimal(100))
+            for part in parts
+        ]
+        bom = boms.create_bom(
+            s,
+            BomCreate(
+                item_id=product.id, name=f"{name} {tag}", output_quantity=Decimal(300), lines=lines
+            ),
+        )
+        made[name] = product.id
+        for n in range(orders_per_level):
+            order = orders.create_order(
+                s,
+                OrderCreate(
+                    item_id=product.id,
+                    quantity=Decimal(150),
+                    warehouse_id=site_id,
+                    output_location_id=output_bin,
+                ),
+                actor="bench",
+            )
+            orders.release_order(s, order.id, strict=False, actor="bench")
+            made[f"open_{name}"] = order.id
+            if n == orders_per_level - 1:
+                continue  # the last one stays released: its page shows the FEFO proposal
+            orders.consume(s, order.id, ConsumptionIn(), actor="bench")
+            done = orders.post_output(
+                s, order.id, OutputIn(quantity=Decimal(150), complete=True), actor="bench"
+            )
+            made[f"batch_{name}"] = done.outputs[0].batch_id
+            made[f"done_{name}"] = order.id
+        made[f"bom_{name}"] = bom.id
+        s.commit()
+    raw = s.scalar(
+        select(Batch.id)
+        .where(Batch.item_id == component_ids[0])
+        .order_by(Batch.best_before)
+        .limit(1)
+    )
+    return {"production": made, "raw_batch": raw}
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -330,6 +406,24 @@ def main() -> None:
         "jobs/neu": "/jobs/neu",
         "jobs/neu/export.ledger": "/jobs/neu/export.ledger",
         "jobs/id": f"/jobs/{data['job']}",
+        "produktion": "/produktion",
+        "produktion?status": "/produktion?status=completed",
+        "produktion/id-freigegeben": f"/produktion/{data['production']['open_MF']}",
+        "produktion/id-abgeschlossen": f"/produktion/{data['production']['done_MF']}",
+        "produktion/neu": "/produktion/neu",
+        "produktion/rezepturen": "/produktion/rezepturen",
+        "produktion/rezepturen/id": f"/produktion/rezepturen/{data['production']['bom_MF']}",
+        "rueckverfolgung?q": "/rueckverfolgung?q=C1-",
+        "rueckverfolgung/id": f"/rueckverfolgung/{data['production']['batch_MF']}",
+        "rueckverfolgung/id?vorwaerts": (
+            f"/rueckverfolgung/{data['raw_batch']}?richtung=vorwaerts"
+        ),
+        "rueckverfolgung/zweig": (
+            f"/rueckverfolgung/{data['production']['batch_MF']}/zweig?richtung=rueckwaerts"
+        ),
+        "rueckverfolgung/rueckruf": f"/rueckverfolgung/{data['raw_batch']}/rueckruf",
+        "rueckverfolgung/rueckruf.pdf": f"/rueckverfolgung/{data['raw_batch']}/rueckruf.pdf",
+        "rueckverfolgung/rueckruf.xlsx": f"/rueckverfolgung/{data['raw_batch']}/rueckruf.xlsx",
         "getreideannahme": "/getreideannahme",
         "getreideannahme/landwirte": f"/getreideannahme/landwirte?supplier_no=L-{tag}-00",
         "system": "/system",

@@ -126,6 +126,9 @@ MODEL_TABLES: dict[str, str | None] = {
     "PurchaseLineForm": "purchase_order_lines",
     "ReceiptRowForm": "batches",
     "ReceiptHeadForm": "goods_receipts",
+    "OrderForm": "production_orders",
+    "BomForm": "boms",
+    "BomLineForm": "bom_lines",
 }
 
 # Fields stored under another name (or in another table than their model's).
@@ -182,6 +185,12 @@ RENAMED: dict[tuple[str, str], str] = {
     ("PurchaseLineForm", "unit"): "purchase_order_lines.entered_unit",
     ("ReceiptRowForm", "quantity"): "goods_receipt_lines.quantity",
     ("ReceiptHeadForm", "location_id"): "goods_receipt_lines.location_id",
+    ("OrderForm", "item_no"): "items.item_no",
+    ("OrderForm", "quantity"): "production_orders.planned_quantity",
+    ("OrderForm", "unit"): "stock_ledger.entered_unit",
+    ("BomForm", "item_no"): "items.item_no",
+    ("BomForm", "unit"): "stock_ledger.entered_unit",
+    ("BomLineForm", "item_no"): "items.item_no",
 }
 
 # Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its

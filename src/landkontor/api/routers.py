@@ -53,6 +53,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     documents_api.deliveries_router,
     documents_api.purchase_orders_router,
     documents_api.production_orders_router,
+    documents_api.recall_reports_router,
     purchasing_api.orders_router,
     purchasing_api.receipts_router,
     grain_api.router,

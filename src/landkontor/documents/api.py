@@ -1,5 +1,6 @@
 """Routes of the business documents: files of invoices, credit notes, delivery notes,
-purchase orders and production orders (viewers may read them), and invoice e-mails."""
+purchase orders, production orders and recall reports (viewers may read them), and invoice
+e-mails."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Response
 from landkontor.auth.deps import Clerk
 from landkontor.common.bounds import Id
 from landkontor.common.deps import SessionDep, SettingsDep
-from landkontor.documents import sending, service
+from landkontor.documents import recall_reports, sending, service
 from landkontor.documents.schemas import SendingOut, SendRequest
 from landkontor.documents.service import FileOut, InvoiceDocumentKind
 from landkontor.jobs.service import Submitter
@@ -116,3 +117,30 @@ def purchase_order_pdf(order_id: Id, session: SessionDep) -> Response:
 )
 def production_order_pdf(order_id: Id, session: SessionDep) -> Response:
     return file_response(service.production_order_file(session, order_id))
+
+
+# The recall report of a batch as files (the same as the Rückverfolgung page offers).
+recall_reports_router = APIRouter(prefix="/batches", tags=["documents"])
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {recall_reports.XLSX: {}}, "description": "The workbook"}
+}
+
+
+@recall_reports_router.get(
+    "/{batch_id}/recall-report/pdf",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="Recall report: affected batches, stock, customers with contacts",
+)
+def recall_report_pdf(batch_id: Id, session: SessionDep) -> Response:
+    return file_response(recall_reports.recall_report_pdf(session, batch_id))
+
+
+@recall_reports_router.get(
+    "/{batch_id}/recall-report/xlsx",
+    response_class=Response,
+    responses=XLSX_RESPONSE,
+    summary="Recall report as a workbook (one sheet per part)",
+)
+def recall_report_xlsx(batch_id: Id, session: SessionDep) -> Response:
+    return file_response(recall_reports.recall_report_xlsx(session, batch_id))

@@ -336,3 +336,11 @@ def update_supplier(session: Session, supplier_id: int, data: SupplierUpdate) ->
     _apply(supplier, data)
     session.flush()
     return supplier
+
+
+def customers_by_id(session: Session, customer_ids: list[int]) -> dict[int, Customer]:
+    """The customers with these ids (one query), e.g. the contacts of a recall report."""
+    if not customer_ids:
+        return {}
+    rows = session.scalars(select(Customer).where(Customer.id.in_(customer_ids)))
+    return {customer.id: customer for customer in rows}

@@ -11,3 +11,8 @@ class BomCycle(InvalidInput):
 class MaterialShortage(Conflict):
     code = "material-shortage"
     title = "Material shortage"
+
+
+class OrderChanged(Conflict):
+    code = "order-changed"
+    title = "Production order changed"

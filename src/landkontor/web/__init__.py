@@ -18,6 +18,8 @@ Layout
                  one folder per area
   account.py, dashboard.py, items.py, warehouses.py, batches.py
                  the areas: Anmelden/Abmelden/Passwort, Übersicht, Artikel, Lager, Chargen
+  production.py, recipes.py, tracing.py (+ trace_graph.py, the SVG layout)
+                 Produktion (orders), Rezepturen, Rückverfolgung (trace, recall report, recall)
 
 How to add a page (area "foo", German path "/foo")
   1. ``web/foo.py``::

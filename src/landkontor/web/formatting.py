@@ -42,6 +42,19 @@ TICKET_STATUS = {
     "refused": "abgewiesen",
     "cancelled": "storniert",
 }
+PRODUCTION_STATUS = {
+    "planned": "geplant",
+    "released": "freigegeben",
+    "in_progress": "in Arbeit",
+    "completed": "abgeschlossen",
+    "cancelled": "storniert",
+}
+BATCH_ORIGIN = {
+    "manual": "manuell",
+    "receipt": "Eingang",
+    "production": "Produktion",
+    "mix": "Mischung",
+}
 MOVEMENT_TYPE = {
     "receipt": "Eingang",
     "issue": "Ausgang",
@@ -181,4 +194,6 @@ def install_filters(environment: Any, timezone: str) -> None:
         receipt_status=lambda v: label(v, RECEIPT_STATUS),
         invoice_format=lambda v: label(v, INVOICE_FORMAT),
         term_source=term_source,
+        production_status=lambda v: label(v, PRODUCTION_STATUS),
+        batch_origin=lambda v: label(v, BATCH_ORIGIN),
     )

@@ -58,6 +58,8 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "no-quality-terms": "Für diese Fruchtart gibt es keine Qualitätsbedingungen.",
     "price-missing": "Für einen Teil der Menge fehlt der Preis (Tagespreis oder Fixierung).",
     "company-data-missing": "Die Firmendaten sind unvollständig.",
+    "order-changed": "Der Auftrag wurde inzwischen gebucht oder geändert (z. B. doppelt gesendet). "
+    "Hier ist der aktuelle Stand.",
 }
 
 # Pydantic error types of form fields.

@@ -72,6 +72,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Lieferanten", "/lieferanten"),
     NavEntry("Preise", "/preise"),
     NavEntry("Einkauf", "/einkauf"),
+    NavEntry("Produktion", "/produktion"),
+    NavEntry("Rückverfolgung", "/rueckverfolgung"),
     NavEntry("Getreideannahme", "/getreideannahme"),
     NavEntry("Jobs", "/jobs"),
     NavEntry("System", "/system", Role.manager),

@@ -17,9 +17,12 @@ from landkontor.web import (
     movements,
     partners,
     prices,
+    production,
     purchasing,
+    recipes,
     stocktake,
     system,
+    tracing,
     warehouses,
 )
 
@@ -38,6 +41,9 @@ PAGE_ROUTERS: list[APIRouter] = [
     partners.router,
     prices.router,
     purchasing.router,
+    recipes.router,  # before production.router: /produktion/rezepturen is no order id
+    production.router,
+    tracing.router,
     grain.router,
     jobs.router,
     system.router,

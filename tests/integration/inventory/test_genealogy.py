@@ -133,3 +133,24 @@ def test_mixing_a_blocked_batch_is_refused(silo):
         headers=stock.headers,
     )
     assert_problem(response, 409, "batch-not-usable")
+
+
+def test_the_links_among_traced_batches_are_one_edge_per_pair(silo, session):
+    stock, grain, a, b, c, s1, s2 = silo
+    first = mix(
+        stock,
+        grain,
+        [
+            {"item_id": grain["id"], "batch_id": s1, "location_id": a["id"], "quantity": 4},
+            {"item_id": grain["id"], "batch_id": s2, "location_id": b["id"], "quantity": 6},
+        ],
+        c,
+        "E1",
+    )["output_batch_id"]
+    edges = genealogy.links_among(session, [s1, s2, first])
+    assert {(e.parent_batch_id, e.child_batch_id, e.quantity) for e in edges} == {
+        (s1, first, D("4")),
+        (s2, first, D("6")),
+    }
+    assert genealogy.links_among(session, [s1, s2]) == []  # only links inside the set
+    assert genealogy.links_among(session, []) == []
