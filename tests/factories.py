@@ -80,10 +80,13 @@ class Stock:
         body = {"item_id": item_id, "quantity": quantity, "warehouse_id": warehouse_id}
         return self.post("/api/v1/production-orders", {**body, **fields})
 
-    def produce(self, order_id: int, quantity: Any, *, complete: bool = True) -> dict[str, Any]:
-        """Release the order, consume its components (FEFO) and report ``quantity`` made;
-        returns the order after the output."""
+    def produce(
+        self, order_id: int, quantity: Any, *, complete: bool = True, **output: Any
+    ) -> dict[str, Any]:
+        """Release the order, consume its components (FEFO) and report ``quantity`` made
+        (``output`` fields such as ``batch_no`` go with it); returns the order after it."""
         url = f"/api/v1/production-orders/{order_id}"
         self.post(f"{url}/release", {}, status=200)
         self.post(f"{url}/consumptions", {}, status=200)
-        return self.post(f"{url}/outputs", {"quantity": quantity, "complete": complete}, status=200)
+        body = {"quantity": quantity, "complete": complete, **output}
+        return self.post(f"{url}/outputs", body, status=200)

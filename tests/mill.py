@@ -64,29 +64,18 @@ def build_mill(stock: Any, trade: Any) -> dict[str, Any]:
         batch={"batch_no": "G-2", "best_before": day(200)},
     )
     batches["G-2"] = later["lines"][0]["batch_id"]
-    premix_bom = stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": premix["id"],
-            "name": "Vormischung Standard",
-            "output_quantity": 100,
-            "lines": [
-                {"item_id": soy["id"], "quantity": 80},
-                {"item_id": mineral["id"], "quantity": 20},
-            ],
-        },
+    premix_bom = stock.recipe(
+        premix["id"],
+        {"item_id": soy["id"], "quantity": 80},
+        {"item_id": mineral["id"], "quantity": 20},
+        output_quantity=100,
+        name="Vormischung Standard",
     )
-    feed_bom = stock._post(
-        "/api/v1/boms",
-        {
-            "item_id": feed["id"],
-            "name": "MLF 18/4",
-            "output_quantity": 1000,
-            "lines": [
-                {"item_id": barley["id"], "quantity": 700},
-                {"item_id": premix["id"], "quantity": 300},
-            ],
-        },
+    feed_bom = stock.recipe(
+        feed["id"],
+        {"item_id": barley["id"], "quantity": 700},
+        {"item_id": premix["id"], "quantity": 300},
+        name="MLF 18/4",
     )
     return {
         "wh": wh,
@@ -106,23 +95,10 @@ def build_mill(stock: Any, trade: Any) -> dict[str, Any]:
 
 def produce(stock: Any, mill: dict[str, Any], item: str, quantity: int, batch_no: str) -> dict:
     """A production order through the API: plan, release, consume by FEFO, last output."""
-    order = stock._post(
-        "/api/v1/production-orders",
-        {
-            "item_id": mill[item]["id"],
-            "quantity": quantity,
-            "warehouse_id": mill["wh"]["id"],
-            "output_location_id": mill["done"]["id"],
-        },
+    order = stock.production_order(
+        mill[item]["id"], quantity, mill["wh"]["id"], output_location_id=mill["done"]["id"]
     )
-    base = f"/api/v1/production-orders/{order['id']}"
-    stock._post(f"{base}/release", {}, status=200)
-    stock._post(f"{base}/consumptions", {}, status=200)
-    return stock._post(
-        f"{base}/outputs",
-        {"quantity": quantity, "batch_no": batch_no, "complete": True},
-        status=200,
-    )
+    return stock.produce(order["id"], quantity, batch_no=batch_no)
 
 
 def build_delivered_mill(stock: Any, trade: Any) -> dict[str, Any]:

@@ -228,7 +228,7 @@ def test_recipes_are_written_by_managers_only(web_client, mill):
 
 
 def test_viewers_see_no_step_buttons_and_may_not_post(web_client, mill, stock, session):
-    order = stock._post(
+    order = stock.post(
         "/api/v1/production-orders",
         {"item_id": mill["premix"]["id"], "quantity": 100, "warehouse_id": mill["wh"]["id"]},
     )
@@ -240,7 +240,7 @@ def test_viewers_see_no_step_buttons_and_may_not_post(web_client, mill, stock, s
 
 
 def test_a_step_without_the_csrf_token_is_refused(web_client, mill, stock):
-    order = stock._post(
+    order = stock.post(
         "/api/v1/production-orders",
         {"item_id": mill["premix"]["id"], "quantity": 100, "warehouse_id": mill["wh"]["id"]},
     )
@@ -255,7 +255,7 @@ def test_a_step_without_the_csrf_token_is_refused(web_client, mill, stock):
 
 def test_the_order_list_filters_by_status(web_client, mill, stock):
     produce(stock, mill, "premix", 100, "VM-1")
-    stock._post(
+    stock.post(
         "/api/v1/production-orders",
         {"item_id": mill["feed"]["id"], "quantity": 500, "warehouse_id": mill["wh"]["id"]},
     )
@@ -271,7 +271,7 @@ def test_production_lists_run_as_many_statements_for_many_rows_as_for_few(
     web_client, mill, stock, count_statements, url
 ):
     web_client.login_as("viewer")
-    stock._post(
+    stock.post(
         "/api/v1/production-orders",
         {"item_id": mill["feed"]["id"], "quantity": 99, "warehouse_id": mill["wh"]["id"]},
     )
@@ -283,11 +283,11 @@ def test_production_lists_run_as_many_statements_for_many_rows_as_for_few(
 
     few = statements()
     for n in range(6):
-        stock._post(
+        stock.post(
             "/api/v1/production-orders",
             {"item_id": mill["feed"]["id"], "quantity": 100 + n, "warehouse_id": mill["wh"]["id"]},
         )
-        stock._post(
+        stock.post(
             "/api/v1/boms",
             {
                 "item_id": mill["premix"]["id"],
