@@ -135,6 +135,11 @@ def get_customer(
     return fetch(session, Customer, customer_id, kind="customer", lock=lock, field=field)
 
 
+def customer_by_number(session: Session, customer_no: str) -> Customer | None:
+    """The customer with exactly this number, or None."""
+    return session.scalar(select(Customer).where(Customer.customer_no == customer_no.strip()))
+
+
 def ensure_not_blocked(customer: Customer) -> None:
     """CustomerBlocked (409) if the customer is blocked."""
     if customer.blocked:

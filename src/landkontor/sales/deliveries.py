@@ -6,6 +6,12 @@ A delivery posts one stock issue (document type ``delivery``), records each batc
 location in ``delivery_lines`` (recall tracing) and releases what it delivers from the
 order's reservation. An uninvoiced delivery can be cancelled: the issue is reversed and the
 quantity reserved again.
+
+:func:`delivery_proposal` shows before a delivery what it would pick: per open order line
+the FEFO allocation (the same :class:`FefoStock` the delivery takes from, shared by the
+lines of one item) beside all stock of the item in the warehouse, unusable stock marked.
+A delivery request may carry an idempotency key (the web form's): the same key again
+returns the first delivery instead of delivering twice.
 """
 
 from __future__ import annotations
@@ -27,11 +33,17 @@ from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
-from landkontor.inventory.errors import BatchNotUsable, InsufficientStock
+from landkontor.inventory.errors import BatchNotUsable, IdempotencyKeyReused, InsufficientStock
 from landkontor.inventory.locations import get_location
 from landkontor.inventory.models import MovementType
-from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
-from landkontor.inventory.queries import fefo_stock
+from landkontor.inventory.posting import (
+    PostingLine,
+    find_by_idempotency_key,
+    post_movement,
+    request_fingerprint,
+    reverse_movement,
+)
+from landkontor.inventory.queries import fefo_stock, level_query
 from landkontor.inventory.reservations import lock_item, release, reserve
 from landkontor.inventory.rules import FefoStock, unusable_reason
 from landkontor.numbering.service import next_number
@@ -49,6 +61,7 @@ from landkontor.sales.orders import RESERVATION_DOCUMENT, get_order, refresh_sta
 from landkontor.sales.schemas import DeliveryCreate, DeliveryLineIn
 
 DOCUMENT_TYPE = "delivery"
+ZERO = Decimal(0)
 DELIVERABLE = (SalesOrderStatus.confirmed, SalesOrderStatus.partially_delivered)
 
 
@@ -195,15 +208,47 @@ def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list
     return picks
 
 
+def _replayed(
+    session: Session, order_id: int, data: DeliveryCreate, actor: str, key: str | None
+) -> tuple[Delivery | None, str | None]:
+    """(the delivery posted earlier with ``key``, or None; the request's fingerprint).
+    IdempotencyKeyReused when the key was used for another request."""
+    if not key:
+        return None, None
+    fingerprint = request_fingerprint(
+        {"order_id": order_id, "body": data.model_dump(mode="json"), "actor": actor}
+    )
+    movement = find_by_idempotency_key(session, key, fingerprint)
+    if movement is None:
+        return None, fingerprint
+    delivery = session.scalar(select(Delivery).where(Delivery.movement_id == movement.id))
+    if delivery is None:
+        raise IdempotencyKeyReused("this key was used for another posting", field="Idempotency-Key")
+    return delivery, fingerprint
+
+
 @use_case
-def deliver(session: Session, order_id: int, data: DeliveryCreate, *, actor: str) -> Delivery:
+def deliver(
+    session: Session,
+    order_id: int,
+    data: DeliveryCreate,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> Delivery:
     """Deliver (part of) a confirmed order: pick, post the stock issue, record the batches,
-    release the reservation.
+    release the reservation. With ``idempotency_key`` a repeated request (a double click)
+    returns the first delivery; the order's row lock makes two at once run one after the
+    other, so the second finds the first.
 
     Raises InvalidState (order not confirmed or partly delivered), CustomerBlocked,
-    QuantityExceedsOrder, BatchNotUsable, InsufficientStock (409), InvalidInput (422).
+    QuantityExceedsOrder, BatchNotUsable, InsufficientStock, IdempotencyKeyReused (409),
+    InvalidInput (422).
     """
     order = get_order(session, order_id, lock=True)
+    earlier, fingerprint = _replayed(session, order_id, data, actor, idempotency_key)
+    if earlier is not None:
+        return earlier
     if order.status not in DELIVERABLE:
         raise InvalidState(
             f"order {order.order_no} is {order.status.value}; only confirmed orders are delivered"
@@ -243,6 +288,8 @@ def deliver(session: Session, order_id: int, data: DeliveryCreate, *, actor: str
         reference=delivery.delivery_no,
         document_type=DOCUMENT_TYPE,
         document_id=delivery.id,
+        idempotency_key=idempotency_key or None,
+        request_hash=fingerprint,
     )
     delivery.movement_id = movement.id
     delivery.lines = [
@@ -326,3 +373,79 @@ def cancel_delivery(session: Session, delivery_id: int, *, reason: str, actor: s
     refresh_status(order)
     session.flush()
     return delivery
+
+
+@dataclass(frozen=True)
+class StockChoice:
+    """Stock of an order line's item in the order's warehouse, and what FEFO takes of it.
+    ``unusable`` says why it cannot be delivered (recalled, blocked, expired on …, or
+    ``location`` for a blocked location or one being counted); then ``proposed`` is 0."""
+
+    location_id: int
+    location_code: str
+    batch_id: int | None
+    batch_no: str | None
+    best_before: Any
+    batch_status: Any
+    on_hand: Decimal
+    proposed: Decimal
+    unusable: str | None
+
+
+@dataclass(frozen=True)
+class LineProposal:
+    line: SalesOrderLine
+    item: Item
+    open_quantity: Decimal  # base unit
+    shortage: Decimal
+    stock: list[StockChoice]
+
+
+def delivery_proposal(session: Session, order_id: int) -> list[LineProposal]:
+    """What a delivery of everything still open would take, line by line, first expired
+    first out, beside every stock row of the item in the order's warehouse (read-only).
+    The lines of one item share its stock, as in :func:`deliver`."""
+    order = get_order(session, order_id)
+    today = business_today(settings_of(session))
+    stock: dict[int, FefoStock] = {}
+    proposals: list[LineProposal] = []
+    for line in order.lines:
+        open_quantity = line.quantity - line.delivered_quantity
+        if open_quantity <= 0:
+            continue
+        item = get_item(session, line.item_id)
+        if item.id not in stock:
+            stock[item.id] = fefo_stock(session, item.id, order.warehouse_id)
+        allocations, shortage = stock[item.id].take(open_quantity)
+        proposed = {(a.row.location_id, a.row.batch_id): a.quantity for a in allocations}
+        pickable = {(r.location_id, r.batch_id) for r in stock[item.id].rows}
+        levels = session.execute(
+            level_query(session, item_id=item.id, warehouse_id=order.warehouse_id)
+        ).all()
+        choices = []
+        for row in levels:
+            if row.quantity <= 0:
+                continue
+            key = (row.location_id, row.batch_id)
+            reason = None
+            if key not in pickable:
+                reason = (
+                    unusable_reason(row.batch_status, row.best_before, today)
+                    if row.batch_id is not None
+                    else None
+                ) or "location"
+            choices.append(
+                StockChoice(
+                    location_id=row.location_id,
+                    location_code=row.location_code,
+                    batch_id=row.batch_id,
+                    batch_no=row.batch_no,
+                    best_before=row.best_before,
+                    batch_status=row.batch_status,
+                    on_hand=row.quantity,
+                    proposed=proposed.get(key, ZERO),
+                    unusable=reason,
+                )
+            )
+        proposals.append(LineProposal(line, item, open_quantity, shortage, choices))
+    return proposals

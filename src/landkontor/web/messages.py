@@ -58,6 +58,7 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "no-quality-terms": "Für diese Fruchtart gibt es keine Qualitätsbedingungen.",
     "price-missing": "Für einen Teil der Menge fehlt der Preis (Tagespreis oder Fixierung).",
     "company-data-missing": "Die Firmendaten sind unvollständig.",
+    "document-invalid": "Die E-Rechnung wäre ungültig. Bitte Firmen- und Kundendaten prüfen.",
 }
 
 # Pydantic error types of form fields.

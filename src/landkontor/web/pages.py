@@ -68,6 +68,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Chargen", "/chargen"),
     NavEntry("Lagerbewegungen", "/lagerbewegungen"),
     NavEntry("Inventur", "/inventur"),
+    NavEntry("Verkauf", "/verkauf"),
     NavEntry("Getreideannahme", "/getreideannahme"),
     NavEntry("Jobs", "/jobs"),
     NavEntry("System", "/system", Role.manager),

@@ -12,9 +12,11 @@ from landkontor.web import (
     batches,
     dashboard,
     grain,
+    invoices,
     items,
     jobs,
     movements,
+    sales,
     stocktake,
     system,
     warehouses,
@@ -35,6 +37,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     grain.router,
     jobs.router,
     system.router,
+    sales.router,
+    invoices.router,
 ]
 
 
