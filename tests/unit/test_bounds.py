@@ -121,6 +121,8 @@ MODEL_TABLES: dict[str, str | None] = {
     "SendRequest": None,
     "ExtraCount": "stocktake_lines",
     "MovementForm": "stock_ledger",
+    "NewOrderForm": "sales_orders",
+    "OrderLineForm": "sales_order_lines",
 }
 
 # Fields stored under another name (or in another table than their model's).
@@ -171,6 +173,9 @@ RENAMED: dict[tuple[str, str], str] = {
     ("MovementForm", "to_location_id"): "stock_ledger.location_id",
     ("MovementForm", "reference"): "stock_movements.reference",
     ("MovementForm", "reason"): "stock_movements.reason",
+    ("NewOrderForm", "customer_no"): "customers.customer_no",
+    ("OrderLineForm", "item_no"): "items.item_no",
+    ("OrderLineForm", "unit"): "sales_order_lines.entered_unit",
 }
 
 # Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its
