@@ -63,6 +63,7 @@ from landkontor.web.forms import (
     german_decimal,
     new_form_key,
     parse_form,
+    positive_decimal,
 )
 from landkontor.web.listing import Pager, list_query
 from landkontor.web.messages import input_message, problem_message
@@ -246,7 +247,7 @@ def live_quote(order_id: int, request: Request, _: WebUser, session: SessionDep)
     unit = given.get("unit", "").replace("\x00", "").strip()[:20] or None
     context: dict[str, Any] = {"quote": None, "note": "", "warning": None, "unit": unit}
     item = catalog.item_by_number(session, item_no) if item_no else None
-    quantity = _positive(raw)
+    quantity = positive_decimal(raw)
     if item is None or quantity is None:
         context["note"] = (
             "Diese Artikelnummer gibt es nicht."
@@ -267,16 +268,6 @@ def live_quote(order_id: int, request: Request, _: WebUser, session: SessionDep)
         context["warning"] = {"check": check, "line_gross": line.gross}
     context.update(quote=quote, item=item, quantity=quantity, line=line)
     return render(request, "sales/_quote.html", context)
-
-
-def _positive(raw: str) -> Decimal | None:
-    try:
-        value = Decimal(german_decimal(raw))
-    except ArithmeticError:
-        return None
-    if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 15:
-        return None
-    return value
 
 
 @router.post("/verkauf/auftraege/{order_id}/positionen")
