@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
-from landkontor.common.pagination import PageParams, paginate
+from landkontor.common.pagination import PageParams, paginate, paginate_rows
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
@@ -47,6 +47,7 @@ from landkontor.inventory.queries import fefo_stock, level_query
 from landkontor.inventory.reservations import lock_item, release, reserve
 from landkontor.inventory.rules import FefoStock, unusable_reason
 from landkontor.numbering.service import next_number
+from landkontor.partners.models import Customer
 from landkontor.partners.service import ensure_not_blocked, get_customer
 from landkontor.sales.errors import QuantityExceedsOrder
 from landkontor.sales.models import (
@@ -100,6 +101,52 @@ def delivery_query(
 
 def list_deliveries(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
     return paginate(session, delivery_query(**filters), params)
+
+
+def delivery_overview(
+    session: Session,
+    params: PageParams,
+    *,
+    status: DeliveryStatus | None = None,
+    uninvoiced: bool = False,
+    search: str | None = None,
+) -> tuple[list[Any], int]:
+    """One page of deliveries for a list, newest first, each with its order's number and its
+    customer's number and name, in one statement. ``uninvoiced``: posted ones without an
+    invoice; ``search``: part of the delivery or order number or the customer's number or
+    name."""
+    stmt = (
+        select(
+            Delivery.id,
+            Delivery.delivery_no,
+            Delivery.status,
+            Delivery.delivered_at,
+            Delivery.delivered_by,
+            Delivery.invoice_id,
+            Delivery.sales_order_id,
+            SalesOrder.order_no,
+            Customer.customer_no,
+            Customer.name.label("customer_name"),
+        )
+        .join(SalesOrder, SalesOrder.id == Delivery.sales_order_id)
+        .join(Customer, Customer.id == Delivery.customer_id)
+        .order_by(Delivery.id.desc())
+    )
+    if status is not None:
+        stmt = stmt.where(Delivery.status == status)
+    if uninvoiced:
+        stmt = stmt.where(Delivery.status == DeliveryStatus.posted, Delivery.invoice_id.is_(None))
+    if search:
+        pattern = f"%{search}%"
+        stmt = stmt.where(
+            or_(
+                Delivery.delivery_no.ilike(pattern),
+                SalesOrder.order_no.ilike(pattern),
+                Customer.customer_no.ilike(pattern),
+                Customer.name.ilike(pattern),
+            )
+        )
+    return paginate_rows(session, stmt, params)
 
 
 def _requests(session: Session, order: SalesOrder, data: DeliveryCreate) -> list[_Request]:

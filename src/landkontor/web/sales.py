@@ -365,7 +365,11 @@ async def invoice(order_id: int, request: Request, user: WebUser, session: Sessi
     """Invoice the chosen deliveries (all uninvoiced ones when none is ticked)."""
     submitted = await request.form()
     chosen = [_id(v) for v in submitted.getlist("delivery_id") if str(v).isdigit()]
-    body = InvoiceCreate(delivery_ids=[c for c in chosen if c] or None)
+    if not any(chosen):
+        message = "Bitte mindestens eine Lieferung zum Berechnen ankreuzen."
+        context = _order_context(session, order_id, message=message)
+        return render(request, "sales/order.html", context, status_code=422)
+    body = InvoiceCreate(delivery_ids=[c for c in chosen if c])
     try:
         document = invoicing.invoice_order(session, order_id, body, actor=user.username)
     except DomainError as error:
@@ -403,6 +407,7 @@ def _delivery_context(
             rows.append({"index": index, "proposal": proposal, "choice": choice, "value": shown})
     return {
         "order": order,
+        "deliverable": order.status in deliveries.DELIVERABLE,
         "customer": partners.get_customer(session, order.customer_id),
         "proposals": proposals,
         "rows": rows,
@@ -514,6 +519,27 @@ def _delivery_error(
             errors[rows_of_lines[int(found.group(1))]] = message
             placed = True
     return None if placed else message
+
+
+DELIVERY_STATUSES = {"gebucht": DeliveryStatus.posted, "storniert": DeliveryStatus.cancelled}
+
+
+@router.get("/verkauf/lieferungen")
+def delivery_list(request: Request, _: WebUser, session: SessionDep) -> Response:
+    query = list_query(
+        request, sorts=("delivery_no",), default_sort="delivery_no", filters=("status",)
+    )
+    chosen = query.filters["status"]
+    rows, total = deliveries.delivery_overview(
+        session,
+        query.params,
+        status=DELIVERY_STATUSES.get(chosen),
+        uninvoiced=chosen == "offen",
+        search=query.search or None,
+    )
+    context = {"rows": rows, "pager": Pager(query, total), "query": query}
+    template = "sales/_deliveries.html" if is_htmx(request) else "sales/deliveries.html"
+    return render(request, template, context)
 
 
 @router.get("/verkauf/lieferungen/{delivery_id}")

@@ -122,6 +122,9 @@ def test_order_to_cash(web_page, shop, screenshot):
     page.get_by_role("link", name="Rechnungen und Gutschriften").click()
     expect(page.locator("#invoice-list")).to_contain_text("bezahlt")
     screenshot(page, "invoices")
+    page.get_by_role("link", name="Lieferungen", exact=True).click()
+    expect(page.locator("#delivery-list tbody tr")).to_have_count(2)
+    screenshot(page, "deliveries")
 
     # A manager writes a credit note on it.
     boss = web_page("manager", username="vertriebsleitung")

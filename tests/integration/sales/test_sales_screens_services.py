@@ -112,3 +112,19 @@ def test_invoices_are_found_by_number_or_customer_and_credit_notes_by_their_invo
         assert {i.id for i in by_name} == {invoice["id"], note["id"]}
         notes, _ = invoicing.list_invoices(s, PageParams(), credits_invoice_id=invoice["id"])
         assert [n.id for n in notes] == [note["id"]]
+
+
+def test_the_delivery_overview_names_order_and_customer_and_finds_the_uninvoiced(trade, shop, db):
+    invoiced = _feed_order(trade, shop, 10)
+    trade.deliver(invoiced["id"])
+    trade.invoice(invoiced["id"])
+    waiting = _feed_order(trade, shop, 5)
+    delivery = trade.deliver(waiting["id"])
+    with db.session() as s:
+        rows, total = deliveries.delivery_overview(s, PageParams())
+        assert total == 2 and rows[0].id == delivery["id"]  # newest first
+        assert (rows[0].order_no, rows[0].customer_no) == (waiting["order_no"], "K-100")
+        rows, total = deliveries.delivery_overview(s, PageParams(), uninvoiced=True)
+        assert [r.id for r in rows] == [delivery["id"]]
+        rows, _ = deliveries.delivery_overview(s, PageParams(), search=invoiced["order_no"])
+        assert [r.sales_order_id for r in rows] == [invoiced["id"]]

@@ -259,7 +259,8 @@ def _delivered_and_invoiced(web_client, shop, quantity: str = "100") -> tuple[st
         _post_rows(web_client, f"{url}/lieferung", _key_of(form), _delivery_rows(form)).status_code
         == 303
     )
-    invoiced = web_client.post(f"{url}/rechnung")
+    ids = re.findall(r'name="delivery_id" value="(\d+)"', web_client.get(url).text)
+    invoiced = web_client.post(f"{url}/rechnung", {"delivery_id": ids})
     assert invoiced.status_code == 303, invoiced.text
     return url, invoiced.headers["location"]
 
@@ -270,7 +271,11 @@ def test_invoice_with_its_number_files_and_payment(web_client, shop, db):
     year = date.today().year
     page = web_client.get(invoice_url).text
     assert f"RE-{year}-000001" in page and "offen" in page
-    assert web_client.post(f"{url}/rechnung").status_code == 303  # a second click: nothing new
+    assert web_client.post(f"{url}/rechnung").status_code == 422  # none ticked
+    # A second click (the same deliveries again): nothing new, the order is shown.
+    delivery = web_client.get("/verkauf/lieferungen?status=gebucht").text
+    ids = re.findall(r'href="/verkauf/lieferungen/(\d+)"', delivery)
+    assert web_client.post(f"{url}/rechnung", {"delivery_id": ids}).status_code == 303
     assert _count(db, Invoice) == 1
     pdf = web_client.get(invoice_url + "/rechnung.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -343,6 +348,22 @@ def test_a_form_without_the_csrf_token_is_refused(web_client, shop, db):
     assert refused.status_code == 403 and _count(db, SalesOrder) == before
 
 
+def test_the_delivery_list_shows_what_is_not_invoiced_yet(web_client, shop):
+    web_client.login_as("clerk")
+    url, _invoice = _delivered_and_invoiced(web_client, shop, "10")
+    open_url = _confirmed_feed_order(web_client, shop, "5")
+    form = web_client.get(f"{open_url}/lieferung").text
+    _post_rows(web_client, f"{open_url}/lieferung", _key_of(form), _delivery_rows(form))
+    listed = web_client.get("/verkauf/lieferungen").text
+    assert listed.count("Hof Meyer") == 2 and "berechnet" in listed
+    uninvoiced = web_client.get("/verkauf/lieferungen?status=offen").text
+    assert uninvoiced.count("Hof Meyer") == 1
+    assert (
+        open_url.rsplit("/", 1)[-1] in uninvoiced
+        and f'auftraege/{url.rsplit("/", 1)[-1]}"' not in uninvoiced
+    )
+
+
 def test_the_order_list_filters_by_status_and_searches(web_client, shop):
     web_client.login_as("clerk")
     draft = _new_order(web_client, shop, "K-200")
@@ -355,7 +376,9 @@ def test_the_order_list_filters_by_status_and_searches(web_client, shop):
     assert draft.rsplit("/", 1)[-1] in web_client.get("/verkauf?status=offen").text
 
 
-@pytest.mark.parametrize("url", ["/verkauf", "/verkauf/rechnungen", "/verkauf/zahlungen"])
+@pytest.mark.parametrize(
+    "url", ["/verkauf", "/verkauf/lieferungen", "/verkauf/rechnungen", "/verkauf/zahlungen"]
+)
 def test_sales_lists_run_as_many_statements_for_many_rows_as_for_few(
     web_client, shop, trade, count_statements, url
 ):
