@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +36,7 @@ from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
 from landkontor.inventory.errors import BatchNotUsable, IdempotencyKeyReused, InsufficientStock
 from landkontor.inventory.locations import get_location
-from landkontor.inventory.models import MovementType
+from landkontor.inventory.models import BatchStatus, MovementType
 from landkontor.inventory.posting import (
     PostingLine,
     find_by_idempotency_key,
@@ -432,8 +433,8 @@ class StockChoice:
     location_code: str
     batch_id: int | None
     batch_no: str | None
-    best_before: Any
-    batch_status: Any
+    best_before: date | None
+    batch_status: BatchStatus | None
     on_hand: Decimal
     proposed: Decimal
     unusable: str | None
@@ -455,6 +456,7 @@ def delivery_proposal(session: Session, order_id: int) -> list[LineProposal]:
     order = get_order(session, order_id)
     today = business_today(settings_of(session))
     stock: dict[int, FefoStock] = {}
+    levels: dict[int, list[Any]] = {}
     proposals: list[LineProposal] = []
     for line in order.lines:
         open_quantity = line.quantity - line.delivered_quantity
@@ -463,14 +465,16 @@ def delivery_proposal(session: Session, order_id: int) -> list[LineProposal]:
         item = get_item(session, line.item_id)
         if item.id not in stock:
             stock[item.id] = fefo_stock(session, item.id, order.warehouse_id)
+            levels[item.id] = list(
+                session.execute(
+                    level_query(session, item_id=item.id, warehouse_id=order.warehouse_id)
+                )
+            )
         allocations, shortage = stock[item.id].take(open_quantity)
         proposed = {(a.row.location_id, a.row.batch_id): a.quantity for a in allocations}
         pickable = {(r.location_id, r.batch_id) for r in stock[item.id].rows}
-        levels = session.execute(
-            level_query(session, item_id=item.id, warehouse_id=order.warehouse_id)
-        ).all()
         choices = []
-        for row in levels:
+        for row in levels[item.id]:
             if row.quantity <= 0:
                 continue
             key = (row.location_id, row.batch_id)

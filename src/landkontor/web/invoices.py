@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from landkontor.auth.roles import Role
-from landkontor.common.bounds import ID_MAX, PositiveQuantity
+from landkontor.common.bounds import ID_MAX, Id, PositiveQuantity
 from landkontor.common.deps import SessionDep
 from landkontor.common.pagination import PageParams
 from landkontor.documents.api import file_response
@@ -91,7 +91,7 @@ def open_items(request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(request, "sales/payments.html", context)
 
 
-def _invoice_context(session: Any, invoice_id: int, **extra: Any) -> dict[str, Any]:
+def _invoice_context(session: Any, invoice_id: Id, **extra: Any) -> dict[str, Any]:
     document = invoicing.get_invoice(session, invoice_id)
     notes: list[Any] = []
     if document.kind == InvoiceKind.invoice:
@@ -114,12 +114,12 @@ def _invoice_context(session: Any, invoice_id: int, **extra: Any) -> dict[str, A
 
 
 @router.get("/verkauf/rechnungen/{invoice_id}")
-def invoice_detail(invoice_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def invoice_detail(invoice_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(request, "sales/invoice.html", _invoice_context(session, invoice_id))
 
 
 @router.get("/verkauf/rechnungen/{invoice_id}/{name}")
-def invoice_download(invoice_id: int, name: str, _: WebUser, session: SessionDep) -> Response:
+def invoice_download(invoice_id: Id, name: str, _: WebUser, session: SessionDep) -> Response:
     kind = FILES.get(name)
     if kind is None:
         raise NotFound(f"no file {name}", kind="file")
@@ -128,7 +128,7 @@ def invoice_download(invoice_id: int, name: str, _: WebUser, session: SessionDep
 
 @router.post("/verkauf/rechnungen/{invoice_id}/zahlung")
 async def record_payment(
-    invoice_id: int, request: Request, user: WebUser, session: SessionDep
+    invoice_id: Id, request: Request, user: WebUser, session: SessionDep
 ) -> Response:
     submitted = await request.form()
     data, form = parse_form(PaymentIn, submitted)
@@ -148,7 +148,7 @@ async def record_payment(
 
 
 # --- credit notes -----------------------------------------------------------------------------
-def _credit_context(session: Any, invoice_id: int, form: FormState) -> dict[str, Any]:
+def _credit_context(session: Any, invoice_id: Id, form: FormState) -> dict[str, Any]:
     document = invoicing.get_invoice(session, invoice_id)
     if document.kind != InvoiceKind.invoice:
         raise InvalidState(f"{document.number} is a credit note; credit the invoice itself")
@@ -156,7 +156,7 @@ def _credit_context(session: Any, invoice_id: int, form: FormState) -> dict[str,
 
 
 @router.get("/verkauf/rechnungen/{invoice_id}/gutschrift/neu")
-def credit_form(invoice_id: int, request: Request, user: WebUser, session: SessionDep) -> Response:
+def credit_form(invoice_id: Id, request: Request, user: WebUser, session: SessionDep) -> Response:
     require_role(user, CREDITOR)
     return render(
         request, "sales/credit_note.html", _credit_context(session, invoice_id, FormState())
@@ -165,7 +165,7 @@ def credit_form(invoice_id: int, request: Request, user: WebUser, session: Sessi
 
 @router.post("/verkauf/rechnungen/{invoice_id}/gutschrift/neu")
 async def write_credit_note(
-    invoice_id: int, request: Request, user: WebUser, session: SessionDep
+    invoice_id: Id, request: Request, user: WebUser, session: SessionDep
 ) -> Response:
     """A credit note of everything left (nothing typed in the lines), or of the returned
     quantities or net amounts typed per line."""

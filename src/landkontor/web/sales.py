@@ -206,7 +206,7 @@ async def create_order(request: Request, user: WebUser, session: SessionDep) -> 
 
 
 # --- one order ------------------------------------------------------------------------------
-def _order_context(session: Any, order_id: int, **extra: Any) -> dict[str, Any]:
+def _order_context(session: Any, order_id: Id, **extra: Any) -> dict[str, Any]:
     order = orders.get_order(session, order_id)
     out = orders.order_out(session, order)
     customer = partners.get_customer(session, order.customer_id)
@@ -223,7 +223,7 @@ def _order_context(session: Any, order_id: int, **extra: Any) -> dict[str, Any]:
         "deliveries": order_deliveries,
         "invoices": documents,
         "uninvoiced": [
-            d for d in order_deliveries if d.status.value == "posted" and not d.invoice_id
+            d for d in order_deliveries if d.status == DeliveryStatus.posted and not d.invoice_id
         ],
         "check": check,
         "line_form": FormState(),
@@ -233,12 +233,12 @@ def _order_context(session: Any, order_id: int, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/verkauf/auftraege/{order_id}")
-def order_detail(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def order_detail(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(request, "sales/order.html", _order_context(session, order_id))
 
 
 @router.get("/verkauf/auftraege/{order_id}/preis")
-def live_quote(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def live_quote(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     """The price the typed line would get, with each step, and the credit warning (htmx)."""
     order = orders.get_order(session, order_id)
     given = request.query_params
@@ -271,7 +271,7 @@ def live_quote(order_id: int, request: Request, _: WebUser, session: SessionDep)
 
 
 @router.post("/verkauf/auftraege/{order_id}/positionen")
-async def add_line(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+async def add_line(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     orders.get_order(session, order_id)  # NotFound before reading the form
     data, form = parse_form(OrderLineForm, await request.form())
     if data is not None:
@@ -304,7 +304,7 @@ def _line_error(form: FormState, error: DomainError) -> None:
 
 
 @router.post("/verkauf/auftraege/{order_id}/positionen/{line_id}/entfernen")
-def remove_line(order_id: int, line_id: int, _: WebUser, session: SessionDep) -> Response:
+def remove_line(order_id: Id, line_id: Id, _: WebUser, session: SessionDep) -> Response:
     try:
         orders.remove_line(session, order_id, line_id)
     except DomainError as error:
@@ -313,7 +313,7 @@ def remove_line(order_id: int, line_id: int, _: WebUser, session: SessionDep) ->
     return redirect(f"/verkauf/auftraege/{order_id}#neue-position")  # gone already: fine
 
 
-def _order_action(session: Any, request: Request, order_id: int, action: Any) -> Response:
+def _order_action(session: Any, request: Request, order_id: Id, action: Any) -> Response:
     """Run ``action``; a refusal shows on the order's page (a second click: done already)."""
     try:
         action()
@@ -332,7 +332,7 @@ _DONE = {
 }
 
 
-def _already_done(session: Any, order_id: int, request: Request) -> bool:
+def _already_done(session: Any, order_id: Id, request: Request) -> bool:
     step = request.url.path.rsplit("/", 1)[-1]
     status = orders.get_order(session, order_id).status
     if step == "bestaetigen":
@@ -341,7 +341,7 @@ def _already_done(session: Any, order_id: int, request: Request) -> bool:
 
 
 @router.post("/verkauf/auftraege/{order_id}/bestaetigen")
-def confirm(order_id: int, request: Request, user: WebUser, session: SessionDep) -> Response:
+def confirm(order_id: Id, request: Request, user: WebUser, session: SessionDep) -> Response:
     return _order_action(
         session,
         request,
@@ -351,17 +351,17 @@ def confirm(order_id: int, request: Request, user: WebUser, session: SessionDep)
 
 
 @router.post("/verkauf/auftraege/{order_id}/stornieren")
-def cancel(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def cancel(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return _order_action(session, request, order_id, lambda: orders.cancel_order(session, order_id))
 
 
 @router.post("/verkauf/auftraege/{order_id}/abschliessen")
-def close(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def close(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return _order_action(session, request, order_id, lambda: orders.close_order(session, order_id))
 
 
 @router.post("/verkauf/auftraege/{order_id}/rechnung")
-async def invoice(order_id: int, request: Request, user: WebUser, session: SessionDep) -> Response:
+async def invoice(order_id: Id, request: Request, user: WebUser, session: SessionDep) -> Response:
     """Invoice the chosen deliveries (all uninvoiced ones when none is ticked)."""
     submitted = await request.form()
     chosen = [_id(v) for v in submitted.getlist("delivery_id") if str(v).isdigit()]
@@ -388,7 +388,7 @@ def _id(text: Any) -> int:
 # --- the delivery ---------------------------------------------------------------------------
 def _delivery_context(
     session: Any,
-    order_id: int,
+    order_id: Id,
     values: dict[int, str] | None,
     errors: dict[int, str],
     **extra: Any,
@@ -426,14 +426,14 @@ def _plain(value: Decimal) -> str:
 
 
 @router.get("/verkauf/auftraege/{order_id}/lieferung")
-def delivery_form(order_id: int, request: Request, _: WebUser, session: SessionDep) -> Response:
+def delivery_form(order_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(
         request, "sales/delivery_new.html", _delivery_context(session, order_id, None, {})
     )
 
 
 @router.post("/verkauf/auftraege/{order_id}/lieferung")
-async def deliver(order_id: int, request: Request, user: WebUser, session: SessionDep) -> Response:
+async def deliver(order_id: Id, request: Request, user: WebUser, session: SessionDep) -> Response:
     submitted = await request.form()
     values, errors, lines, rows_of_lines = _delivery_lines(submitted)
     message = None
@@ -543,15 +543,13 @@ def delivery_list(request: Request, _: WebUser, session: SessionDep) -> Response
 
 
 @router.get("/verkauf/lieferungen/{delivery_id}")
-def delivery_detail(
-    delivery_id: int, request: Request, _: WebUser, session: SessionDep
-) -> Response:
+def delivery_detail(delivery_id: Id, request: Request, _: WebUser, session: SessionDep) -> Response:
     return render(
         request, "sales/delivery.html", _delivery_detail_context(session, delivery_id, FormState())
     )
 
 
-def _delivery_detail_context(session: Any, delivery_id: int, form: FormState) -> dict[str, Any]:
+def _delivery_detail_context(session: Any, delivery_id: Id, form: FormState) -> dict[str, Any]:
     delivery = deliveries.get_delivery(session, delivery_id)
     lines = [
         {
@@ -572,13 +570,13 @@ def _delivery_detail_context(session: Any, delivery_id: int, form: FormState) ->
 
 
 @router.get("/verkauf/lieferungen/{delivery_id}/lieferschein.pdf")
-def delivery_note(delivery_id: int, _: WebUser, session: SessionDep) -> Response:
+def delivery_note(delivery_id: Id, _: WebUser, session: SessionDep) -> Response:
     return file_response(delivery_note_file(session, delivery_id))
 
 
 @router.post("/verkauf/lieferungen/{delivery_id}/stornieren")
 async def cancel_delivery(
-    delivery_id: int, request: Request, user: WebUser, session: SessionDep
+    delivery_id: Id, request: Request, user: WebUser, session: SessionDep
 ) -> Response:
     require_role(user, DELIVERY_CANCELLER)
     data, form = parse_form(ReverseIn, await request.form())

@@ -396,3 +396,31 @@ def test_sales_lists_run_as_many_statements_for_many_rows_as_for_few(
         _delivered_and_invoiced(web_client, shop, "10")
         trade.customer(name="Hof Neu")
     assert statements() == few
+
+
+def test_a_blocked_customer_is_named_at_the_customer_field(web_client, shop, trade, db):
+    trade.customer(customer_no="K-900", name="Hof Gesperrt", blocked=True)
+    web_client.login_as("clerk")
+    assert "gesperrt" in web_client.get("/verkauf/kunde?customer_no=K-900").text
+    before = _count(db, SalesOrder)
+    refused = web_client.post(
+        "/verkauf/auftraege/neu", {"customer_no": "K-900", "warehouse_id": str(shop["wh"]["id"])}
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="e-customer_no"[^>]*>Der Kunde ist gesperrt', refused.text)
+    assert _count(db, SalesOrder) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/verkauf/auftraege/99999999999999999999",
+        "/verkauf/lieferungen/0",
+        "/verkauf/rechnungen/99999999999999999999/rechnung.pdf",
+    ],
+)
+def test_an_id_out_of_range_is_a_german_error_page_not_a_crash(web_client, url):
+    web_client.login_as("viewer")
+    response = web_client.get(url)
+    assert response.status_code == 400 and 'role="alert"' in response.text
+    assert web_client.get("/verkauf/auftraege/123456").status_code == 404
