@@ -1,6 +1,6 @@
 """Render time of the web pages against a database with data: Übersicht, Artikel, Lager, Chargen,
-Lagerbewegungen, Inventur, Kunden, Lieferanten, Preise, Einkauf, Produktion, Rückverfolgung,
-Getreideannahme, Jobs and System.
+Lagerbewegungen, Inventur, Kunden, Lieferanten, Preise, Verkauf, Einkauf, Produktion,
+Rückverfolgung, Getreideannahme, Jobs and System.
 
     LANDKONTOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         .venv/bin/python benchmarks/web_pages.py [--items 200] [--repeat 50]
@@ -12,8 +12,10 @@ received into the bins, a reorder point on every other item, an open stocktake o
 ``--items`` // 10 weighing tickets of the day (each its own farmer), a premix made of the first
 three items and a feed made of the premix and the fourth (``--items`` // 10 orders of each, all
 but the last completed, so batches have two levels of genealogy), partners, price lists and
-purchase orders (see ``build_trade``) and a few jobs (stored, not run). Then it requests each
-page ``--repeat`` times in-process through the whole application (middleware, session cookie,
+purchase orders (see ``build_trade``), ``--items`` // 10 customers with a sales order each
+(confirmed; every other one delivered by FEFO and invoiced — the company record invoices need
+is entered unless it is complete) and a few jobs (stored, not run). Then it requests each page
+``--repeat`` times in-process through the whole application (middleware, session cookie,
 templates) and prints one JSON line per page with p50 and p95 in
 milliseconds, and the median CPU time of this process per request (``cpu_p50_ms``: the Python
 side, which a busy machine inflates less than the wall-clock figures; the database's own time is
@@ -42,6 +44,8 @@ from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
 from landkontor.common.clock import business_today
 from landkontor.common.pagination import PageParams
+from landkontor.company import service as company_service
+from landkontor.company.schemas import CompanyIn
 from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.db.types import utcnow
@@ -79,6 +83,15 @@ from landkontor.production.schemas import (
 )
 from landkontor.purchasing import orders as purchase_order_service
 from landkontor.purchasing.schemas import PurchaseOrderCreate, PurchaseOrderLineIn
+from landkontor.sales import deliveries as sales_deliveries
+from landkontor.sales import invoicing
+from landkontor.sales import orders as sales_orders
+from landkontor.sales.schemas import (
+    DeliveryCreate,
+    InvoiceCreate,
+    SalesOrderCreate,
+    SalesOrderLineIn,
+)
 from landkontor.settings import get_settings
 
 
@@ -150,6 +163,7 @@ def build_data(db, tag: str, items: int) -> dict:
         build_grain_day(s, tag, site.id, first_item, items // 10)
         trade = build_trade(s, tag, first_item, items)
         production = build_production(s, tag, site.id, bins[0], item_ids[:4], max(2, items // 10))
+        sales = build_sales(s, tag, site.id, bins[:3], max(2, items // 10))
         user = User(username=f"bench-{tag}", role=Role.admin, password_hash=hash_password("x" * 12))
         s.add(user)
         s.commit()
@@ -166,6 +180,7 @@ def build_data(db, tag: str, items: int) -> dict:
             "first_bin": bins[0],
             **trade,
             **production,
+            **sales,
         }
 
 
@@ -339,6 +354,93 @@ def build_production(
     return {"production": made, "raw_batch": raw}
 
 
+def build_sales(s, tag: str, site_id: int, bins: list[int], customers: int) -> dict:
+    """Customers with one order each (confirmed; every other one delivered and invoiced), a
+    draft for the order page and its live price, and an order still to deliver."""
+    if company_service.missing_for_invoices(company_service.get_company(s)):
+        company_service.put_company(
+            s,
+            CompanyIn(
+                legal_name="Landhandel Benchmark GmbH",
+                street="Bahnhofstraße 1",
+                postal_code="29221",
+                city="Celle",
+                vat_id="DE136695976",
+                iban="DE89370400440532013000",
+                bic="COBADEFFXXX",
+                email="rechnung@example.org",
+                phone="+49 5141 12345",
+            ),
+        )
+    today = business_today(get_settings())
+    item = create_item(
+        s,
+        ItemCreate(
+            item_no=f"S{tag}",
+            name=f"Milchleistungsfutter {tag}",
+            base_unit="kg",
+            batch_managed=True,
+            base_price=Decimal("0.48"),
+        ),
+    )
+    for k, location in enumerate(bins):
+        batch = create_batch(
+            s,
+            BatchCreate(
+                item_id=item.id, batch_no=f"S{tag}-{k}", best_before=today + timedelta(days=30 + k)
+            ),
+        )
+        post_movement(
+            s,
+            MovementType.receipt,
+            [
+                PostingLine(
+                    item_id=item.id,
+                    location_id=location,
+                    quantity=Decimal(100_000),
+                    batch_id=batch.id,
+                    unit_cost=Decimal("0.30"),
+                )
+            ],
+            actor="bench",
+        )
+    group = create_group(
+        s, CustomerGroupCreate(code=f"G{tag}", name="Landwirte", discount_percent=3)
+    )
+    line = SalesOrderLineIn(item_id=item.id, quantity=Decimal(250))
+    found: dict = {}
+    for n in range(customers):
+        customer = create_customer(
+            s,
+            CustomerCreate(
+                customer_no=f"K-{tag}-{n:04d}",
+                name=f"Hof {tag} {n}",
+                city="Celle",
+                group_id=group.id,
+                credit_limit=Decimal(1_000_000),
+            ),
+        )
+        order = sales_orders.create_order(
+            s,
+            SalesOrderCreate(customer_id=customer.id, warehouse_id=site_id, lines=[line]),
+            actor="bench",
+        )
+        sales_orders.confirm_order(s, order.id, actor="bench")
+        if n % 2 == 0:
+            delivery = sales_deliveries.deliver(s, order.id, DeliveryCreate(), actor="bench")
+            invoice = invoicing.invoice_order(s, order.id, InvoiceCreate(), actor="bench")
+            found.setdefault("delivery", delivery.id)
+            found.setdefault("invoice", invoice.id)
+        else:
+            found.setdefault("to_deliver", order.id)
+    draft = sales_orders.create_order(
+        s,
+        SalesOrderCreate(customer_id=customer.id, warehouse_id=site_id, lines=[line, line]),
+        actor="bench",
+    )
+    return {**found, "draft": draft.id, "sales_item": item.item_no}
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -424,6 +526,21 @@ def main() -> None:
         "rueckverfolgung/rueckruf": f"/rueckverfolgung/{data['raw_batch']}/rueckruf",
         "rueckverfolgung/rueckruf.pdf": f"/rueckverfolgung/{data['raw_batch']}/rueckruf.pdf",
         "rueckverfolgung/rueckruf.xlsx": f"/rueckverfolgung/{data['raw_batch']}/rueckruf.xlsx",
+        "verkauf": "/verkauf",
+        "verkauf?offen": "/verkauf?status=offen",
+        "verkauf?q": f"/verkauf?q=Hof {tag} 1",
+        "verkauf/kunden": f"/verkauf/kunden?customer_no=K-{tag}-00",
+        "verkauf/artikel": f"/verkauf/artikel?item_no=S{tag}",
+        "verkauf/auftraege/neu": "/verkauf/auftraege/neu",
+        "verkauf/auftraege/id": f"/verkauf/auftraege/{data['draft']}",
+        "verkauf/auftraege/id/preis": (
+            f"/verkauf/auftraege/{data['draft']}/preis?item_no={data['sales_item']}&quantity=1.250"
+        ),
+        "verkauf/auftraege/id/lieferung": f"/verkauf/auftraege/{data['to_deliver']}/lieferung",
+        "verkauf/lieferungen/id": f"/verkauf/lieferungen/{data['delivery']}",
+        "verkauf/rechnungen": "/verkauf/rechnungen",
+        "verkauf/rechnungen/id": f"/verkauf/rechnungen/{data['invoice']}",
+        "verkauf/zahlungen": "/verkauf/zahlungen",
         "getreideannahme": "/getreideannahme",
         "getreideannahme/landwirte": f"/getreideannahme/landwirte?supplier_no=L-{tag}-00",
         "system": "/system",

@@ -129,6 +129,8 @@ MODEL_TABLES: dict[str, str | None] = {
     "OrderForm": "production_orders",
     "BomForm": "boms",
     "BomLineForm": "bom_lines",
+    "NewOrderForm": "sales_orders",
+    "OrderLineForm": "sales_order_lines",
 }
 
 # Fields stored under another name (or in another table than their model's).
@@ -191,6 +193,9 @@ RENAMED: dict[tuple[str, str], str] = {
     ("BomForm", "item_no"): "items.item_no",
     ("BomForm", "unit"): "stock_ledger.entered_unit",
     ("BomLineForm", "item_no"): "items.item_no",
+    ("NewOrderForm", "customer_no"): "customers.customer_no",
+    ("OrderLineForm", "item_no"): "items.item_no",
+    ("OrderLineForm", "unit"): "sales_order_lines.entered_unit",
 }
 
 # Fields that take a formatted value (IBAN and BIC in groups with blanks) and store its

@@ -136,6 +136,11 @@ def get_customer(
     return fetch(session, Customer, customer_id, kind="customer", lock=lock, field=field)
 
 
+def customer_by_number(session: Session, customer_no: str) -> Customer | None:
+    """The customer with exactly this number, or None."""
+    return session.scalar(select(Customer).where(Customer.customer_no == customer_no.strip()))
+
+
 def ensure_not_blocked(customer: Customer) -> None:
     """CustomerBlocked (409) if the customer is blocked."""
     if customer.blocked:
@@ -159,10 +164,6 @@ def _sorted(stmt: Select[Any], sorts: dict[str, Any], sort: str, descending: boo
         raise InvalidInput(f"cannot sort by {sort!r}", field="sort")
     first = next(iter(sorts.values()))
     return stmt.order_by(column.desc() if descending else column.asc(), first)
-
-
-def customer_by_number(session: Session, customer_no: str) -> Customer | None:
-    return session.scalar(select(Customer).where(Customer.customer_no == customer_no))
 
 
 def customer_query(

@@ -14,6 +14,7 @@ from landkontor.auth.deps import Clerk, Manager
 from landkontor.common.bounds import Id
 from landkontor.common.deps import PageDep, SessionDep
 from landkontor.common.pagination import Page, page_of
+from landkontor.inventory.api import IdempotencyKey
 from landkontor.inventory.schemas import ReverseIn
 from landkontor.partners.service import get_customer
 from landkontor.sales import credit, deliveries, invoicing, orders
@@ -105,8 +106,15 @@ def deliver(
     user: Clerk,
     session: SessionDep,
     body: Annotated[DeliveryCreate | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> DeliveryOut:
-    delivery = deliveries.deliver(session, order_id, body or DeliveryCreate(), actor=user.username)
+    delivery = deliveries.deliver(
+        session,
+        order_id,
+        body or DeliveryCreate(),
+        actor=user.username,
+        idempotency_key=idempotency_key,
+    )
     return DeliveryOut.model_validate(delivery)
 
 

@@ -127,25 +127,59 @@ def credit_status(session: Session, customer: Customer) -> CreditStatus:
     )
 
 
+@dataclass(frozen=True)
+class CreditCheck:
+    """The credit limit against an order: open receivables + the customer's other open
+    orders + this order (all gross) must not exceed the limit."""
+
+    credit_limit: Decimal
+    credit_limit_source: str
+    open_receivables: Decimal
+    other_orders: Decimal
+    this_order: Decimal
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.open_receivables + self.other_orders + self.this_order
+
+    @property
+    def left(self) -> Decimal:
+        """What the limit still allows beyond this order (negative: exceeded by that)."""
+        return self.credit_limit - self.exposure
+
+    @property
+    def exceeded(self) -> bool:
+        return self.exposure > self.credit_limit
+
+
+def credit_check(session: Session, customer: Customer, order: SalesOrder) -> CreditCheck | None:
+    """The credit check of ``order`` for ``customer`` (read-only); None without a limit."""
+    terms = effective_terms(session, customer)
+    if terms.credit_limit is None:
+        return None
+    return CreditCheck(
+        credit_limit=terms.credit_limit,
+        credit_limit_source=terms.credit_limit_source,
+        open_receivables=open_receivables(session, customer.id),
+        other_orders=open_order_value(session, customer.id, except_order_id=order.id),
+        this_order=open_line_totals(session, order.lines).gross,
+    )
+
+
 def check_credit_limit(session: Session, customer: Customer, order: SalesOrder) -> None:
     """CreditLimitExceeded (409) when open receivables + other open orders + this order
     exceed the customer's (or its group's) credit limit. No limit set: no check."""
-    terms = effective_terms(session, customer)
-    if terms.credit_limit is None:
+    check = credit_check(session, customer, order)
+    if check is None or not check.exceeded:
         return
-    receivables = open_receivables(session, customer.id)
-    other_orders = open_order_value(session, customer.id, except_order_id=order.id)
-    this_order = open_line_totals(session, order.lines).gross
-    exposure = receivables + other_orders + this_order
-    if exposure > terms.credit_limit:
-        raise CreditLimitExceeded(
-            f"order {order.order_no} ({this_order} EUR gross) would bring customer "
-            f"{customer.customer_no} to {exposure} EUR: open receivables {receivables} + open "
-            f"orders {other_orders} + this order; the credit limit is {terms.credit_limit} EUR "
-            f"({terms.credit_limit_source})",
-            customer_id=customer.id,
-            credit_limit=str(terms.credit_limit),
-            open_receivables=str(receivables),
-            open_orders=str(other_orders),
-            order_value=str(this_order),
-        )
+    raise CreditLimitExceeded(
+        f"order {order.order_no} ({check.this_order} EUR gross) would bring customer "
+        f"{customer.customer_no} to {check.exposure} EUR: open receivables "
+        f"{check.open_receivables} + open orders {check.other_orders} + this order; the credit "
+        f"limit is {check.credit_limit} EUR ({check.credit_limit_source})",
+        customer_id=customer.id,
+        credit_limit=str(check.credit_limit),
+        open_receivables=str(check.open_receivables),
+        open_orders=str(check.other_orders),
+        order_value=str(check.this_order),
+    )

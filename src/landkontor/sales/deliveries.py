@@ -6,35 +6,49 @@ A delivery posts one stock issue (document type ``delivery``), records each batc
 location in ``delivery_lines`` (recall tracing) and releases what it delivers from the
 order's reservation. An uninvoiced delivery can be cancelled: the issue is reversed and the
 quantity reserved again.
+
+:func:`delivery_proposal` shows before a delivery what it would pick: per open order line
+the FEFO allocation (the same :class:`FefoStock` the delivery takes from, shared by the
+lines of one item) beside all stock of the item in the warehouse, unusable stock marked.
+A delivery request may carry an idempotency key (the web form's): the same key again
+returns the first delivery instead of delivering twice.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
-from landkontor.common.pagination import PageParams, paginate
+from landkontor.common.pagination import PageParams, paginate, paginate_rows
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory.batches import get_batch
-from landkontor.inventory.errors import BatchNotUsable, InsufficientStock
+from landkontor.inventory.errors import BatchNotUsable, IdempotencyKeyReused, InsufficientStock
 from landkontor.inventory.locations import get_location
-from landkontor.inventory.models import MovementType
-from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
-from landkontor.inventory.queries import fefo_stock
+from landkontor.inventory.models import BatchStatus, MovementType
+from landkontor.inventory.posting import (
+    PostingLine,
+    find_by_idempotency_key,
+    post_movement,
+    request_fingerprint,
+    reverse_movement,
+)
+from landkontor.inventory.queries import fefo_stock, level_query
 from landkontor.inventory.reservations import lock_item, release, reserve
 from landkontor.inventory.rules import FefoStock, unusable_reason
 from landkontor.numbering.service import next_number
+from landkontor.partners.models import Customer
 from landkontor.partners.service import ensure_not_blocked, get_customer
 from landkontor.sales.errors import QuantityExceedsOrder
 from landkontor.sales.models import (
@@ -49,6 +63,7 @@ from landkontor.sales.orders import RESERVATION_DOCUMENT, get_order, refresh_sta
 from landkontor.sales.schemas import DeliveryCreate, DeliveryLineIn
 
 DOCUMENT_TYPE = "delivery"
+ZERO = Decimal(0)
 DELIVERABLE = (SalesOrderStatus.confirmed, SalesOrderStatus.partially_delivered)
 
 
@@ -87,6 +102,52 @@ def delivery_query(
 
 def list_deliveries(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
     return paginate(session, delivery_query(**filters), params)
+
+
+def delivery_overview(
+    session: Session,
+    params: PageParams,
+    *,
+    status: DeliveryStatus | None = None,
+    uninvoiced: bool = False,
+    search: str | None = None,
+) -> tuple[list[Any], int]:
+    """One page of deliveries for a list, newest first, each with its order's number and its
+    customer's number and name, in one statement. ``uninvoiced``: posted ones without an
+    invoice; ``search``: part of the delivery or order number or the customer's number or
+    name."""
+    stmt = (
+        select(
+            Delivery.id,
+            Delivery.delivery_no,
+            Delivery.status,
+            Delivery.delivered_at,
+            Delivery.delivered_by,
+            Delivery.invoice_id,
+            Delivery.sales_order_id,
+            SalesOrder.order_no,
+            Customer.customer_no,
+            Customer.name.label("customer_name"),
+        )
+        .join(SalesOrder, SalesOrder.id == Delivery.sales_order_id)
+        .join(Customer, Customer.id == Delivery.customer_id)
+        .order_by(Delivery.id.desc())
+    )
+    if status is not None:
+        stmt = stmt.where(Delivery.status == status)
+    if uninvoiced:
+        stmt = stmt.where(Delivery.status == DeliveryStatus.posted, Delivery.invoice_id.is_(None))
+    if search:
+        pattern = f"%{search}%"
+        stmt = stmt.where(
+            or_(
+                Delivery.delivery_no.ilike(pattern),
+                SalesOrder.order_no.ilike(pattern),
+                Customer.customer_no.ilike(pattern),
+                Customer.name.ilike(pattern),
+            )
+        )
+    return paginate_rows(session, stmt, params)
 
 
 def _requests(session: Session, order: SalesOrder, data: DeliveryCreate) -> list[_Request]:
@@ -195,15 +256,47 @@ def _pick(session: Session, order: SalesOrder, requests: list[_Request]) -> list
     return picks
 
 
+def _replayed(
+    session: Session, order_id: int, data: DeliveryCreate, actor: str, key: str | None
+) -> tuple[Delivery | None, str | None]:
+    """(the delivery posted earlier with ``key``, or None; the request's fingerprint).
+    IdempotencyKeyReused when the key was used for another request."""
+    if not key:
+        return None, None
+    fingerprint = request_fingerprint(
+        {"order_id": order_id, "body": data.model_dump(mode="json"), "actor": actor}
+    )
+    movement = find_by_idempotency_key(session, key, fingerprint)
+    if movement is None:
+        return None, fingerprint
+    delivery = session.scalar(select(Delivery).where(Delivery.movement_id == movement.id))
+    if delivery is None:
+        raise IdempotencyKeyReused("this key was used for another posting", field="Idempotency-Key")
+    return delivery, fingerprint
+
+
 @use_case
-def deliver(session: Session, order_id: int, data: DeliveryCreate, *, actor: str) -> Delivery:
+def deliver(
+    session: Session,
+    order_id: int,
+    data: DeliveryCreate,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+) -> Delivery:
     """Deliver (part of) a confirmed order: pick, post the stock issue, record the batches,
-    release the reservation.
+    release the reservation. With ``idempotency_key`` a repeated request (a double click)
+    returns the first delivery; the order's row lock makes two at once run one after the
+    other, so the second finds the first.
 
     Raises InvalidState (order not confirmed or partly delivered), CustomerBlocked,
-    QuantityExceedsOrder, BatchNotUsable, InsufficientStock (409), InvalidInput (422).
+    QuantityExceedsOrder, BatchNotUsable, InsufficientStock, IdempotencyKeyReused (409),
+    InvalidInput (422).
     """
     order = get_order(session, order_id, lock=True)
+    earlier, fingerprint = _replayed(session, order_id, data, actor, idempotency_key)
+    if earlier is not None:
+        return earlier
     if order.status not in DELIVERABLE:
         raise InvalidState(
             f"order {order.order_no} is {order.status.value}; only confirmed orders are delivered"
@@ -243,6 +336,8 @@ def deliver(session: Session, order_id: int, data: DeliveryCreate, *, actor: str
         reference=delivery.delivery_no,
         document_type=DOCUMENT_TYPE,
         document_id=delivery.id,
+        idempotency_key=idempotency_key or None,
+        request_hash=fingerprint,
     )
     delivery.movement_id = movement.id
     delivery.lines = [
@@ -326,3 +421,82 @@ def cancel_delivery(session: Session, delivery_id: int, *, reason: str, actor: s
     refresh_status(order)
     session.flush()
     return delivery
+
+
+@dataclass(frozen=True)
+class StockChoice:
+    """Stock of an order line's item in the order's warehouse, and what FEFO takes of it.
+    ``unusable`` says why it cannot be delivered (recalled, blocked, expired on …, or
+    ``location`` for a blocked location or one being counted); then ``proposed`` is 0."""
+
+    location_id: int
+    location_code: str
+    batch_id: int | None
+    batch_no: str | None
+    best_before: date | None
+    batch_status: BatchStatus | None
+    on_hand: Decimal
+    proposed: Decimal
+    unusable: str | None
+
+
+@dataclass(frozen=True)
+class LineProposal:
+    line: SalesOrderLine
+    item: Item
+    open_quantity: Decimal  # base unit
+    shortage: Decimal
+    stock: list[StockChoice]
+
+
+def delivery_proposal(session: Session, order_id: int) -> list[LineProposal]:
+    """What a delivery of everything still open would take, line by line, first expired
+    first out, beside every stock row of the item in the order's warehouse (read-only).
+    The lines of one item share its stock, as in :func:`deliver`."""
+    order = get_order(session, order_id)
+    today = business_today(settings_of(session))
+    stock: dict[int, FefoStock] = {}
+    levels: dict[int, list[Any]] = {}
+    proposals: list[LineProposal] = []
+    for line in order.lines:
+        open_quantity = line.quantity - line.delivered_quantity
+        if open_quantity <= 0:
+            continue
+        item = get_item(session, line.item_id)
+        if item.id not in stock:
+            stock[item.id] = fefo_stock(session, item.id, order.warehouse_id)
+            levels[item.id] = list(
+                session.execute(
+                    level_query(session, item_id=item.id, warehouse_id=order.warehouse_id)
+                )
+            )
+        allocations, shortage = stock[item.id].take(open_quantity)
+        proposed = {(a.row.location_id, a.row.batch_id): a.quantity for a in allocations}
+        pickable = {(r.location_id, r.batch_id) for r in stock[item.id].rows}
+        choices = []
+        for row in levels[item.id]:
+            if row.quantity <= 0:
+                continue
+            key = (row.location_id, row.batch_id)
+            reason = None
+            if key not in pickable:
+                reason = (
+                    unusable_reason(row.batch_status, row.best_before, today)
+                    if row.batch_id is not None
+                    else None
+                ) or "location"
+            choices.append(
+                StockChoice(
+                    location_id=row.location_id,
+                    location_code=row.location_code,
+                    batch_id=row.batch_id,
+                    batch_no=row.batch_no,
+                    best_before=row.best_before,
+                    batch_status=row.batch_status,
+                    on_hand=row.quantity,
+                    proposed=proposed.get(key, ZERO),
+                    unusable=reason,
+                )
+            )
+        proposals.append(LineProposal(line, item, open_quantity, shortage, choices))
+    return proposals

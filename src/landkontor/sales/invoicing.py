@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
@@ -61,13 +61,21 @@ def invoice_query(
     sales_order_id: int | None = None,
     kind: InvoiceKind | None = None,
     status: InvoiceStatus | None = None,
+    search: str | None = None,
+    credits_invoice_id: int | None = None,
 ) -> Select[Any]:
+    """Invoices and credit notes, newest first; ``search``: part of the number or of the
+    customer's name on the document."""
     stmt = select(Invoice).order_by(Invoice.id.desc())
+    if search:
+        pattern = f"%{search}%"
+        stmt = stmt.where(or_(Invoice.number.ilike(pattern), Invoice.customer_name.ilike(pattern)))
     for column, value in (
         (Invoice.customer_id, customer_id),
         (Invoice.sales_order_id, sales_order_id),
         (Invoice.kind, kind),
         (Invoice.status, status),
+        (Invoice.credits_invoice_id, credits_invoice_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)

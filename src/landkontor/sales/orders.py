@@ -7,18 +7,19 @@ order's warehouse; cancelling and closing give back what is still reserved.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
 from landkontor.catalog.service import get_item, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
-from landkontor.common.pagination import PageParams, paginate
+from landkontor.common.pagination import PageParams, paginate, paginate_rows
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidState, not_found
@@ -66,6 +67,67 @@ def order_query(
 
 def list_orders(session: Session, params: PageParams, **filters: Any) -> tuple[list, int]:
     return paginate(session, order_query(**filters), params)
+
+
+# Columns the order overview may be sorted by (the web list's sort links name these).
+ORDER_SORTS = ("order_no", "order_date", "customer", "net_total")
+
+
+def order_overview(
+    session: Session,
+    params: PageParams,
+    *,
+    statuses: Sequence[SalesOrderStatus] | None = None,
+    search: str | None = None,
+    sort: str = "order_no",
+    descending: bool = True,
+) -> tuple[list[Any], int]:
+    """One page of orders for a list: each with its customer's number and name and its net
+    total (the sum of its lines), in one statement. ``statuses``: any of these; ``search``:
+    part of the order number, the customer's number or name, or the customer's reference;
+    ``sort`` one of ORDER_SORTS (else the order number), ties newest first."""
+    net_total = (
+        select(func.coalesce(func.sum(SalesOrderLine.net_amount), ZERO))
+        .where(SalesOrderLine.order_id == SalesOrder.id)
+        .correlate(SalesOrder)
+        .scalar_subquery()
+    )
+    columns = {
+        "order_no": SalesOrder.order_no,
+        "order_date": SalesOrder.order_date,
+        "customer": Customer.name,
+        "net_total": net_total,
+    }
+    column = columns.get(sort, SalesOrder.order_no)
+    stmt = (
+        select(
+            SalesOrder.id,
+            SalesOrder.order_no,
+            SalesOrder.status,
+            SalesOrder.order_date,
+            SalesOrder.requested_date,
+            SalesOrder.customer_reference,
+            SalesOrder.customer_id,
+            Customer.customer_no,
+            Customer.name.label("customer_name"),
+            net_total.label("net_total"),
+        )
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .order_by(column.desc() if descending else column.asc(), SalesOrder.id.desc())
+    )
+    if statuses:
+        stmt = stmt.where(SalesOrder.status.in_(statuses))
+    if search:
+        pattern = f"%{search}%"
+        stmt = stmt.where(
+            or_(
+                SalesOrder.order_no.ilike(pattern),
+                SalesOrder.customer_reference.ilike(pattern),
+                Customer.customer_no.ilike(pattern),
+                Customer.name.ilike(pattern),
+            )
+        )
+    return paginate_rows(session, stmt, params)
 
 
 def count_open_orders(session: Session) -> int:

@@ -89,6 +89,33 @@ def term_source(source: str | None) -> str:
     }.get(source, source)
 
 
+ORDER_STATUS = {
+    "draft": "Entwurf",
+    "confirmed": "bestätigt",
+    "partially_delivered": "teilgeliefert",
+    "delivered": "geliefert",
+    "invoiced": "berechnet",
+    "closed": "erledigt",
+    "cancelled": "storniert",
+}
+DELIVERY_STATUS = {"posted": "gebucht", "cancelled": "storniert"}
+INVOICE_KIND = {"invoice": "Rechnung", "credit_note": "Gutschrift"}
+INVOICE_STATUS = {"issued": "offen", "paid": "bezahlt"}
+# Why stock cannot be delivered (sales.deliveries.StockChoice.unusable, the first word of
+# inventory.rules.unusable_reason).
+UNUSABLE_REASON = {
+    "recalled": "zurückgerufen",
+    "blocked": "gesperrt",
+    "expired": "abgelaufen",
+    "location": "auf einem gesperrten oder gerade gezählten Lagerplatz",
+}
+PRICE_SOURCE = {
+    "customer_price_list": "Preisliste des Kunden",
+    "group_price_list": "Preisliste der Kundengruppe",
+    "base_price": "Grundpreis des Artikels",
+}
+
+
 def _group_thousands(digits: str) -> str:
     head = len(digits) % 3 or 3
     parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
@@ -174,6 +201,25 @@ def label(value: Any, table: dict[str, str]) -> str:
     return table.get(str(key), str(key))
 
 
+def price_step(step: Any, unit: str) -> str:
+    """One step of a price quote (partners' PriceStepOut) as a German sentence."""
+    if step.kind == "discount":
+        if not step.applied:
+            return "kein Rabatt"
+        return f"Rabatt {number(step.discount_percent)} % ({term_source(step.source)})"
+    where = PRICE_SOURCE.get(step.source, step.source)
+    if step.price_list_code:
+        where = f"{where} {step.price_list_code}"
+    if not step.applied:
+        if step.source == "base_price":
+            return f"{where}: keiner hinterlegt"
+        return f"{where}: gilt nicht (nicht aktiv, nicht gültig oder kein Preis für diese Menge)"
+    text = f"{where}: {number(step.unit_price)} € je {unit}"
+    if step.min_quantity:
+        text += f" ab {number(step.min_quantity)} {unit}"
+    return text
+
+
 def install_filters(environment: Any, timezone: str) -> None:
     """Register every filter on a Jinja environment; times use ``timezone``."""
     environment.filters.update(
@@ -196,4 +242,10 @@ def install_filters(environment: Any, timezone: str) -> None:
         term_source=term_source,
         production_status=lambda v: label(v, PRODUCTION_STATUS),
         batch_origin=lambda v: label(v, BATCH_ORIGIN),
+        order_status=lambda v: label(v, ORDER_STATUS),
+        delivery_status=lambda v: label(v, DELIVERY_STATUS),
+        invoice_kind=lambda v: label(v, INVOICE_KIND),
+        invoice_status=lambda v: label(v, INVOICE_STATUS),
+        unusable_reason=lambda v: label(str(v).split(" ", 1)[0] if v else None, UNUSABLE_REASON),
+        price_step=price_step,
     )

@@ -47,6 +47,18 @@ def german_decimal(text: str) -> str:
     return text
 
 
+def positive_decimal(text: str) -> Decimal | None:
+    """A positive number as typed (German or plain form, below 10^15), or None — for the
+    live partials that read a half-typed quantity (no error, just nothing to show yet)."""
+    try:
+        value = Decimal(german_decimal(text))
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 15:
+        return None
+    return value
+
+
 def _is_decimal(annotation: Any) -> bool:
     if annotation is Decimal:
         return True

@@ -60,6 +60,7 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "company-data-missing": "Die Firmendaten sind unvollständig.",
     "order-changed": "Der Auftrag wurde inzwischen gebucht oder geändert (z. B. doppelt gesendet). "
     "Hier ist der aktuelle Stand.",
+    "document-invalid": "Die E-Rechnung wäre ungültig. Bitte Firmen- und Kundendaten prüfen.",
 }
 
 # Pydantic error types of form fields.

@@ -11,7 +11,6 @@ time); the FEFO proposal of an issue posts all of its lines as one movement.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -47,9 +46,9 @@ from landkontor.web.formatting import MOVEMENT_TYPE
 from landkontor.web.forms import (
     IDEMPOTENCY_FIELD,
     FormState,
-    german_decimal,
     new_form_key,
     parse_form,
+    positive_decimal,
 )
 from landkontor.web.listing import ListQuery, Pager, list_query
 from landkontor.web.messages import input_message, problem_message
@@ -285,7 +284,7 @@ def fefo_proposal(request: Request, _: WebUser, session: SessionDep) -> Response
     unit = given.get("unit", "").strip()[:20] or None
     context: dict[str, Any] = {"proposal": None, "note": "", "item": None}
     item = catalog.item_by_number(session, item_no) if item_no else None
-    quantity = _positive(raw)
+    quantity = positive_decimal(raw)
     if item is None or quantity is None:
         context["note"] = "Artikelnummer und Menge eingeben, dann erscheint der Vorschlag."
     else:
@@ -296,16 +295,6 @@ def fefo_proposal(request: Request, _: WebUser, session: SessionDep) -> Response
         context.update(item=item, quantity=raw, unit=unit or "", key=new_form_key())
         context["key_field"] = IDEMPOTENCY_FIELD
     return render(request, "movements/_proposal.html", context)
-
-
-def _positive(raw: str) -> Decimal | None:
-    try:
-        value = Decimal(german_decimal(raw))
-    except ArithmeticError:
-        return None
-    if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 15:
-        return None
-    return value
 
 
 @router.post("/lagerbewegungen/ausgang/vorschlag")

@@ -71,6 +71,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Kunden", "/kunden"),
     NavEntry("Lieferanten", "/lieferanten"),
     NavEntry("Preise", "/preise"),
+    NavEntry("Verkauf", "/verkauf"),
     NavEntry("Einkauf", "/einkauf"),
     NavEntry("Produktion", "/produktion"),
     NavEntry("Rückverfolgung", "/rueckverfolgung"),
