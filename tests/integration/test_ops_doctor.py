@@ -124,3 +124,37 @@ def test_risky_settings_are_a_configuration_warning(offline_settings):
     result = installation.check_configuration(Doctor(public))
     assert result.status == Status.WARN and "LANDKONTOR_API_URL" in result.message
     assert installation.check_configuration(Doctor(offline_settings)).status == Status.OK
+
+
+def test_a_rabbitmq_that_does_not_answer_is_named_with_what_was_tried(offline_settings):
+    url = f"amqp://landkontor:geheim-pw@127.0.0.1:{free_ports(1)[0]}/landkontor"
+    doctor = Doctor(offline_settings.model_copy(update={"broker_url": url}))
+    result = services.check_broker(doctor)
+    assert result.status == Status.FAIL
+    assert "amqp host 127.0.0.1" in result.message and "vhost landkontor" in result.message
+    assert "geheim-pw" not in result.message and "RabbitMQ" in result.hint
+    queues = services.check_broker_queues(doctor)
+    assert queues.status == Status.FAIL and queues.message.startswith("not checked")
+
+
+def test_rabbitmq_job_queues_must_be_durable_quorum_queues(offline_settings):
+    from kombu.connection import Connection
+
+    from tests.jobs_support import private_rabbitmq
+
+    forwarded = private_rabbitmq()  # skips without LANDKONTOR_TEST_RABBITMQ_URL
+    try:
+        doctor = Doctor(offline_settings.model_copy(update={"broker_url": forwarded.url}))
+        assert services.check_broker(doctor).status == Status.OK
+        with Connection(forwarded.url) as conn:
+            conn.channel().queue_delete("reports")
+            conn.channel().queue_declare("reports", durable=False)  # a classic, transient queue
+        wrong = services.check_broker_queues(doctor)
+        assert wrong.status == Status.FAIL and "reports" in wrong.message
+        assert "rabbitmqctl delete_queue" in wrong.hint
+        with Connection(forwarded.url) as conn:
+            conn.channel().queue_delete("reports")
+        right = services.check_broker_queues(doctor)
+        assert right.status == Status.OK and "durable quorum" in right.message
+    finally:
+        forwarded.stop()

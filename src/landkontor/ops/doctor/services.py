@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 
@@ -12,9 +13,16 @@ from landkontor.db.session import Database, get_database
 from landkontor.db.types import JSONType
 from landkontor.ops import processes, redis_server
 from landkontor.ops.doctor.base import CheckResult, Doctor, Status
-from landkontor.ops.probes import describe_target, flower_probe, flower_url, job_engine_installed
+from landkontor.ops.probes import (
+    broker_probe,
+    describe_target,
+    flower_probe,
+    flower_url,
+    job_engine_installed,
+)
 from landkontor.ops.specs import QUEUES
 from landkontor.settings import mask_url
+from landkontor.urls import is_amqp
 
 REINSTALL = "reinstall Landkontor with its job engine: .venv/bin/pip install -e ."
 JSON_PROBE = {"crop": "Weizen", "moisture": "14.5"}
@@ -178,12 +186,20 @@ def check_json(doctor: Doctor) -> CheckResult:
 def check_broker(doctor: Doctor) -> CheckResult:
     url = doctor.settings.broker_url
     try:
-        detail = redis_server.ping(url, doctor.settings.ops_health_timeout)
+        detail = broker_probe(doctor.settings)
     except Exception as exc:
         doctor.broker_error = doctor.describe(exc)
         message = (
             f"{mask_url(url)} does not answer; tried {describe_target(url)}: {doctor.broker_error}"
         )
+        if is_amqp(url):
+            return CheckResult(
+                "broker",
+                Status.FAIL,
+                message,
+                "start RabbitMQ there, or fix host, port, user, password or vhost in "
+                "LANDKONTOR_BROKER_URL (the vhost must exist and the user may use it)",
+            )
         if redis_server.is_local(url) and not doctor.supervised:
             return CheckResult(
                 "broker", Status.WARN, message, "`landkontor up` starts a managed Redis there"
@@ -198,7 +214,43 @@ def check_broker(doctor: Doctor) -> CheckResult:
     return CheckResult("broker", Status.OK, f"{mask_url(url)}: {detail}, {managed}")
 
 
+def check_broker_queues(doctor: Doctor) -> CheckResult:
+    """RabbitMQ: every job queue is a durable quorum queue (a classic or transient queue of
+    the same name loses messages on a broker restart, and the workers cannot declare theirs)."""
+    name = "broker-queues"
+    if not is_amqp(doctor.settings.broker_url):
+        return CheckResult(name, Status.OK, "Redis lists (persistence: see redis-persistence)")
+    if doctor.broker_error:
+        return CheckResult(
+            name, Status.FAIL, "not checked: the broker does not answer", "fix the broker first"
+        )
+    from landkontor.jobs import rabbitmq
+
+    url = doctor.settings.broker_url
+    queues = [rabbitmq.job_queue(queue) for queue in QUEUES]
+    kinds = rabbitmq.declare_queues(url, queues, doctor.settings.ops_health_timeout)
+    if wrong := [kind for kind in kinds if not kind.ok]:
+        names = ", ".join(kind.name for kind in wrong)
+        vhost = urlsplit(url).path.strip("/") or "/"
+        return CheckResult(
+            name,
+            Status.FAIL,
+            f"not durable quorum queues: {names} ({wrong[0].detail})",
+            f"stop the workers, delete them (rabbitmqctl delete_queue NAME -p {vhost}) after "
+            "moving their messages, and start the workers: they declare them as quorum queues",
+        )
+    return CheckResult(name, Status.OK, f"all {len(kinds)} job queues are durable quorum queues")
+
+
+def _not_redis(doctor: Doctor, name: str) -> CheckResult | None:
+    if is_amqp(doctor.settings.broker_url):
+        return CheckResult(name, Status.OK, "not used: the broker is RabbitMQ")
+    return None
+
+
 def _redis_config(doctor: Doctor, name: str) -> dict[str, str] | CheckResult:
+    if not_redis := _not_redis(doctor, name):
+        return not_redis
     if doctor.broker_error:
         return CheckResult(
             name, Status.WARN, "not checked: the broker does not answer", "fix the broker first"
@@ -353,7 +405,7 @@ def check_ports(doctor: Doctor) -> CheckResult:
     wanted = [("api", settings.api_port, settings.api_host)]
     wanted.append(("flower", settings.flower_port, settings.flower_host))
     broker = settings.broker_url
-    if redis_server.is_local(broker) and doctor.broker_error:
+    if not is_amqp(broker) and redis_server.is_local(broker) and doctor.broker_error:
         wanted.append(("redis", redis_server.url_port(broker), "127.0.0.1"))
     ours = doctor.runfiles.our_pids()
     notes, foreign = [], []
