@@ -119,6 +119,32 @@ def test_pool_sizes_are_checked_against_max_connections(migrated_database, offli
     assert "LANDKONTOR_DATABASE_POOL_SIZE=" in refused.hint
 
 
+def test_the_planned_connections_of_every_host_are_counted(migrated_database, offline_settings):
+    from landkontor.ops.budget import planned_budget
+
+    if migrated_database.dialect != "postgresql":
+        pytest.skip("a connection limit exists on PostgreSQL only")
+    three_hosts = offline_settings.model_copy(
+        update={"api_servers": 2, "api_workers": 2, "worker_nodes": 2, "worker_concurrency": 4}
+        | {"database_pool_size": 5}
+    )
+    budget = planned_budget(three_hosts)
+    pool, worker_pool = three_hosts.database_pool_size, three_hosts.worker_database_pool_size
+    # API: pool + overflow; worker pool process: pool + overflow + two bookkeeping connections.
+    assert budget.total == 4 * 2 * pool + 8 * (2 * worker_pool + 2) + budget.other
+    fits = services.check_connections(Doctor(three_hosts))
+    assert fits.status == Status.OK and f"= {budget.total}" in fits.message
+    many = three_hosts.model_copy(update={"worker_nodes": 40, "worker_concurrency": 16})
+    warned = services.check_connections(Doctor(many))
+    assert warned.status == Status.WARN and "exceed" in warned.message
+    assert "640 worker pool process(es)" in warned.message
+    assert "PGBOUNCER" in warned.hint and "WORKER_NODES" in warned.hint
+    pooled = services.check_connections(
+        Doctor(many.model_copy(update={"database_behind_pgbouncer": True}))
+    )
+    assert pooled.status == Status.OK and "PgBouncer" in pooled.message
+
+
 def test_risky_settings_are_a_configuration_warning(offline_settings):
     public = offline_settings.model_copy(update={"api_host": "0.0.0.0"})
     result = installation.check_configuration(Doctor(public))

@@ -12,6 +12,7 @@ from landkontor.db import migrate
 from landkontor.db.session import Database, get_database
 from landkontor.db.types import JSONType
 from landkontor.ops import processes, redis_server
+from landkontor.ops.budget import planned_budget
 from landkontor.ops.doctor.base import CheckResult, Doctor, Status
 from landkontor.ops.probes import (
     broker_probe,
@@ -69,7 +70,8 @@ def _database_unchecked(doctor: Doctor, name: str) -> CheckResult | None:
 
 
 def check_connections(doctor: Doctor) -> CheckResult:
-    """The connection pools of every process fit into PostgreSQL's max_connections."""
+    """The planned connections of every process on every host fit into PostgreSQL's
+    max_connections (:mod:`landkontor.ops.budget`)."""
     name = "database-connections"
     if skipped := _database_unchecked(doctor, name):
         return skipped
@@ -81,34 +83,33 @@ def check_connections(doctor: Doctor) -> CheckResult:
         reserved = int(
             connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
         )
+    settings = doctor.settings
+    budget = planned_budget(settings)
     available = limit - reserved
-    pool = database.engine.pool
-    pool_size = doctor.settings.database_pool_size
-    # What one process may open: its pool and the overflow make_engine() allows on top.
-    per_process = pool_size + max(getattr(pool, "_max_overflow", 0), 0)
-    # API processes, one worker's prefork children (default: one per core), beat, supervisor.
-    # Each keeps up to its pool open; the overflow is opened only under load, briefly.
-    processes = doctor.settings.api_workers + (os.cpu_count() or 1) + 2
-    kept_open = pool_size * processes
-    hint = (
-        f"set LANDKONTOR_DATABASE_POOL_SIZE={max(1, available // processes)} or lower, or raise "
-        "max_connections in postgresql.conf (or put PgBouncer in front)"
-    )
-    facts = (
-        f"pool {pool_size} (+{per_process - pool_size} overflow) per process, "
-        f"max_connections {limit} ({reserved} reserved for superusers)"
-    )
-    if per_process > available:
-        return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
-    if kept_open > available:
+    facts = f"planned {budget.describe()}; max_connections {limit} ({reserved} reserved)"
+    if settings.database_behind_pgbouncer:
         return CheckResult(
             name,
-            Status.WARN,
-            f"the pools of {processes} processes on this machine may keep {kept_open} "
-            f"connections open: {facts}",
-            hint,
+            Status.OK,
+            f"behind PgBouncer: {facts}; PgBouncer's pool (default_pool_size) bounds what "
+            "PostgreSQL sees, its max_client_conn must admit the planned total",
         )
-    return CheckResult(name, Status.OK, f"the pools of {processes} processes fit: {facts}")
+    workers = budget.worker_processes * budget.per_worker_process
+    fitting_pool = max(1, (available - budget.other - workers) // (2 * budget.api_processes))
+    hint = (
+        f"set LANDKONTOR_DATABASE_POOL_SIZE={fitting_pool} or lower (and/or lower "
+        "LANDKONTOR_WORKER_DATABASE_POOL_SIZE, LANDKONTOR_WORKER_CONCURRENCY), raise "
+        "max_connections in postgresql.conf, or put PgBouncer (transaction mode) in front and "
+        "set LANDKONTOR_DATABASE_BEHIND_PGBOUNCER=true. LANDKONTOR_API_SERVERS and "
+        "LANDKONTOR_WORKER_NODES say how many hosts share the database"
+    )
+    if max(budget.per_api_process, budget.per_worker_process) > available:
+        return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
+    if budget.total > available:
+        return CheckResult(
+            name, Status.WARN, f"the planned connections exceed PostgreSQL's limit: {facts}", hint
+        )
+    return CheckResult(name, Status.OK, f"the planned connections fit: {facts}")
 
 
 def check_migrations(doctor: Doctor) -> CheckResult:
