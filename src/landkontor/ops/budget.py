@@ -5,10 +5,10 @@ reserved for superusers).
 Per process kind (the pool sizes are settings, the rest is how the code is built):
 
 * an API process: its pool (``DATABASE_POOL_SIZE``) and as many again under load (overflow);
-  ``API_SERVERS`` × ``API_WORKERS`` of them;
+  ``API_SERVERS`` x ``API_WORKERS`` of them;
 * a worker pool process: its pool (``WORKER_DATABASE_POOL_SIZE``) and its overflow, plus the
   job bookkeeping's own connections (the job thread's and the heartbeat thread's);
-  ``WORKER_NODES`` × ``WORKER_CONCURRENCY`` of them (0: this machine's CPU cores);
+  ``WORKER_NODES`` x ``WORKER_CONCURRENCY`` of them (0: this machine's CPU cores);
 * the rest — a worker's main process, beat (it only publishes), the supervisor's migrations,
   the sweeper (it runs as a job in a worker) and a CLI command now and then — a few each.
 """
@@ -44,8 +44,8 @@ class ConnectionBudget:
 
     def describe(self) -> str:
         return (
-            f"{self.api_processes} API process(es) × {self.per_api_process} + "
-            f"{self.worker_processes} worker pool process(es) × {self.per_worker_process} + "
+            f"{self.api_processes} API process(es) x {self.per_api_process} + "
+            f"{self.worker_processes} worker pool process(es) x {self.per_worker_process} + "
             f"{self.other} others = {self.total}"
         )
 
