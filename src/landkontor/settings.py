@@ -289,6 +289,12 @@ class Settings(BaseSettings):
         "`landkontor up`.",
         json_schema_extra=expect("a URL of a supported broker: " + supported(BROKER_SCHEMES)),
     )
+    broker_heartbeat_seconds: float = Field(
+        30,
+        ge=0,
+        description="RabbitMQ: AMQP heartbeat; the broker hands the unacknowledged jobs of a "
+        "worker host it has not heard from for two of them to another worker (0 = off).",
+    )
     flower_host: str = Field(
         "127.0.0.1",
         min_length=1,

@@ -49,11 +49,12 @@ def _transport_options() -> dict[str, Any]:
     }
 
 
-def _broker_conf(url: str) -> dict[str, Any]:
+def _broker_conf(settings: Settings) -> dict[str, Any]:
     """What differs between the brokers: queues, heartbeats, transport options."""
-    if is_amqp(url):
+    if is_amqp(settings.broker_url):
         return {
-            "broker_heartbeat": rabbitmq.HEARTBEAT_SECONDS,
+            # The broker notices a vanished worker host and re-delivers its messages.
+            "broker_heartbeat": settings.broker_heartbeat_seconds,
             "broker_transport_options": dict(rabbitmq.TRANSPORT_OPTIONS),
             "task_queues": [rabbitmq.job_queue(name) for name in QUEUES],
             "task_default_exchange_type": "topic",
@@ -105,7 +106,7 @@ def create_celery_app(settings: Settings) -> Celery:
         enable_utc=True,
         imports=("landkontor.jobs.tasks",),  # for a worker started without `landkontor worker`
     )
-    app.conf.update(_broker_conf(settings.broker_url))
+    app.conf.update(_broker_conf(settings))
     return app
 
 

@@ -26,9 +26,6 @@ from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 
 QUORUM: dict[str, Any] = {"x-queue-type": "quorum"}
-# AMQP heartbeats let the broker notice a worker host that vanished (link down, power cut)
-# and hand its unacknowledged messages to another worker.
-HEARTBEAT_SECONDS = 30
 # What Celery's broker_transport_options get on RabbitMQ.
 TRANSPORT_OPTIONS: dict[str, Any] = {"confirm_publish": True, "connect_timeout": 3}
 
