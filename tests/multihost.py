@@ -349,7 +349,7 @@ def outcome(database_url: str, job_ids: list[str]) -> Outcome:
     missing = len(job_ids) - len(jobs)
     if missing:
         statuses["missing"] = missing
-    succeeded = {job_id: 0 for job_id in job_ids}
+    succeeded = dict.fromkeys(job_ids, 0)
     lost = 0
     for job_id, attempt_outcome in attempts:
         if attempt_outcome == "succeeded":
