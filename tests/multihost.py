@@ -18,6 +18,7 @@ Needs root (CAP_NET_ADMIN) and ``ip``/``unshare``; :func:`unavailable` says why 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -281,14 +282,13 @@ class JobClient:
             )
             for url in urls
         ]
-        self.turn = 0
+        self.turns = itertools.count()
         self.failovers = 0
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         errors = []
         for _ in range(len(self.clients)):
-            client = self.clients[self.turn % len(self.clients)]
-            self.turn += 1
+            client = self.clients[next(self.turns) % len(self.clients)]
             try:
                 return client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
@@ -301,6 +301,13 @@ class JobClient:
         if response.status_code != 202:
             raise RuntimeError(f"submit answered {response.status_code}: {response.text}")
         return response.json()["id"]
+
+    def submit_many(self, job_type: str, params: dict, count: int, threads: int = 8) -> list[str]:
+        """Submit ``count`` jobs from ``threads`` clients at once (a busy office)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda _: self.submit(job_type, params), range(count)))
 
     def close(self) -> None:
         for client in self.clients:

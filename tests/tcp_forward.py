@@ -40,7 +40,8 @@ def _handler(target: tuple[str, int]):
         except OSError:
             writer.close()
             return
-        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        with contextlib.suppress(asyncio.CancelledError):  # the forwarder is stopping
+            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
 
     return handle
 

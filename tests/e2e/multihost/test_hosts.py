@@ -49,7 +49,7 @@ def cluster(db, tmp_path):
 
 def test_jobs_survive_losing_a_worker_host_and_the_api_stays_up(cluster, users):
     client = JobClient(list(cluster.api_urls.values()), users.headers("clerk"))
-    jobs = [client.submit("test.work", {"seconds": WORK_SECONDS}) for _ in range(JOBS)]
+    jobs = client.submit_many("test.work", {"seconds": WORK_SECONDS}, JOBS)
 
     deadline = time.monotonic() + 60  # h3 has started on its share
     while outcome(cluster.database_url, jobs).hosts.get("h3", 0) < 10:
@@ -68,11 +68,11 @@ def test_jobs_survive_losing_a_worker_host_and_the_api_stays_up(cluster, users):
 
     # h3 comes back: its worker reconnects and takes jobs again, its API answers again.
     cluster.host("h3").rejoin()
-    again = [client.submit("test.work", {"seconds": WORK_SECONDS}) for _ in range(20)]
+    again = client.submit_many("test.work", {"seconds": WORK_SECONDS}, 20)
     h3_again = wait_outcome(cluster.database_url, again, timeout=90)[0]
     deadline = time.monotonic() + 60
     while h3_again.hosts.get("h3", 0) == 0 and time.monotonic() < deadline:
-        again += [client.submit("test.work", {"seconds": WORK_SECONDS}) for _ in range(10)]
+        again += client.submit_many("test.work", {"seconds": WORK_SECONDS}, 10)
         h3_again = wait_outcome(cluster.database_url, again, timeout=60)[0]
     assert h3_again.all_succeeded and h3_again.duplicated == 0, h3_again
     assert h3_again.hosts.get("h3", 0) > 0, "the rejoined host ran no job"
