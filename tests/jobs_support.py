@@ -266,13 +266,19 @@ def purge_rabbitmq(url: str) -> None:
                 channel.queue_purge(queue)
 
 
-def private_rabbitmq() -> ForwardedBroker:
+def private_rabbitmq_url() -> str:
+    """The tests' private RabbitMQ vhost (``<vhost>_private``), its job queues emptied."""
     if not TEST_RABBITMQ_URL:
         pytest.skip(NO_RABBITMQ)
     parts = urlsplit(TEST_RABBITMQ_URL)
-    vhost = parts.path.strip("/") + "_private"
-    purge_rabbitmq(urlunsplit(parts._replace(path="/" + vhost)))
-    return ForwardedBroker(urlunsplit(parts._replace(path="/" + vhost))).start()
+    url = urlunsplit(parts._replace(path="/" + parts.path.strip("/") + "_private"))
+    purge_rabbitmq(url)
+    return url
+
+
+def private_rabbitmq() -> ForwardedBroker:
+    """The private vhost behind a forwarder the test may stop."""
+    return ForwardedBroker(private_rabbitmq_url()).start()
 
 
 class Private:

@@ -5,11 +5,10 @@ the worker — works on it."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.jobs_support import NO_RABBITMQ, TEST_RABBITMQ_URL, purge_rabbitmq
+from tests.jobs_support import NO_RABBITMQ, TEST_RABBITMQ_URL, private_rabbitmq_url
 from tests.ops_helpers import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not TEST_RABBITMQ_URL, reason=NO_RABBITMQ)]
@@ -17,9 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not TEST_RABBITMQ_URL, reason
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    parts = urlsplit(TEST_RABBITMQ_URL)
-    broker = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_private"))
-    purge_rabbitmq(broker)
+    broker = private_rabbitmq_url()
     stack = Stack(tmp_path_factory.mktemp("stack"), LANDKONTOR_BROKER_URL=broker)
     stack.up()
     try:

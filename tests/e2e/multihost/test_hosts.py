@@ -6,12 +6,11 @@ rejoins. Correctness only; the figures are benchmarks/multihost.py's."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL
-from tests.jobs_support import NO_RABBITMQ, TEST_RABBITMQ_URL, purge_rabbitmq
+from tests.jobs_support import NO_RABBITMQ, TEST_RABBITMQ_URL, private_rabbitmq_url
 from tests.multihost import Cluster, JobClient, Network, outcome, unavailable, wait_outcome
 
 WHY_NOT = unavailable()
@@ -31,9 +30,7 @@ WORK_SECONDS = 0.15
 
 @pytest.fixture
 def cluster(db, tmp_path):
-    parts = urlsplit(TEST_RABBITMQ_URL)
-    broker = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_private"))
-    purge_rabbitmq(broker)
+    broker = private_rabbitmq_url()
     network = Network(("h2", "h3"))
     try:
         cluster = Cluster(network, TEST_DATABASE_URL, broker, tmp_path)
