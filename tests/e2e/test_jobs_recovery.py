@@ -1,5 +1,6 @@
 """Nothing accepted is lost: broker outages, killed workers; and the worker's and Flower's
-metrics. Each test here has its own Redis (never the shared one), so it can stop it."""
+metrics. Each test here has its own broker (never the shared one), so it can stop it; the
+outage and worker-loss tests run on Redis and on RabbitMQ."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from landkontor.catalog.models import Item, ItemUnit
 from landkontor.jobs.models import Job
 from tests.jobs_helpers import get_job, items_csv, submit, upload_import, wait_job
-from tests.jobs_support import free_port, wait_until
+from tests.jobs_support import BROKERS, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +28,11 @@ def _count(session, model) -> int:
         session.rollback()
 
 
+@pytest.mark.parametrize("private", BROKERS, indirect=True)
 def test_jobs_accepted_while_the_broker_is_down_run_when_it_is_back(private, users):
     clerk = users.headers("clerk")
     client = private.client
-    private.redis.stop()
+    private.broker.stop()
     waiting = submit(client, clerk, "system.ping", {"message": "trotz Ausfall"})
     cancelled = submit(client, clerk, "system.ping")
     assert waiting["status"] == cancelled["status"] == "pending"
@@ -38,7 +40,7 @@ def test_jobs_accepted_while_the_broker_is_down_run_when_it_is_back(private, use
     response = client.delete(f"/api/v1/jobs/{cancelled['id']}", headers=clerk)
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
 
-    private.redis.start()
+    private.broker.start()
     queued = submit(client, clerk, "system.ping")
     assert queued["status"] == "queued"
     assert client.delete(f"/api/v1/jobs/{queued['id']}", headers=clerk).json()["status"] == (
@@ -55,6 +57,7 @@ def test_jobs_accepted_while_the_broker_is_down_run_when_it_is_back(private, use
         assert job["status"] == "cancelled" and job["attempts"] == 0 and job["attempt_log"] == []
 
 
+@pytest.mark.parametrize("private", BROKERS, indirect=True)
 def test_a_job_survives_its_worker_being_killed(private, manager, session):
     rows = 12_000
     client = private.client

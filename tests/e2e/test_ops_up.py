@@ -135,7 +135,7 @@ def test_systemtest_passes_on_the_healthy_stack(stack, tmp_path):
     data = json.loads(report.read_text())
     assert data["passed"] is True
     steps = {s["name"]: s["status"] for s in data["steps"]}
-    for name in ("api-ready", "login", "redis-round-trip", "get-routes", "business-round-trip"):
+    for name in ("api-ready", "login", "broker-round-trip", "get-routes", "business-round-trip"):
         assert steps[name] == "pass", data
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "0"

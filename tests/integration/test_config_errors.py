@@ -207,12 +207,12 @@ def test_config_check_reports_validity_and_warnings_for_scripts(workspace):
     assert ok.returncode == 0, ok.stderr
     assert "Configuration is valid." in ok.stdout
     assert "Warning: LANDKONTOR_API_URL" in ok.stdout and "unencrypted" in ok.stdout
-    bad = workspace.run("config check --json", {"BROKER_URL": "amqp://guest:pw@rabbit//"})
+    bad = workspace.run("config check --json", {"BROKER_URL": "sqs://guest:pw@queue//"})
     assert bad.returncode == 2
     report = json.loads(bad.stdout)
     assert report["ok"] is False
     assert [e["variable"] for e in report["errors"]] == ["LANDKONTOR_BROKER_URL"]
-    assert "unsupported URL scheme 'amqp://'" in report["errors"][0]["message"]
+    assert "unsupported URL scheme 'sqs://'" in report["errors"][0]["message"]
     assert not workspace.var.exists()
 
 

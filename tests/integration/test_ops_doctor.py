@@ -119,8 +119,68 @@ def test_pool_sizes_are_checked_against_max_connections(migrated_database, offli
     assert "LANDKONTOR_DATABASE_POOL_SIZE=" in refused.hint
 
 
+def test_the_planned_connections_of_every_host_are_counted(migrated_database, offline_settings):
+    from landkontor.ops.budget import planned_budget
+
+    if migrated_database.dialect != "postgresql":
+        pytest.skip("a connection limit exists on PostgreSQL only")
+    three_hosts = offline_settings.model_copy(
+        update={"api_servers": 2, "api_workers": 2, "worker_nodes": 2, "worker_concurrency": 4}
+        | {"database_pool_size": 5}
+    )
+    budget = planned_budget(three_hosts)
+    pool, worker_pool = three_hosts.database_pool_size, three_hosts.worker_database_pool_size
+    # API: pool + overflow; worker pool process: pool + overflow + two bookkeeping connections.
+    assert budget.total == 4 * 2 * pool + 8 * (2 * worker_pool + 2) + budget.other
+    fits = services.check_connections(Doctor(three_hosts))
+    assert fits.status == Status.OK and f"= {budget.total}" in fits.message
+    many = three_hosts.model_copy(update={"worker_nodes": 40, "worker_concurrency": 16})
+    warned = services.check_connections(Doctor(many))
+    assert warned.status == Status.WARN and "exceed" in warned.message
+    assert "640 worker pool process(es)" in warned.message
+    assert "PGBOUNCER" in warned.hint and "WORKER_NODES" in warned.hint
+    pooled = services.check_connections(
+        Doctor(many.model_copy(update={"database_behind_pgbouncer": True}))
+    )
+    assert pooled.status == Status.OK and "PgBouncer" in pooled.message
+
+
 def test_risky_settings_are_a_configuration_warning(offline_settings):
     public = offline_settings.model_copy(update={"api_host": "0.0.0.0"})
     result = installation.check_configuration(Doctor(public))
     assert result.status == Status.WARN and "LANDKONTOR_API_URL" in result.message
     assert installation.check_configuration(Doctor(offline_settings)).status == Status.OK
+
+
+def test_a_rabbitmq_that_does_not_answer_is_named_with_what_was_tried(offline_settings):
+    url = f"amqp://landkontor:geheim-pw@127.0.0.1:{free_ports(1)[0]}/landkontor"
+    doctor = Doctor(offline_settings.model_copy(update={"broker_url": url}))
+    result = services.check_broker(doctor)
+    assert result.status == Status.FAIL
+    assert "amqp host 127.0.0.1" in result.message and "vhost landkontor" in result.message
+    assert "geheim-pw" not in result.message and "RabbitMQ" in result.hint
+    queues = services.check_broker_queues(doctor)
+    assert queues.status == Status.FAIL and queues.message.startswith("not checked")
+
+
+def test_rabbitmq_job_queues_must_be_durable_quorum_queues(offline_settings):
+    from kombu.connection import Connection
+
+    from tests.jobs_support import private_rabbitmq
+
+    forwarded = private_rabbitmq()  # skips without LANDKONTOR_TEST_RABBITMQ_URL
+    try:
+        doctor = Doctor(offline_settings.model_copy(update={"broker_url": forwarded.url}))
+        assert services.check_broker(doctor).status == Status.OK
+        with Connection(forwarded.url) as conn:
+            conn.channel().queue_delete("reports")
+            conn.channel().queue_declare("reports", durable=False)  # a classic, transient queue
+        wrong = services.check_broker_queues(doctor)
+        assert wrong.status == Status.FAIL and "reports" in wrong.message
+        assert "rabbitmqctl delete_queue" in wrong.hint
+        with Connection(forwarded.url) as conn:
+            conn.channel().queue_delete("reports")
+        right = services.check_broker_queues(doctor)
+        assert right.status == Status.OK and "durable quorum" in right.message
+    finally:
+        forwarded.stop()

@@ -140,3 +140,15 @@ def test_exit_descriptions_name_the_signal():
     assert describe_exit(3) == "exited with code 3"
     assert describe_exit(-9) == "was killed by SIGKILL"
     assert describe_exit(None) == "ended"
+
+
+def test_up_with_a_rabbitmq_url_starts_no_redis_and_waits_for_rabbitmq(tmp_path):
+    from landkontor.ops.specs import UpOptions, build_plan
+
+    url = "amqp://landkontor:pw@rabbitmq.example.de:5672/landkontor"
+    plan = build_plan(_settings(tmp_path, broker_url=url), UpOptions(), prepare=lambda: "")
+    services = {spec.name: spec for spec in plan.services}
+    assert "redis" not in services
+    rabbitmq = services["rabbitmq"]
+    assert rabbitmq.kind == "external" and rabbitmq.port == 5672 and "pw" not in rabbitmq.url
+    assert all("rabbitmq" in services[name].needs for name in ("api", "worker", "beat"))

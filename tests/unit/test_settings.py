@@ -74,12 +74,19 @@ def test_other_database_urls_are_refused(tmp_path, url):
         Settings(var_dir=tmp_path, database_url=url)
 
 
-@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://:pw@r.example.de:6380/1"])
-def test_redis_brokers_are_accepted(tmp_path, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "rediss://:pw@r.example.de:6380/1",
+        "amqp://landkontor:pw@rabbitmq.example.de:5672/landkontor",
+    ],
+)
+def test_redis_and_rabbitmq_brokers_are_accepted(tmp_path, url):
     assert Settings(var_dir=tmp_path, broker_url=url).broker_url == url
 
 
-@pytest.mark.parametrize("url", ["ftp://nope", "amqp://guest@rabbit//", "redis://h:port/0"])
+@pytest.mark.parametrize("url", ["ftp://nope", "sqs://queue", "redis://h:port/0"])
 def test_other_brokers_are_refused(tmp_path, url):
     with pytest.raises(ValidationError, match="broker_url"):
         Settings(var_dir=tmp_path, broker_url=url)

@@ -22,7 +22,11 @@ def worker(
     *,
     queues: str = typer.Option(ALL_QUEUES, "--queues", "-Q", help="Comma-separated queues."),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", "-c", min=1, help="Worker processes (default: CPU cores)."
+        None,
+        "--concurrency",
+        "-c",
+        min=1,
+        help="Pool processes (default: WORKER_CONCURRENCY, else one per CPU core).",
     ),
     hostname: str = typer.Option(
         "landkontor@%h", "--hostname", "-n", help="Node name; unique per worker (%h = host)."
@@ -40,8 +44,12 @@ def worker(
 
     if metrics_port is not None:
         os.environ["LANDKONTOR_WORKER_METRICS_PORT"] = str(metrics_port)
-        get_settings.cache_clear()
+    # A worker's pool processes use the worker's pool size (the connection budget).
+    pool_size = get_settings().worker_database_pool_size
+    os.environ["LANDKONTOR_DATABASE_POOL_SIZE"] = str(pool_size)
+    get_settings.cache_clear()
     settings = load_settings()
+    concurrency = concurrency or settings.worker_concurrency or None
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = [q for q in wanted if q not in QUEUES]
     if unknown or not wanted:

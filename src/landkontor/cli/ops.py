@@ -153,8 +153,10 @@ def _summary(settings: Settings, supervisor: Supervisor, seconds: float) -> None
             f"  Flower     {probes.flower_url(settings)}   user {settings.flower_user}, "
             f"password: LANDKONTOR_FLOWER_PASSWORD or {settings.var_dir / 'flower-password'}"
         )
-    if "redis" in snapshot:
-        console.print(f"  Broker     {snapshot['redis']['url']} ({snapshot['redis']['note']})")
+    for broker in ("redis", "rabbitmq"):
+        if broker in snapshot:
+            spec = snapshot[broker]
+            console.print(f"  Broker     {spec['url']} ({spec['note']})")
     console.print(f"  Logs       {settings.log_dir}/   (landkontor logs SERVICE -f)")
     console.print("  Stop       Ctrl-C here, or `landkontor down`")
 
@@ -196,7 +198,9 @@ def _run_detached(settings: Settings, argv: list[str]) -> None:
 
 
 def up(
-    skip_redis: bool = typer.Option(False, "--skip-redis", help="Do not start or wait for Redis."),
+    skip_redis: bool = typer.Option(
+        False, "--skip-redis", help="Do not start or wait for the broker (Redis or RabbitMQ)."
+    ),
     skip_api: bool = typer.Option(False, "--skip-api", help="Do not run the API server."),
     skip_worker: bool = typer.Option(False, "--skip-worker", help="Do not run a Celery worker."),
     skip_beat: bool = typer.Option(False, "--skip-beat", help="Do not run Celery beat."),

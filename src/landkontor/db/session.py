@@ -50,17 +50,25 @@ def _configure_sqlite(engine: Engine) -> None:
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
+def max_overflow(pool_size: int) -> int:
+    """Connections a PostgreSQL engine may open beyond its pool under load, briefly."""
+    return pool_size
+
+
 def make_engine(
     url: str,
     *,
     pool_size: int = 10,
     echo: bool = False,
     ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    behind_pgbouncer: bool = False,
 ) -> Engine:
     """Create an engine for ``url`` with the settings this project relies on.
 
     Statement parameters are hidden from logs (``echo``) and error texts: they carry what
-    users sent, password hashes included.
+    users sent, password hashes included. Behind PgBouncer in transaction mode consecutive
+    transactions may run on different server connections, so nothing may rely on session
+    state: psycopg prepares no statements there (``prepare_threshold=None``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -79,8 +87,9 @@ def make_engine(
         echo=echo,
         hide_parameters=True,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow(pool_size),
         pool_recycle=1800,
+        connect_args={"prepare_threshold": None} if behind_pgbouncer else {},
     )
     _ping_when_idle(engine, ping_after_idle)
     return engine
@@ -128,11 +137,16 @@ class Database:
         pool_size: int = 10,
         echo: bool = False,
         ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+        behind_pgbouncer: bool = False,
     ) -> None:
         self.url = url
         self.settings = settings
         self.engine = make_engine(
-            url, pool_size=pool_size, echo=echo, ping_after_idle=ping_after_idle
+            url,
+            pool_size=pool_size,
+            echo=echo,
+            ping_after_idle=ping_after_idle,
+            behind_pgbouncer=behind_pgbouncer,
         )
         self.sessionmaker = sessionmaker(
             self.engine,
@@ -171,6 +185,7 @@ def get_database(settings: Settings | None = None) -> Database:
             settings=settings,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
+            behind_pgbouncer=settings.database_behind_pgbouncer,
         )
         _databases[settings.database_url] = database
     return database

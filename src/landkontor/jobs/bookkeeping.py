@@ -16,6 +16,10 @@ Submitting a job stays a synchronous commit: what was accepted with 202 is on di
 On SQLite the same writes are short ``BEGIN IMMEDIATE`` Core transactions, with statements
 built once.
 
+Behind PgBouncer in transaction mode (``database_behind_pgbouncer``) these connections carry
+no session settings and prepare no statements: each write is one autocommitted statement,
+which transaction pooling serves as it is.
+
 Connections are not pinged before use (a round trip per job); one the database dropped
 (restart) is replaced and the write tried once more instead.
 """
@@ -267,6 +271,11 @@ class Bookkeeping:
         """Nothing of its own to close: the engine belongs to the Database."""
 
 
+# Driver connections one worker pool process keeps for these writes (a connection budget
+# counts them): the job thread's and the heartbeat thread's.
+CONNECTIONS_PER_PROCESS = 2
+
+
 class PostgresBookkeeping(Bookkeeping):
     """The same writes on PostgreSQL: one autocommitted statement each, on a driver
     connection per thread (the job's and the heartbeat's), with asynchronous commit unless
@@ -278,9 +287,15 @@ class PostgresBookkeeping(Bookkeeping):
         # Connection parameters of the URL (sslmode, options …) are kept; ours are added.
         given = url.query.get("options") or ()
         options = [given] if isinstance(given, str) else list(given)
-        if not settings.job_state_synchronous_commit:
+        self.connect_args: dict[str, Any] = {"autocommit": True}
+        if settings.database_behind_pgbouncer:
+            # Transaction pooling: no session settings (PgBouncer refuses the startup
+            # options) and no prepared statements; the writes commit synchronously.
+            self.connect_args["prepare_threshold"] = None
+        elif not settings.job_state_synchronous_commit:
             options.append("-c synchronous_commit=off")
-        self.connect_args: dict[str, Any] = {"autocommit": True, "options": " ".join(options)}
+        if options:
+            self.connect_args["options"] = " ".join(options)
         if "connect_timeout" not in url.query:
             self.connect_args["connect_timeout"] = 10
         self.conninfo = url.difference_update_query(["options"]).render_as_string(

@@ -1,4 +1,11 @@
-"""Direct questions to the broker (Redis): reachability, queue lengths, workers online."""
+"""Direct questions to the broker (Redis or RabbitMQ): reachability, queue lengths, workers
+online.
+
+Workers online: on Redis each worker repeats a key with a time to live (:func:`announce_worker`);
+RabbitMQ counts the consumers of every queue itself, so there a worker announces nothing and
+the count is the most consumers any job queue has (each worker consumes each of its queues
+once).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,22 @@ import socket
 from collections.abc import Iterable
 from functools import lru_cache
 
+import amqp.exceptions
 import redis
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from landkontor.jobs import rabbitmq
+from landkontor.jobs.registry import QUEUES
 from landkontor.settings import Settings
+from landkontor.urls import is_amqp
 
 # What a broker outage looks like to redis-py, kombu and the socket layer.
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     KombuOperationalError,
+    amqp.exceptions.ConnectionError,  # also: access refused, unknown vhost
+    amqp.exceptions.ChannelError,
     ConnectionError,
     TimeoutError,
     socket.error,
@@ -35,13 +48,22 @@ def client(url: str) -> redis.Redis:
     )
 
 
+PROBE_TIMEOUT = 2.0
+
+
 def ping(settings: Settings) -> None:
     """Raise unless the broker answers (readiness check)."""
-    client(settings.broker_url).ping()
+    if is_amqp(settings.broker_url):
+        rabbitmq.ping(settings.broker_url, PROBE_TIMEOUT)
+    else:
+        client(settings.broker_url).ping()
 
 
 def queue_lengths(settings: Settings, queues: Iterable[str]) -> dict[str, int]:
-    """Messages waiting in each queue (all priority levels)."""
+    """Messages waiting in each queue (Redis: all priority levels)."""
+    if is_amqp(settings.broker_url):
+        states = rabbitmq.queue_states(settings.broker_url, queues, PROBE_TIMEOUT)
+        return {name: state.messages for name, state in states.items()}
     pipe = client(settings.broker_url).pipeline(transaction=False)
     names = list(queues)
     for queue in names:
@@ -53,16 +75,22 @@ def queue_lengths(settings: Settings, queues: Iterable[str]) -> dict[str, int]:
 
 
 def announce_worker(settings: Settings, nodename: str, info: dict[str, object]) -> None:
-    """Record that a worker lives, for 3 heartbeats (the worker repeats it every heartbeat)."""
+    """Record that a worker lives, for 3 heartbeats (the worker repeats it every heartbeat).
+    Nothing to do on RabbitMQ, which knows its consumers."""
+    if is_amqp(settings.broker_url):
+        return
     ttl = max(3, int(3 * settings.job_heartbeat_seconds))
     client(settings.broker_url).set(WORKER_KEY_PREFIX + nodename, json.dumps(info), ex=ttl)
 
 
 def retire_worker(settings: Settings, nodename: str) -> None:
+    if is_amqp(settings.broker_url):
+        return
     client(settings.broker_url).delete(WORKER_KEY_PREFIX + nodename)
 
 
 def online_workers(settings: Settings) -> list[str]:
+    """Node names of the workers that announced themselves (Redis)."""
     conn = client(settings.broker_url)
     return sorted(
         key.decode()[len(WORKER_KEY_PREFIX) :]
@@ -71,4 +99,7 @@ def online_workers(settings: Settings) -> list[str]:
 
 
 def workers_online(settings: Settings) -> int:
+    if is_amqp(settings.broker_url):
+        states = rabbitmq.queue_states(settings.broker_url, QUEUES, PROBE_TIMEOUT)
+        return max((state.consumers for state in states.values()), default=0)
     return len(online_workers(settings))

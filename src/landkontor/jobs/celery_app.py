@@ -5,6 +5,12 @@ Reliability settings: JSON only; a message is acknowledged after the job ran
 each worker process reserves one message at a time; the broker's visibility timeout is longer
 than the longest hard time limit, so a long job is never handed out twice while it runs.
 Celery's result backend is not used: the job record in the database is the source of truth.
+
+On RabbitMQ (``amqp://``) the queues are durable quorum queues and publishing waits for the
+broker's confirm (:mod:`landkontor.jobs.rabbitmq`); Celery then uses per-consumer QoS
+(``worker_detect_quorum_queues``) and carries a retry's countdown by native delayed delivery
+instead of holding the message in the worker. AMQP heartbeats are on there, so the broker
+notices a vanished worker host and hands its unacknowledged messages to another worker.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from typing import Any
 from celery import Celery
 from kombu.entity import Queue
 
+from landkontor.jobs import rabbitmq
 from landkontor.jobs.registry import QUEUES, job_types, longest_time_limit
 from landkontor.settings import Settings, get_settings
+from landkontor.urls import is_amqp
 
 RUN_JOB = "landkontor.run_job"
 SWEEP = "landkontor.sweep"
@@ -41,16 +49,35 @@ def _transport_options() -> dict[str, Any]:
     }
 
 
+def _broker_conf(settings: Settings) -> dict[str, Any]:
+    """What differs between the brokers: queues, heartbeats, transport options."""
+    if is_amqp(settings.broker_url):
+        return {
+            # The broker notices a vanished worker host and re-delivers its messages.
+            "broker_heartbeat": settings.broker_heartbeat_seconds,
+            "broker_transport_options": dict(rabbitmq.TRANSPORT_OPTIONS),
+            "task_queues": [rabbitmq.job_queue(name) for name in QUEUES],
+            "task_default_exchange_type": "topic",
+            "task_default_queue_type": "quorum",
+            "worker_detect_quorum_queues": True,
+            "broker_native_delayed_delivery_queue_type": "quorum",
+        }
+    return {
+        "broker_heartbeat": 0,
+        "task_queues": [Queue(name, routing_key=name) for name in QUEUES],
+    }
+
+
 def create_celery_app(settings: Settings) -> Celery:
     """The app for ``settings``' broker. Creating it loads no job type: the visibility
     timeout (which needs the longest time limit) is read when the app is first configured;
     the tasks are registered by importing ``landkontor.jobs.tasks`` (the worker does)."""
     app = Celery("landkontor", broker=settings.broker_url, set_as_current=False)
-    app.add_defaults(_transport_options)
+    if not is_amqp(settings.broker_url):
+        app.add_defaults(_transport_options)
     app.conf.update(
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
-        broker_heartbeat=0,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -67,7 +94,6 @@ def create_celery_app(settings: Settings) -> Celery:
         worker_redirect_stdouts=False,
         worker_cancel_long_running_tasks_on_connection_loss=False,
         task_default_queue="default",
-        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_routes={SWEEP: {"queue": "default"}, SUBMIT_SCHEDULED: {"queue": "default"}},
         task_publish_retry=True,
         task_publish_retry_policy={
@@ -80,6 +106,7 @@ def create_celery_app(settings: Settings) -> Celery:
         enable_utc=True,
         imports=("landkontor.jobs.tasks",),  # for a worker started without `landkontor worker`
     )
+    app.conf.update(_broker_conf(settings))
     return app
 
 

@@ -9,6 +9,7 @@ job stays ``pending`` and the sweeper publishes it later. A job may thus be publ
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, event
@@ -20,6 +21,7 @@ from landkontor.jobs.broker import BROKER_ERRORS
 from landkontor.jobs.models import Job, JobStatus
 from landkontor.jobs.registry import get_job_type
 from landkontor.settings import Settings
+from landkontor.urls import is_amqp
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ def publish(
     from landkontor.jobs.celery_app import RUN_JOB, celery_app_for
 
     spec = get_job_type(job_type)
+    if countdown and is_amqp(settings.broker_url):
+        # RabbitMQ's native delayed delivery (quorum queues) counts whole seconds, at least 1.
+        countdown = float(math.ceil(countdown))
     celery_app_for(settings).send_task(
         RUN_JOB,
         args=[job_id],

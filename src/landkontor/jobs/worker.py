@@ -47,6 +47,30 @@ def _load_job_types(**_: Any) -> None:
 
     names = [t.name for t in job_types()]
     log.info("job types: %s", ", ".join(names))
+    _declare_rabbitmq_queues()
+
+
+def _declare_rabbitmq_queues() -> None:
+    """RabbitMQ: declare every job queue before the consumer starts — Celery's native delayed
+    delivery binds all of them, also those this worker does not consume."""
+    from landkontor.urls import is_amqp
+
+    settings = get_settings()
+    if not is_amqp(settings.broker_url):
+        return
+    from landkontor.jobs import broker, rabbitmq
+    from landkontor.jobs.registry import QUEUES
+
+    try:
+        kinds = rabbitmq.declare_queues(
+            settings.broker_url, [rabbitmq.job_queue(q) for q in QUEUES]
+        )
+    except broker.BROKER_ERRORS as exc:
+        log.warning("cannot declare the job queues yet: %s", exc)
+        return
+    for kind in kinds:
+        if not kind.ok:
+            log.error("queue %s is not a durable quorum queue: %s", kind.name, kind.detail)
 
 
 @signals.worker_process_init.connect

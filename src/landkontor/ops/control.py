@@ -11,7 +11,7 @@ import psutil
 
 from landkontor.ops import processes
 from landkontor.ops.runfiles import SUPERVISOR, RunFiles
-from landkontor.ops.specs import SKIPPABLE, probe_for
+from landkontor.ops.specs import SKIPPABLE, broker_service, probe_for
 from landkontor.settings import Settings
 
 POLL = 0.2
@@ -44,12 +44,12 @@ def supervisor_process(runfiles: RunFiles) -> psutil.Process | None:
 
 
 def _default_port(settings: Settings, name: str) -> int | None:
-    from landkontor.ops.redis_server import url_port
+    from landkontor.ops.probes import url_port
 
     return {
         "api": settings.api_port,
         "flower": settings.flower_port,
-        "redis": url_port(settings.broker_url),
+        broker_service(settings): url_port(settings.broker_url),
     }.get(name)
 
 
@@ -76,7 +76,10 @@ def collect_status(settings: Settings) -> dict[str, Any]:
     state = runfiles.read_state() if supervisor else None
     known = {s["name"]: s for s in (state or {}).get("services", []) if s["kind"] != "step"}
     left_out = (state or {}).get("left_out", {})
-    names = [n for n in SKIPPABLE if n in known or n in left_out or not state]
+    # The broker's row is named after it (redis or rabbitmq); --skip-redis skips either.
+    broker = broker_service(settings)
+    listed = [broker if n == "redis" else n for n in SKIPPABLE]
+    names = [n for n in listed if n in known or n in left_out or not state]
 
     rows: list[dict[str, Any]] = []
     for name in names:

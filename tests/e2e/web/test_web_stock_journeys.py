@@ -247,7 +247,7 @@ def test_the_system_page_runs_the_systemtest_and_shows_its_steps(web_page, db, s
     expect(steps).to_contain_text("login", timeout=30_000)
     expect(steps).to_contain_text("token of browser-manager accepted")
     expect(page.locator("#systemtest-status")).not_to_have_text("läuft", timeout=120_000)
-    for name in ("api-ready", "redis-round-trip", "get-routes", "business-round-trip"):
+    for name in ("api-ready", "broker-round-trip", "get-routes", "business-round-trip"):
         expect(steps).to_contain_text(name)
     screenshot(page, "systemtest")
 

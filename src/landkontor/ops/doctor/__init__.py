@@ -33,6 +33,7 @@ CHECKS: list[Check] = [
     services.check_migrations,
     services.check_json,
     services.check_broker,
+    services.check_broker_queues,
     services.check_redis_policy,
     services.check_redis_persistence,
     services.check_workers,

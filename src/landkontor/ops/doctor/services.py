@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 
@@ -11,10 +11,18 @@ from landkontor.db import migrate
 from landkontor.db.session import Database, get_database
 from landkontor.db.types import JSONType
 from landkontor.ops import processes, redis_server
+from landkontor.ops.budget import planned_budget
 from landkontor.ops.doctor.base import CheckResult, Doctor, Status
-from landkontor.ops.probes import describe_target, flower_probe, flower_url, job_engine_installed
+from landkontor.ops.probes import (
+    broker_probe,
+    describe_target,
+    flower_probe,
+    flower_url,
+    job_engine_installed,
+)
 from landkontor.ops.specs import QUEUES
 from landkontor.settings import mask_url
+from landkontor.urls import is_amqp
 
 REINSTALL = "reinstall Landkontor with its job engine: .venv/bin/pip install -e ."
 JSON_PROBE = {"crop": "Weizen", "moisture": "14.5"}
@@ -61,7 +69,8 @@ def _database_unchecked(doctor: Doctor, name: str) -> CheckResult | None:
 
 
 def check_connections(doctor: Doctor) -> CheckResult:
-    """The connection pools of every process fit into PostgreSQL's max_connections."""
+    """The planned connections of every process on every host fit into PostgreSQL's
+    max_connections (:mod:`landkontor.ops.budget`)."""
     name = "database-connections"
     if skipped := _database_unchecked(doctor, name):
         return skipped
@@ -73,34 +82,33 @@ def check_connections(doctor: Doctor) -> CheckResult:
         reserved = int(
             connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
         )
+    settings = doctor.settings
+    budget = planned_budget(settings)
     available = limit - reserved
-    pool = database.engine.pool
-    pool_size = doctor.settings.database_pool_size
-    # What one process may open: its pool and the overflow make_engine() allows on top.
-    per_process = pool_size + max(getattr(pool, "_max_overflow", 0), 0)
-    # API processes, one worker's prefork children (default: one per core), beat, supervisor.
-    # Each keeps up to its pool open; the overflow is opened only under load, briefly.
-    processes = doctor.settings.api_workers + (os.cpu_count() or 1) + 2
-    kept_open = pool_size * processes
-    hint = (
-        f"set LANDKONTOR_DATABASE_POOL_SIZE={max(1, available // processes)} or lower, or raise "
-        "max_connections in postgresql.conf (or put PgBouncer in front)"
-    )
-    facts = (
-        f"pool {pool_size} (+{per_process - pool_size} overflow) per process, "
-        f"max_connections {limit} ({reserved} reserved for superusers)"
-    )
-    if per_process > available:
-        return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
-    if kept_open > available:
+    facts = f"planned {budget.describe()}; max_connections {limit} ({reserved} reserved)"
+    if settings.database_behind_pgbouncer:
         return CheckResult(
             name,
-            Status.WARN,
-            f"the pools of {processes} processes on this machine may keep {kept_open} "
-            f"connections open: {facts}",
-            hint,
+            Status.OK,
+            f"behind PgBouncer: {facts}; PgBouncer's pool (default_pool_size) bounds what "
+            "PostgreSQL sees, its max_client_conn must admit the planned total",
         )
-    return CheckResult(name, Status.OK, f"the pools of {processes} processes fit: {facts}")
+    workers = budget.worker_processes * budget.per_worker_process
+    fitting_pool = max(1, (available - budget.other - workers) // (2 * budget.api_processes))
+    hint = (
+        f"set LANDKONTOR_DATABASE_POOL_SIZE={fitting_pool} or lower (and/or lower "
+        "LANDKONTOR_WORKER_DATABASE_POOL_SIZE, LANDKONTOR_WORKER_CONCURRENCY), raise "
+        "max_connections in postgresql.conf, or put PgBouncer (transaction mode) in front and "
+        "set LANDKONTOR_DATABASE_BEHIND_PGBOUNCER=true. LANDKONTOR_API_SERVERS and "
+        "LANDKONTOR_WORKER_NODES say how many hosts share the database"
+    )
+    if max(budget.per_api_process, budget.per_worker_process) > available:
+        return CheckResult(name, Status.FAIL, f"one process alone may exceed it: {facts}", hint)
+    if budget.total > available:
+        return CheckResult(
+            name, Status.WARN, f"the planned connections exceed PostgreSQL's limit: {facts}", hint
+        )
+    return CheckResult(name, Status.OK, f"the planned connections fit: {facts}")
 
 
 def check_migrations(doctor: Doctor) -> CheckResult:
@@ -178,12 +186,20 @@ def check_json(doctor: Doctor) -> CheckResult:
 def check_broker(doctor: Doctor) -> CheckResult:
     url = doctor.settings.broker_url
     try:
-        detail = redis_server.ping(url, doctor.settings.ops_health_timeout)
+        detail = broker_probe(doctor.settings)
     except Exception as exc:
         doctor.broker_error = doctor.describe(exc)
         message = (
             f"{mask_url(url)} does not answer; tried {describe_target(url)}: {doctor.broker_error}"
         )
+        if is_amqp(url):
+            return CheckResult(
+                "broker",
+                Status.FAIL,
+                message,
+                "start RabbitMQ there, or fix host, port, user, password or vhost in "
+                "LANDKONTOR_BROKER_URL (the vhost must exist and the user may use it)",
+            )
         if redis_server.is_local(url) and not doctor.supervised:
             return CheckResult(
                 "broker", Status.WARN, message, "`landkontor up` starts a managed Redis there"
@@ -198,7 +214,43 @@ def check_broker(doctor: Doctor) -> CheckResult:
     return CheckResult("broker", Status.OK, f"{mask_url(url)}: {detail}, {managed}")
 
 
+def check_broker_queues(doctor: Doctor) -> CheckResult:
+    """RabbitMQ: every job queue is a durable quorum queue (a classic or transient queue of
+    the same name loses messages on a broker restart, and the workers cannot declare theirs)."""
+    name = "broker-queues"
+    if not is_amqp(doctor.settings.broker_url):
+        return CheckResult(name, Status.OK, "Redis lists (persistence: see redis-persistence)")
+    if doctor.broker_error:
+        return CheckResult(
+            name, Status.FAIL, "not checked: the broker does not answer", "fix the broker first"
+        )
+    from landkontor.jobs import rabbitmq
+
+    url = doctor.settings.broker_url
+    queues = [rabbitmq.job_queue(queue) for queue in QUEUES]
+    kinds = rabbitmq.declare_queues(url, queues, doctor.settings.ops_health_timeout)
+    if wrong := [kind for kind in kinds if not kind.ok]:
+        names = ", ".join(kind.name for kind in wrong)
+        vhost = urlsplit(url).path.strip("/") or "/"
+        return CheckResult(
+            name,
+            Status.FAIL,
+            f"not durable quorum queues: {names} ({wrong[0].detail})",
+            f"stop the workers, delete them (rabbitmqctl delete_queue NAME -p {vhost}) after "
+            "moving their messages, and start the workers: they declare them as quorum queues",
+        )
+    return CheckResult(name, Status.OK, f"all {len(kinds)} job queues are durable quorum queues")
+
+
+def _not_redis(doctor: Doctor, name: str) -> CheckResult | None:
+    if is_amqp(doctor.settings.broker_url):
+        return CheckResult(name, Status.OK, "not used: the broker is RabbitMQ")
+    return None
+
+
 def _redis_config(doctor: Doctor, name: str) -> dict[str, str] | CheckResult:
+    if not_redis := _not_redis(doctor, name):
+        return not_redis
     if doctor.broker_error:
         return CheckResult(
             name, Status.WARN, "not checked: the broker does not answer", "fix the broker first"
@@ -353,7 +405,7 @@ def check_ports(doctor: Doctor) -> CheckResult:
     wanted = [("api", settings.api_port, settings.api_host)]
     wanted.append(("flower", settings.flower_port, settings.flower_host))
     broker = settings.broker_url
-    if redis_server.is_local(broker) and doctor.broker_error:
+    if not is_amqp(broker) and redis_server.is_local(broker) and doctor.broker_error:
         wanted.append(("redis", redis_server.url_port(broker), "127.0.0.1"))
     ours = doctor.runfiles.our_pids()
     notes, foreign = [], []
