@@ -133,6 +133,14 @@ class Settings(BaseSettings):
         ),
     )
     token_expire_minutes: int = Field(60, ge=1, description="Lifetime of an access token.")
+    auth_cache_seconds: float = Field(
+        5,
+        ge=0,
+        le=60,
+        description="How long an API process reuses a token's user (active, version, role) "
+        "before reading it again; a deactivation or password change in another API process "
+        "takes effect within this time (0: read on every request).",
+    )
     admin_password: SecretStr | None = Field(
         None,
         description="Password of the first admin; default: generated into "

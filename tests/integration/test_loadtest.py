@@ -20,9 +20,7 @@ def _stock(client, users) -> None:
     plain = stock.item(base_price="2.50")
     managed = stock.item(batch_managed=True)
     stock.receive(plain["id"], location["id"], 500, unit_cost="1.10")
-    stock.receive(
-        managed["id"], location["id"], 100, unit_cost="2", batch={"batch_no": "C-1"}
-    )
+    stock.receive(managed["id"], location["id"], 100, unit_cost="2", batch={"batch_no": "C-1"})
     response = client.post(
         "/api/v1/customers",
         json={"customer_no": "K-LAST", "name": "Lastkunde"},

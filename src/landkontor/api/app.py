@@ -18,6 +18,7 @@ from landkontor.api.metrics import router as metrics_router
 from landkontor.api.middleware import RequestContextMiddleware
 from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
+from landkontor.auth.principals import PrincipalCache
 from landkontor.auth.security import resolve_secret_key
 from landkontor.db.session import Database, get_database
 from landkontor.jobs import broker
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.secret_key = resolve_secret_key(settings)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.readiness_checks = {"database": database.ping}
     add_readiness_check(app, "broker", functools.partial(broker.ping, settings))
     app.state.metrics_registry = scrape_registry(
