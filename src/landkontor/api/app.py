@@ -13,9 +13,9 @@ from landkontor import __version__
 from landkontor.api.business_metrics import BusinessCollector
 from landkontor.api.health import ReadinessCheck
 from landkontor.api.health import router as health_router
-from landkontor.api.metrics import MetricsMiddleware, scrape_registry
 from landkontor.api.metrics import router as metrics_router
-from landkontor.api.middleware import RequestContextMiddleware
+from landkontor.api.metrics import scrape_registry
+from landkontor.api.middleware import RequestMiddleware
 from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
 from landkontor.auth.principals import PrincipalCache
@@ -81,8 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestMiddleware)
     return app
 
 
