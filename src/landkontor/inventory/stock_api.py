@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.catalog.schemas import UnitRef
@@ -85,7 +86,7 @@ def reverse_movement(
 
 
 @router.get("/levels", response_model=Page[StockLevelOut], summary="Stock levels")
-def stock_levels(
+async def stock_levels(
     session: SessionDep,
     page: PageDep,
     item_id: Id | None = None,
@@ -94,7 +95,9 @@ def stock_levels(
     warehouse_id: Id | None = None,
     include_zero: bool = False,
 ) -> Page[StockLevelOut]:
-    rows, total = queries.levels(
+    # async with the database work in the thread pool: one trip there, not two.
+    rows, total = await run_in_threadpool(
+        queries.levels,
         session,
         page,
         item_id=item_id,
