@@ -15,6 +15,7 @@ later field (so the error names a variable); one that works but is risky is a wa
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -46,6 +47,14 @@ METRICS_TOKEN_MIN_LENGTH = 16
 ADMIN_PASSWORD_LENGTH = (8, 128)  # the password rule of auth.schemas.Password
 
 JsonList = Annotated[list[str], NoDecode]  # parsed by _json_list: a clear error, not a crash
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (a container's or taskset's limit included)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def expect(text: str) -> dict[str, Any]:
@@ -109,7 +118,12 @@ class Settings(BaseSettings):
         description="Port of the API server.",
         json_schema_extra=expect("a port number 1-65535"),
     )
-    api_workers: int = Field(1, ge=1, le=256, description="API server processes.")
+    api_workers: int = Field(
+        default_factory=cpu_cores,
+        ge=1,
+        le=256,
+        description="API server processes; default: one per CPU core.",
+    )
     api_url: str = Field(
         "",
         description="URL clients use to reach the API; default http://<api_host>:<api_port>.",
