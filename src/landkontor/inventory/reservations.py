@@ -7,6 +7,7 @@ the item's cost row, the same lock postings take, so availability cannot be prom
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,39 +47,63 @@ class Availability:
 
 def availability(session: Session, item_id: int, warehouse_id: int | None = None) -> Availability:
     """Stock of an item (in one warehouse or all): on hand, unusable, reserved, available."""
+    return availabilities(session, [item_id], warehouse_id)[item_id]
+
+
+def availabilities(
+    session: Session, item_ids: Iterable[int], warehouse_id: int | None = None
+) -> dict[int, Availability]:
+    """:func:`availability` of several items in two statements (whatever their number)."""
+    ids = sorted(set(item_ids))
     unusable = unusable_stock_condition(business_today(settings_of(session)))
     stmt = (
         select(
+            StockLevel.item_id,
             func.coalesce(func.sum(StockLevel.quantity), ZERO),
             func.coalesce(func.sum(case((unusable, StockLevel.quantity), else_=ZERO)), ZERO),
         )
         .join(Location, Location.id == StockLevel.location_id)
         .outerjoin(Batch, Batch.id == StockLevel.batch_id)
-        .where(StockLevel.item_id == item_id)
+        .where(StockLevel.item_id.in_(ids))
+        .group_by(StockLevel.item_id)
     )
-    reserved = select(func.coalesce(func.sum(Reservation.quantity), ZERO)).where(
-        Reservation.item_id == item_id
+    reserved = (
+        select(Reservation.item_id, func.coalesce(func.sum(Reservation.quantity), ZERO))
+        .where(Reservation.item_id.in_(ids))
+        .group_by(Reservation.item_id)
     )
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
         reserved = reserved.where(Reservation.warehouse_id == warehouse_id)
-    on_hand, unusable = session.execute(stmt).one()
-    # Negative stock (where allowed) never counts as unusable.
-    unusable = max(Decimal(unusable), ZERO)
-    return Availability(
-        item_id=item_id,
-        warehouse_id=warehouse_id,
-        on_hand=Decimal(on_hand),
-        unusable=unusable,
-        reserved=Decimal(session.scalar(reserved) or ZERO),
-    )
+    stock = {item: (Decimal(on), Decimal(bad)) for item, on, bad in session.execute(stmt)}
+    held = {item: Decimal(quantity) for item, quantity in session.execute(reserved)}
+    result = {}
+    for item_id in ids:
+        on_hand, bad = stock.get(item_id, (ZERO, ZERO))
+        result[item_id] = Availability(
+            item_id=item_id,
+            warehouse_id=warehouse_id,
+            on_hand=on_hand,
+            # Negative stock (where allowed) never counts as unusable.
+            unusable=max(bad, ZERO),
+            reserved=held.get(item_id, ZERO),
+        )
+    return result
 
 
 def lock_item(session: Session, item_id: int) -> None:
     """Take the per-item lock that postings take (creating the cost row if needed)."""
-    stmt = insert_for(session, ItemCost).values(
-        item_id=item_id, quantity=ZERO, value=ZERO, average_cost=ZERO
-    )
+    lock_items(session, [item_id])
+
+
+def lock_items(session: Session, item_ids: Iterable[int]) -> None:
+    """:func:`lock_item` for several items in one statement, in item id order (the order
+    every caller locks items in, so two transactions never wait for each other crosswise)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return
+    rows = [{"item_id": i, "quantity": ZERO, "value": ZERO, "average_cost": ZERO} for i in ids]
+    stmt = insert_for(session, ItemCost).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[ItemCost.item_id], set_={"item_id": stmt.excluded.item_id}
     )
@@ -169,6 +194,26 @@ def release(
             break
     session.flush()
     return released
+
+
+def release_lines(
+    session: Session, *, document_type: str, document_id: int, quantities: dict[int, Decimal]
+) -> None:
+    """:func:`release` of ``quantities`` by document line id, in one read of the locked
+    reservations and one write."""
+    if not quantities:
+        return
+    stmt = select(Reservation).where(
+        Reservation.document_type == document_type,
+        Reservation.document_id == document_id,
+        Reservation.document_line_id.in_(quantities),
+    )
+    for reservation in session.scalars(locked(stmt, of=Reservation)):
+        take = min(quantities[reservation.document_line_id], reservation.quantity)
+        reservation.quantity -= take
+        if reservation.quantity == 0:
+            session.delete(reservation)
+    session.flush()
 
 
 def reserved_for(session: Session, document_type: str, document_id: int) -> dict[int, Decimal]:
