@@ -8,6 +8,7 @@ output batch is linked to every input batch consumed before it (genealogy).
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,7 @@ from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
 from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory import genealogy, reservations
-from landkontor.inventory.batches import find_batch, new_batch, record_status
+from landkontor.inventory.batches import new_batch, record_status
 from landkontor.inventory.errors import LocationNotLeaf
 from landkontor.inventory.locations import get_location, get_warehouse, has_children
 from landkontor.inventory.models import (
@@ -335,12 +336,46 @@ def consumed_batches(session: Session, order_id: int, output_item_id: int) -> di
 
 
 def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: Any) -> str:
+    """The item's next output batch number of the pattern on ``day``: one above the highest
+    ``seq`` taken (one statement, however many batches the day has)."""
     pattern = settings_of(session).production_batch_pattern
-    for seq in range(1, 10_000):
-        number = pattern.format(date=day, item_no=item.item_no, order=order.number, seq=seq)
-        if find_batch(session, item.id, number) is None:
-            return number
-    raise InvalidState(f"no free batch number for {item.item_no} on {day}")
+    fields = {"date": day, "item_no": item.item_no, "order": order.number}
+    prefix, suffix, spec = _around_seq(pattern, fields)
+    taken = session.scalars(
+        select(Batch.batch_no).where(
+            Batch.item_id == item.id,
+            Batch.batch_no.like(_like_escaped(prefix) + "%" + _like_escaped(suffix), escape="\\"),
+        )
+    )
+    highest = 0
+    for number in taken:
+        middle = number[len(prefix) : len(number) - len(suffix)]
+        if number.startswith(prefix) and number.endswith(suffix) and middle.isdigit():
+            highest = max(highest, int(middle))
+    if highest >= 9_999:
+        raise InvalidState(f"no free batch number for {item.item_no} on {day}")
+    return prefix + format(highest + 1, spec) + suffix
+
+
+def _around_seq(pattern: str, fields: dict[str, Any]) -> tuple[str, str, str]:
+    """The pattern's text before and after ``{seq}`` (other fields filled in) and seq's
+    format spec."""
+    before, after, spec, seen = [], [], "", False
+    for literal, name, format_spec, conversion in string.Formatter().parse(pattern):
+        (after if seen else before).append(literal)
+        if name is None:
+            continue
+        if name == "seq":
+            seen, spec = True, format_spec or ""
+            continue
+        text = "{" + name + ("!" + conversion if conversion else "")
+        text += (":" + format_spec if format_spec else "") + "}"
+        (after if seen else before).append(text.format(**fields))
+    return "".join(before), "".join(after), spec
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @use_case
