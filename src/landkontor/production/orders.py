@@ -360,7 +360,9 @@ def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: An
 def _around_seq(pattern: str, fields: dict[str, Any]) -> tuple[str, str, str]:
     """The pattern's text before and after ``{seq}`` (other fields filled in) and seq's
     format spec."""
-    before, after, spec, seen = [], [], "", False
+    before: list[str] = []
+    after: list[str] = []
+    spec, seen = "", False
     for literal, name, format_spec, conversion in string.Formatter().parse(pattern):
         (after if seen else before).append(literal)
         if name is None:
