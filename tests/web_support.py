@@ -202,6 +202,11 @@ class StatementCounter:
         self.count += 1
         self.statements.append(statement)
 
+    @property
+    def work(self) -> int:
+        """Statements that do work: SQLite's BEGIN (IMMEDIATE) is transaction control."""
+        return sum(not s.lstrip().upper().startswith("BEGIN") for s in self.statements)
+
 
 @pytest.fixture
 def count_statements(db) -> Callable:

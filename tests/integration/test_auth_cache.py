@@ -23,7 +23,7 @@ def test_a_token_s_user_is_read_once_then_taken_from_the_cache(client, clerk, co
         assert client.get("/api/v1/items", headers=clerk).status_code == 200
     assert _reads_users(first.statements)
     assert not _reads_users(second.statements)
-    assert second.count == first.count - 1
+    assert second.work == first.work - 1
 
 
 def test_a_role_change_takes_effect_at_once_in_the_process_that_made_it(client, users, admin):
