@@ -1,4 +1,5 @@
-"""Cost of the API metrics: per-request overhead of MetricsMiddleware and /metrics render time.
+"""Cost of the API metrics: per-request overhead of the metrics (in RequestMiddleware) and
+/metrics render time.
 
     .venv/bin/python benchmarks/metrics_overhead.py [--requests 3000]
 
@@ -19,11 +20,13 @@ import time
 
 def build_app(with_metrics: bool):
     from landkontor.api.app import create_app
-    from landkontor.api.metrics import MetricsMiddleware
+    from landkontor.api.middleware import RequestMiddleware
 
     app = create_app()
     if not with_metrics:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not MetricsMiddleware]
+        for middleware in app.user_middleware:
+            if middleware.cls is RequestMiddleware:
+                middleware.kwargs["metrics"] = False
     return app
 
 

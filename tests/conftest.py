@@ -126,7 +126,10 @@ def _seed_reference_data(connection) -> None:
 @pytest.fixture
 def db(migrated_database: Database) -> Database:
     """The migrated test database, emptied before the test."""
+    from landkontor.auth.principals import forget_everyone
+
     _truncate_all(migrated_database)
+    forget_everyone()  # user ids may come back (SQLite), and the users are gone
     return migrated_database
 
 

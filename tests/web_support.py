@@ -196,9 +196,16 @@ def screenshot(request) -> Callable:
 class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
+        self.statements: list[str] = []
 
-    def __call__(self, *_args) -> None:
+    def __call__(self, _connection, _cursor, statement: str, *_args) -> None:
         self.count += 1
+        self.statements.append(statement)
+
+    @property
+    def work(self) -> int:
+        """Statements that do work: SQLite's BEGIN (IMMEDIATE) is transaction control."""
+        return sum(not s.lstrip().upper().startswith("BEGIN") for s in self.statements)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ later field (so the error names a variable); one that works but is risky is a wa
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -46,6 +47,14 @@ METRICS_TOKEN_MIN_LENGTH = 16
 ADMIN_PASSWORD_LENGTH = (8, 128)  # the password rule of auth.schemas.Password
 
 JsonList = Annotated[list[str], NoDecode]  # parsed by _json_list: a clear error, not a crash
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (a container's or taskset's limit included)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def expect(text: str) -> dict[str, Any]:
@@ -125,7 +134,12 @@ class Settings(BaseSettings):
         description="Port of the API server.",
         json_schema_extra=expect("a port number 1-65535"),
     )
-    api_workers: int = Field(1, ge=1, le=256, description="API server processes.")
+    api_workers: int = Field(
+        default_factory=cpu_cores,
+        ge=1,
+        le=256,
+        description="API server processes; default: one per CPU core.",
+    )
     api_servers: int = Field(
         1,
         ge=1,
@@ -156,6 +170,14 @@ class Settings(BaseSettings):
         ),
     )
     token_expire_minutes: int = Field(60, ge=1, description="Lifetime of an access token.")
+    auth_cache_seconds: float = Field(
+        5,
+        ge=0,
+        le=60,
+        description="How long an API process reuses a token's user (active, version, role) "
+        "before reading it again; a deactivation or password change in another API process "
+        "takes effect within this time (0: read on every request).",
+    )
     admin_password: SecretStr | None = Field(
         None,
         description="Password of the first admin; default: generated into "

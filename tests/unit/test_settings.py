@@ -222,3 +222,20 @@ def test_a_valid_environment_has_no_problems(environment):
     report = check_configuration()
     assert report.ok and report.errors == [] and report.warnings == []
     assert not (Path(os.environ["LANDKONTOR_VAR_DIR"])).exists()  # checking writes nothing
+
+
+def test_api_processes_default_to_one_per_cpu_core(tmp_path, monkeypatch):
+    from landkontor.settings import cpu_cores
+
+    monkeypatch.delenv("LANDKONTOR_API_WORKERS", raising=False)
+    assert Settings(var_dir=tmp_path).api_workers == cpu_cores() >= 1
+    monkeypatch.setenv("LANDKONTOR_API_WORKERS", "3")
+    assert Settings(var_dir=tmp_path).api_workers == 3
+
+
+def test_the_auth_cache_period_is_short_and_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.delenv("LANDKONTOR_AUTH_CACHE_SECONDS", raising=False)
+    assert Settings(var_dir=tmp_path).auth_cache_seconds == 5
+    assert Settings(var_dir=tmp_path, auth_cache_seconds=0).auth_cache_seconds == 0
+    with pytest.raises(ValidationError):
+        Settings(var_dir=tmp_path, auth_cache_seconds=61)

@@ -13,11 +13,12 @@ from landkontor import __version__
 from landkontor.api.business_metrics import BusinessCollector
 from landkontor.api.health import ReadinessCheck
 from landkontor.api.health import router as health_router
-from landkontor.api.metrics import MetricsMiddleware, scrape_registry
 from landkontor.api.metrics import router as metrics_router
-from landkontor.api.middleware import RequestContextMiddleware
+from landkontor.api.metrics import scrape_registry
+from landkontor.api.middleware import RequestMiddleware
 from landkontor.api.problems import install_problem_handlers
 from landkontor.api.routers import build_api_router
+from landkontor.auth.principals import PrincipalCache
 from landkontor.auth.security import resolve_secret_key
 from landkontor.db.session import Database, get_database
 from landkontor.documents.issue import register_invoice_documents
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.secret_key = resolve_secret_key(settings)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.readiness_checks = {"database": database.ping}
     add_readiness_check(app, "broker", functools.partial(broker.ping, settings))
     app.state.metrics_registry = scrape_registry(
@@ -81,8 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestMiddleware)
     return app
 
 

@@ -32,7 +32,7 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 from landkontor.errors import Forbidden, Unauthorized
 from landkontor.settings import Settings
@@ -155,67 +155,85 @@ def problem_code(body: bytes) -> str:
     return code if isinstance(code, str) and _PROBLEM_CODE.match(code) else "other"
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request (pure ASGI: streaming bodies pass untouched).
+class Observation:
+    """The metrics of one request, recorded once, before the last byte goes out: a client
+    that has its answer (and scrapes next) always finds its request counted."""
+
+    __slots__ = ("method", "metrics", "problem", "recorded", "scope", "started", "status")
+
+    def __init__(self, metrics: RequestMetrics, scope: Scope, method: str) -> None:
+        self.metrics = metrics
+        self.scope = scope
+        self.method = method
+        self.started = time.perf_counter()
+        self.status: int | None = None
+        self.problem: bytearray | None = None
+        self.recorded = False
+
+    def response_started(self, status: int, is_problem: bool) -> None:
+        self.status = status
+        if is_problem:
+            self.problem = bytearray()
+
+    def body(self, message: Message) -> None:
+        problem = self.problem
+        if problem is not None and len(problem) <= MAX_PROBLEM_BODY:
+            problem += message.get("body", b"")
+        if not message.get("more_body", False):
+            self.finish(self.status or 500)
+
+    def finish(self, status: int) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
+        if self.status is None:
+            # Nothing was sent: the error handler outside answers 500 "internal-error".
+            self.status, self.problem = status, bytearray(b'{"code": "internal-error"}')
+        self.metrics.record(self)
+
+
+class RequestMetrics:
+    """Counts and times HTTP requests (``landkontor.api.middleware.RequestMiddleware`` calls
+    it). The metric children of each label set are looked up once and kept.
 
     Problem responses are recognised by their content type; their (small) body is copied on
     the way out to read the problem ``code``.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.templates = _RouteTemplates()
+        self._in_progress: dict[str, Any] = {}
+        self._requests: dict[tuple[str, str, str], Any] = {}
+        self._durations: dict[tuple[str, str], Any] = {}
+        self._errors: dict[str, Any] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def start(self, scope: Scope) -> Observation:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER
-        in_progress = HTTP_IN_PROGRESS.labels(method)
-        in_progress.inc()
-        started = time.perf_counter()
-        status: int | None = None
-        problem: bytearray | None = None
-        recorded = False
+        gauge = self._in_progress.get(method)
+        if gauge is None:
+            gauge = self._in_progress[method] = HTTP_IN_PROGRESS.labels(method)
+        gauge.inc()
+        return Observation(self, scope, method)
 
-        def record() -> None:
-            # Once per request, before the last byte goes out: a client that has its answer
-            # (and scrapes next) always finds its request counted.
-            nonlocal recorded
-            if recorded:
-                return
-            recorded = True
-            route = self.templates.of(scope)
-            HTTP_REQUESTS.labels(method, route, f"{(status or 500) // 100}xx").inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
-            if problem is not None:
-                HTTP_ERRORS.labels(problem_code(bytes(problem))).inc()
-            in_progress.dec()
-
-        async def send_and_observe(message: Message) -> None:
-            nonlocal status, problem
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                content_type = dict(message.get("headers", ())).get(b"content-type", b"")
-                if content_type.startswith(PROBLEM_JSON):
-                    problem = bytearray()
-            elif message["type"] == "http.response.body":
-                if problem is not None and len(problem) <= MAX_PROBLEM_BODY:
-                    problem += message.get("body", b"")
-                if not message.get("more_body", False):
-                    record()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_observe)
-        except Exception:
-            if status is None:
-                # The handler of unexpected errors sits outside this middleware; it answers
-                # with a 500 "internal-error" problem (api/problems.py).
-                status, problem = 500, bytearray(b'{"code": "internal-error"}')
-            raise
-        finally:
-            record()
+    def record(self, observation: Observation) -> None:
+        method = observation.method
+        route = self.templates.of(observation.scope)
+        key = (method, route, f"{(observation.status or 500) // 100}xx")
+        counter = self._requests.get(key)
+        if counter is None:
+            counter = self._requests[key] = HTTP_REQUESTS.labels(*key)
+        counter.inc()
+        histogram = self._durations.get(key[:2])
+        if histogram is None:
+            histogram = self._durations[key[:2]] = HTTP_DURATION.labels(method, route)
+        histogram.observe(time.perf_counter() - observation.started)
+        if observation.problem is not None:
+            code = problem_code(bytes(observation.problem))
+            errors = self._errors.get(code)
+            if errors is None:
+                errors = self._errors[code] = HTTP_ERRORS.labels(code)
+            errors.inc()
+        self._in_progress[method].dec()
 
 
 # --- GET /metrics ------------------------------------------------------------------------

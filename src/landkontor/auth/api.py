@@ -70,13 +70,14 @@ def login(
 
 
 @self_router.get("", response_model=UserOut, summary="The user the token belongs to")
-def me(user: CurrentUser) -> UserOut:
-    return UserOut.model_validate(user)
+def me(user: CurrentUser, session: SessionDep) -> UserOut:
+    return UserOut.model_validate(service.get_user(session, user.id))
 
 
 @self_router.post("/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
 def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
-    service.change_own_password(session, user, body.current_password, body.new_password)
+    own = service.get_user(session, user.id)
+    service.change_own_password(session, own, body.current_password, body.new_password)
 
 
 @router.get("", response_model=Page[UserOut], summary="List users")

@@ -7,12 +7,14 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from landkontor.auth.models import LoginThrottle, User
+from landkontor.auth.principals import Principal, PrincipalCache, forget_user
 from landkontor.auth.roles import Role
 from landkontor.auth.schemas import UserCreate, UserUpdate
 from landkontor.auth.security import (
@@ -86,6 +88,7 @@ def create_user(session: Session, data: UserCreate) -> User:
         session.flush()
     except IntegrityError:
         raise AlreadyExists(f"user {username} already exists", field="username") from None
+    forget_user(session, user.id)  # an id seen before (rows deleted behind the services)
     log.info("user created", extra={"username": username, "role": data.role.value})
     return user
 
@@ -100,7 +103,7 @@ def _active_admins(session: Session) -> int:
 
 
 @use_case
-def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User) -> User:
+def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: Principal) -> User:
     """Change role, name, e-mail, active flag or password of a user (admin).
 
     The last active admin can neither be demoted nor deactivated (InvalidState).
@@ -125,6 +128,7 @@ def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User
     if data.password is not None:
         user.password_hash = hash_password(data.password)
         user.token_version += 1
+    forget_user(session, user.id)
     log.info("user updated", extra={"username": user.username, "by": actor.username})
     return user
 
@@ -135,6 +139,7 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
         raise InvalidInput("the current password is wrong", field="current_password")
     user.password_hash = hash_password(new)
     user.token_version += 1
+    forget_user(session, user.id)
 
 
 @dataclass(frozen=True)
@@ -211,12 +216,39 @@ def authenticate(
     return IssuedToken(token=token, expires_at=expires_at, user=user)
 
 
+def _check_still_valid(user: Any, claims: TokenClaims) -> None:
+    """A token counts while its user exists, is active and has the token's version."""
+    if user is None or not user.is_active or user.token_version != claims.token_version:
+        raise Unauthorized("The access token is no longer valid; log in again.")
+
+
 def user_for_token(session: Session, claims: TokenClaims) -> User:
     """The active user a valid token belongs to; Unauthorized if revoked or deactivated."""
     user = session.get(User, claims.user_id)
-    if user is None or not user.is_active or user.token_version != claims.token_version:
-        raise Unauthorized("The access token is no longer valid; log in again.")
+    _check_still_valid(user, claims)
+    assert user is not None
     return user
+
+
+_PRINCIPAL = select(User.id, User.username, User.role, User.token_version, User.is_active)
+
+
+def principal_for_token(
+    session: Session, claims: TokenClaims, cache: PrincipalCache | None = None
+) -> Principal:
+    """Who a valid token belongs to, from ``cache`` when it saw the token's user and version
+    in the last seconds, else from the user's row (see :mod:`landkontor.auth.principals`).
+    Unauthorized if revoked or deactivated."""
+    principal = cache.get(claims.user_id, claims.token_version) if cache is not None else None
+    if principal is not None:
+        return principal
+    row = session.execute(_PRINCIPAL.where(User.id == claims.user_id)).first()
+    _check_still_valid(row, claims)
+    assert row is not None
+    principal = Principal(row.id, row.username, row.role, row.token_version)
+    if cache is not None:
+        cache.put(principal)
+    return principal
 
 
 def ensure_initial_admin(session: Session, settings: Settings) -> str | None:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from landkontor.catalog.models import Item, ItemUnit, Unit
-from landkontor.catalog.schemas import ItemCreate, ItemUpdate, PackUnitIn, UnitCreate
+from landkontor.catalog.schemas import (
+    ItemCreate,
+    ItemOut,
+    ItemUpdate,
+    PackUnitIn,
+    PackUnitOut,
+    UnitCreate,
+)
 from landkontor.catalog.units import convert, exact_quantity
 from landkontor.common.lookup import fetch
-from landkontor.common.pagination import PageParams, paginate
+from landkontor.common.pagination import PageParams, paginate_counted
 from landkontor.db.base import table_of
 from landkontor.db.session import use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, DomainError, InvalidInput
+from landkontor.errors import AlreadyExists, DomainError, InvalidInput, not_found
 
 # Units every installation starts with (created by the migration).
 STANDARD_UNITS = [
@@ -73,21 +80,19 @@ def items_by_id(session: Session, item_ids: Iterable[int]) -> dict[int, Item]:
 ITEM_SORTS = {"item_no": Item.item_no, "name": Item.name, "item_group": Item.item_group}
 
 
-def item_query(
+def _item_filters(
+    stmt: Select,
     *,
-    search: str | None = None,
-    group: str | None = None,
-    active: bool | None = None,
-    sort: str = "item_no",
-    descending: bool = False,
+    search: str | None,
+    group: str | None,
+    active: bool | None,
+    sort: str,
+    descending: bool,
 ) -> Select:
-    """Items by search text (number or name), group and active flag, sorted by ``sort``
-    (a key of ITEM_SORTS; InvalidInput otherwise), ties by item number."""
     column = ITEM_SORTS.get(sort)
     if column is None:
         raise InvalidInput(f"items cannot be sorted by {sort!r}", field="sort")
-    order = column.desc() if descending else column.asc()
-    stmt = select(Item).options(selectinload(Item.pack_units)).order_by(order, Item.item_no)
+    stmt = stmt.order_by(column.desc() if descending else column.asc(), Item.item_no)
     if search:
         pattern = f"%{search.lower()}%"
         stmt = stmt.where(or_(Item.item_no.ilike(pattern), Item.name.ilike(pattern)))
@@ -98,6 +103,61 @@ def item_query(
     return stmt
 
 
+def item_query(
+    *,
+    search: str | None = None,
+    group: str | None = None,
+    active: bool | None = None,
+    sort: str = "item_no",
+    descending: bool = False,
+) -> Select:
+    """Items by search text (number or name), group and active flag, sorted by ``sort``
+    (a key of ITEM_SORTS; InvalidInput otherwise), ties by item number."""
+    stmt = select(Item).options(selectinload(Item.pack_units))
+    return _item_filters(
+        stmt, search=search, group=group, active=active, sort=sort, descending=descending
+    )
+
+
+# What an item response shows, as columns: no entity, no identity map, no lazy load.
+_ITEM_VIEW = select(
+    Item.id,
+    Item.item_no,
+    Item.name,
+    Unit.code.label("base_unit"),
+    Item.item_group,
+    Item.batch_managed,
+    Item.shelf_life_days,
+    Item.active,
+    Item.allow_negative_stock,
+    Item.reorder_point,
+    Item.reorder_quantity,
+    Item.base_price,
+    Item.vat_category,
+    Item.created_at,
+).join(Unit, Unit.id == Item.base_unit_id)
+_PACK_UNITS = select(ItemUnit.item_id, ItemUnit.id, ItemUnit.code, ItemUnit.name, ItemUnit.factor)
+
+
+def _item_views(session: Session, rows: Sequence[Row]) -> list[ItemOut]:
+    """Responses of item rows of ``_ITEM_VIEW``, their pack units read in one statement."""
+    packs: dict[int, list[PackUnitOut]] = {row.id: [] for row in rows}
+    if packs:
+        for pack in session.execute(
+            _PACK_UNITS.where(ItemUnit.item_id.in_(packs)).order_by(ItemUnit.code)
+        ):
+            packs[pack.item_id].append(PackUnitOut.model_validate(pack._mapping))
+    return [ItemOut.model_validate({**row._mapping, "pack_units": packs[row.id]}) for row in rows]
+
+
+def item_view(session: Session, item_id: int) -> ItemOut:
+    """The response of one item (NotFound)."""
+    row = session.execute(_ITEM_VIEW.where(Item.id == item_id)).first()
+    if row is None:
+        raise not_found("item", item_id)
+    return _item_views(session, [row])[0]
+
+
 def list_items(
     session: Session,
     params: PageParams,
@@ -105,8 +165,13 @@ def list_items(
     search: str | None = None,
     group: str | None = None,
     active: bool | None = None,
-) -> tuple[list[Item], int]:
-    return paginate(session, item_query(search=search, group=group, active=active), params)
+) -> tuple[list[ItemOut], int]:
+    """One page of item responses (filters as :func:`item_query`) and how many there are."""
+    stmt = _item_filters(
+        _ITEM_VIEW, search=search, group=group, active=active, sort="item_no", descending=False
+    )
+    rows, total = paginate_counted(session, stmt, params)
+    return _item_views(session, rows), total
 
 
 def _check_pack_units(units: list[PackUnitIn], base: Unit) -> None:

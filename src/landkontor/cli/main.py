@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "logs": ("ops", "logs", "command"),
     "doctor": ("doctor", "doctor", "command"),
     "systemtest": ("systemtest", "systemtest", "command"),
+    "loadtest": ("loadtest", "run", "command"),
     "worker": ("jobs", "worker", "command"),
     "beat": ("jobs", "beat", "command"),
     "flower": ("jobs", "flower", "command"),

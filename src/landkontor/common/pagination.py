@@ -47,3 +47,26 @@ def paginate_rows(session: Session, stmt: Select, params: PageParams) -> tuple[l
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.execute(stmt.limit(params.limit).offset(params.offset)).all())
     return rows, total
+
+
+_TOTAL = "page_total"
+
+
+def paginate_counted(session: Session, stmt: Select, params: PageParams) -> tuple[list[Any], int]:
+    """Like :func:`paginate_rows` in one statement: the total comes with every row as
+    ``COUNT(*) OVER ()`` (SQLite and PostgreSQL), so the rows are found once and there is
+    one round trip, not two. The rows carry it as an extra last column ``page_total``
+    (response models built from ``row._mapping`` ignore it). Only a page past the end,
+    which has no row to carry the total, counts separately.
+
+    Not for ``DISTINCT`` selects (the window counts before DISTINCT)."""
+    rows = session.execute(
+        stmt.add_columns(func.count().over().label(_TOTAL))
+        .limit(params.limit)
+        .offset(params.offset)
+    ).all()
+    if rows:
+        return list(rows), int(rows[0][-1])
+    if params.offset == 0:
+        return [], 0
+    return [], session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from landkontor.auth.deps import Clerk, Manager
 from landkontor.catalog.schemas import UnitRef
@@ -143,8 +144,9 @@ def create_batch(body: BatchCreate, _: Clerk, session: SessionDep) -> BatchOut:
 
 
 @batches_router.get("/{batch_id}", response_model=BatchOut, summary="One batch")
-def get_batch(batch_id: Id, session: SessionDep) -> BatchOut:
-    return batches.batch_out(session, batches.get_batch(session, batch_id))
+async def get_batch(batch_id: Id, session: SessionDep) -> BatchOut:
+    # async with the database work in the thread pool: one trip there, not two.
+    return await run_in_threadpool(batches.batch_view, session, batch_id)
 
 
 @batches_router.patch("/{batch_id}", response_model=BatchOut, summary="Change best-before etc.")
@@ -227,7 +229,7 @@ def reverse_movement(
 
 
 @stock_router.get("/levels", response_model=Page[StockLevelOut], summary="Stock levels")
-def stock_levels(
+async def stock_levels(
     session: SessionDep,
     page: PageDep,
     item_id: Id | None = None,
@@ -236,7 +238,9 @@ def stock_levels(
     warehouse_id: Id | None = None,
     include_zero: bool = False,
 ) -> Page[StockLevelOut]:
-    rows, total = queries.levels(
+    # async with the database work in the thread pool: one trip there, not two.
+    rows, total = await run_in_threadpool(
+        queries.levels,
         session,
         page,
         item_id=item_id,

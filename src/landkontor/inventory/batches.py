@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from landkontor.catalog.models import Item
@@ -15,7 +15,7 @@ from landkontor.common.clock import business_today
 from landkontor.common.lookup import fetch
 from landkontor.common.pagination import PageParams, paginate, paginate_rows
 from landkontor.db.session import settings_of, use_case
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
+from landkontor.errors import AlreadyExists, InvalidInput, InvalidState, not_found
 from landkontor.inventory.models import (
     Batch,
     BatchOrigin,
@@ -31,7 +31,8 @@ def get_batch(session: Session, batch_id: int, *, field: str | None = None) -> B
     return fetch(session, Batch, batch_id, kind="batch", field=field)
 
 
-def batch_out(session: Session, batch: Batch) -> BatchOut:
+def batch_out(session: Session, batch: Batch | Row) -> BatchOut:
+    """The response of a batch (an entity or a row of its columns), ``expired`` as of today."""
     out = BatchOut.model_validate(batch)
     out.expired = is_expired(batch.best_before, business_today(settings_of(session)))
     return out
@@ -43,6 +44,18 @@ def batches_by_id(session: Session, batch_ids: Iterable[int | None]) -> dict[int
     if not wanted:
         return {}
     return {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(wanted)))}
+
+
+# The columns a batch response shows (no item, no unit, no identity map).
+_BATCH_VIEW = select(*(getattr(Batch, name) for name in BatchOut.model_fields if name != "expired"))
+
+
+def batch_view(session: Session, batch_id: int) -> BatchOut:
+    """The response of one batch in one statement (NotFound)."""
+    row = session.execute(_BATCH_VIEW.where(Batch.id == batch_id)).first()
+    if row is None:
+        raise not_found("batch", batch_id)
+    return batch_out(session, row)
 
 
 def find_batch(session: Session, item_id: int, batch_no: str) -> Batch | None:

@@ -46,13 +46,39 @@ def link(
 ) -> None:
     """Record that ``quantity`` of the parent went into the child for a document (a second
     call for the same document replaces the quantity: callers pass running totals)."""
-    stmt = insert_for(session, BatchLink).values(
-        parent_batch_id=parent_batch_id,
-        child_batch_id=child_batch_id,
-        quantity=quantity,
+    link_parents(
+        session,
+        child_batch_id,
+        {parent_batch_id: quantity},
         document_type=document_type,
         document_id=document_id,
-        created_at=utcnow(),
+    )
+
+
+def link_parents(
+    session: Session,
+    child_batch_id: int,
+    parents: dict[int, Decimal],
+    *,
+    document_type: str,
+    document_id: int,
+) -> None:
+    """:func:`link` of several parents (batch id → quantity) to one child, in one statement."""
+    if not parents:
+        return
+    now = utcnow()
+    stmt = insert_for(session, BatchLink).values(
+        [
+            {
+                "parent_batch_id": parent,
+                "child_batch_id": child_batch_id,
+                "quantity": quantity,
+                "document_type": document_type,
+                "document_id": document_id,
+                "created_at": now,
+            }
+            for parent, quantity in sorted(parents.items())
+        ]
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["parent_batch_id", "child_batch_id", "document_type", "document_id"],

@@ -13,7 +13,7 @@ from landkontor.catalog.models import Item, Unit
 from landkontor.catalog.service import get_item, item_query, to_base_quantity
 from landkontor.common.clock import business_today
 from landkontor.common.money import round_unit_price
-from landkontor.common.pagination import PageParams, paginate_rows
+from landkontor.common.pagination import PageParams, paginate_counted, paginate_rows
 from landkontor.db.session import settings_of
 from landkontor.inventory.locations import get_location
 from landkontor.inventory.models import (
@@ -91,7 +91,7 @@ def level_query(
 
 def levels(session: Session, params: PageParams, **filters: Any) -> tuple[list[StockLevelOut], int]:
     """One page of stock levels (filters as :func:`level_query`)."""
-    rows, total = paginate_rows(session, level_query(session, **filters), params)
+    rows, total = paginate_counted(session, level_query(session, **filters), params)
     return [StockLevelOut.model_validate(row._mapping) for row in rows], total
 
 

@@ -93,9 +93,17 @@ def availabilities(
 
 def lock_item(session: Session, item_id: int) -> None:
     """Take the per-item lock that postings take (creating the cost row if needed)."""
-    stmt = insert_for(session, ItemCost).values(
-        item_id=item_id, quantity=ZERO, value=ZERO, average_cost=ZERO
-    )
+    lock_items(session, [item_id])
+
+
+def lock_items(session: Session, item_ids: Iterable[int]) -> None:
+    """:func:`lock_item` for several items in one statement, in item id order (the order
+    every caller locks items in, so two transactions never wait for each other crosswise)."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return
+    rows = [{"item_id": i, "quantity": ZERO, "value": ZERO, "average_cost": ZERO} for i in ids]
+    stmt = insert_for(session, ItemCost).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[ItemCost.item_id], set_={"item_id": stmt.excluded.item_id}
     )
@@ -186,6 +194,26 @@ def release(
             break
     session.flush()
     return released
+
+
+def release_lines(
+    session: Session, *, document_type: str, document_id: int, quantities: dict[int, Decimal]
+) -> None:
+    """:func:`release` of ``quantities`` by document line id, in one read of the locked
+    reservations and one write."""
+    if not quantities:
+        return
+    stmt = select(Reservation).where(
+        Reservation.document_type == document_type,
+        Reservation.document_id == document_id,
+        Reservation.document_line_id.in_(quantities),
+    )
+    for reservation in session.scalars(locked(stmt, of=Reservation)):
+        take = min(quantities[reservation.document_line_id], reservation.quantity)
+        reservation.quantity -= take
+        if reservation.quantity == 0:
+            session.delete(reservation)
+    session.flush()
 
 
 def reserved_for(session: Session, document_type: str, document_id: int) -> dict[int, Decimal]:

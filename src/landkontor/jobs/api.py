@@ -15,7 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 
 from landkontor.auth.deps import CurrentUser, Manager
-from landkontor.auth.models import User
+from landkontor.auth.principals import Principal
 from landkontor.common.bounds import SINGLE_LINE, single_line, utc_within_years
 from landkontor.common.deps import DatabaseDep, PageDep, SessionDep, SettingsDep
 from landkontor.common.pagination import Page
@@ -43,12 +43,12 @@ StatusList = single_line(200)
 Submitter = single_line(150)
 
 
-def _submitter(user: User) -> service.Submitter:
+def _submitter(user: Principal) -> service.Submitter:
     return service.Submitter(user.username, user.role)
 
 
 def _submit(
-    session: SessionDep, settings: Settings, user: User, body: JobSubmit, **extra: Any
+    session: SessionDep, settings: Settings, user: Principal, body: JobSubmit, **extra: Any
 ) -> JobOut:
     job = service.submit(
         session,

@@ -9,7 +9,10 @@ the row lock and see the committed value; a rollback undoes the increment.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -51,3 +54,18 @@ def next_sequence(session: Session, series: str, year: int) -> int:
 
 def format_number(series: str, year: int, number: int) -> str:
     return f"{series}-{year}-{number:0{NUMBER_DIGITS}d}"
+
+
+def missing_numbers(session: Session, series: str, year: int, issued: Iterable[str]) -> list[str]:
+    """The numbers of ``series`` in ``year`` handed out by the counter but not among
+    ``issued`` (the documents' numbers), and those issued twice: empty when the series is
+    gapless. For checks after the fact (load tests, audits)."""
+    last = session.scalar(
+        select(DocumentCounter.last_number).where(
+            DocumentCounter.series == series, DocumentCounter.year == year
+        )
+    )
+    seen = Counter(issued)
+    expected = [format_number(series, year, n) for n in range(1, (last or 0) + 1)]
+    missing = [number for number in expected if number not in seen]
+    return missing + sorted(number for number, count in seen.items() if count > 1)

@@ -8,6 +8,7 @@ output batch is linked to every input batch consumed before it (genealogy).
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +23,9 @@ from landkontor.common.money import round_quantity, round_value
 from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.db.types import utcnow
-from landkontor.errors import AlreadyExists, InvalidInput, InvalidState
+from landkontor.errors import InvalidInput, InvalidState
 from landkontor.inventory import genealogy, reservations
-from landkontor.inventory.batches import find_batch, new_batch, record_status
+from landkontor.inventory.batches import new_batch, record_status
 from landkontor.inventory.errors import LocationNotLeaf
 from landkontor.inventory.locations import get_location, get_warehouse, has_children
 from landkontor.inventory.models import (
@@ -33,6 +34,7 @@ from landkontor.inventory.models import (
     BatchStatus,
     LedgerEntry,
     MovementType,
+    Reservation,
     StockMovement,
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
@@ -169,13 +171,15 @@ def shortages(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     """Components whose open requirement exceeds what is available in the warehouse
     (counting what this order has reserved already as its own)."""
     own = reservations.reserved_for(session, DOCUMENT_TYPE, order.id)
+    stock = reservations.availabilities(
+        session, [c.item_id for c in order.components], order.warehouse_id
+    )
     result = []
     for component in order.components:
         needed = component.planned_quantity - component.consumed_quantity
         if needed <= 0:
             continue
-        free = reservations.availability(session, component.item_id, order.warehouse_id).available
-        free += own.get(component.id, Decimal(0))
+        free = stock[component.item_id].available + own.get(component.id, Decimal(0))
         if free < needed:
             result.append(
                 {
@@ -199,24 +203,25 @@ def release_order(
     """
     order = get_order(session, order_id, lock=True)
     _require(order, OrderStatus.planned, action="release it")
-    for component in sorted(order.components, key=lambda c: c.item_id):
-        reservations.lock_item(session, component.item_id)
+    reservations.lock_items(session, (c.item_id for c in order.components))
     missing = shortages(session, order)
     if missing and strict:
         raise MaterialShortage(
             f"{len(missing)} components of {order.number} are short", shortages=missing
         )
-    for component in order.components:
-        reservations.reserve(
-            session,
+    # A planned order holds no reservations (cancelling and completing drop them all).
+    session.add_all(
+        Reservation(
             item_id=component.item_id,
             warehouse_id=order.warehouse_id,
             quantity=component.planned_quantity,
             document_type=DOCUMENT_TYPE,
             document_id=order.id,
             document_line_id=component.id,
-            strict=False,
         )
+        for component in order.components
+        if component.planned_quantity > 0
+    )
     order.status = OrderStatus.released
     order.released_at = utcnow()
     session.flush()
@@ -252,6 +257,8 @@ def consume(session: Session, order_id: int, data: ConsumptionIn, *, actor: str)
     order = get_order(session, order_id, lock=True)
     _require(order, OrderStatus.released, OrderStatus.in_progress, action="consume material")
     components = {c.item_id: c for c in order.components}
+    # Every component item in one statement: get_item below finds them in the session.
+    session.scalars(select(Item).where(Item.id.in_(components))).all()
     requests: list[tuple[int, Decimal, Any]] = []
     if not data.lines:
         for c in order.components:
@@ -297,19 +304,17 @@ def consume(session: Session, order_id: int, data: ConsumptionIn, *, actor: str)
         document_type=DOCUMENT_TYPE,
         document_id=order.id,
     )
+    consumed: dict[int, Decimal] = {}
     for entry in movement.lines:
         component = components[entry.item_id]
         component.consumed_quantity += -entry.quantity
         component.consumed_value += -entry.value
         order.wip_value += -entry.value
-        reservations.release(
-            session,
-            document_type=DOCUMENT_TYPE,
-            document_id=order.id,
-            document_line_id=component.id,
-            quantity=-entry.quantity,
-        )
+        consumed[component.id] = consumed.get(component.id, Decimal(0)) - entry.quantity
     order.status = OrderStatus.in_progress
+    reservations.release_lines(
+        session, document_type=DOCUMENT_TYPE, document_id=order.id, quantities=consumed
+    )
     session.flush()
     return order
 
@@ -331,12 +336,48 @@ def consumed_batches(session: Session, order_id: int, output_item_id: int) -> di
 
 
 def _next_batch_no(session: Session, order: ProductionOrder, item: Item, day: Any) -> str:
+    """The item's next output batch number of the pattern on ``day``: one above the highest
+    ``seq`` taken (one statement, however many batches the day has)."""
     pattern = settings_of(session).production_batch_pattern
-    for seq in range(1, 10_000):
-        number = pattern.format(date=day, item_no=item.item_no, order=order.number, seq=seq)
-        if find_batch(session, item.id, number) is None:
-            return number
-    raise InvalidState(f"no free batch number for {item.item_no} on {day}")
+    fields = {"date": day, "item_no": item.item_no, "order": order.number}
+    prefix, suffix, spec = _around_seq(pattern, fields)
+    taken = session.scalars(
+        select(Batch.batch_no).where(
+            Batch.item_id == item.id,
+            Batch.batch_no.like(_like_escaped(prefix) + "%" + _like_escaped(suffix), escape="\\"),
+        )
+    )
+    highest = 0
+    for number in taken:
+        middle = number[len(prefix) : len(number) - len(suffix)]
+        if number.startswith(prefix) and number.endswith(suffix) and middle.isdigit():
+            highest = max(highest, int(middle))
+    if highest >= 9_999:
+        raise InvalidState(f"no free batch number for {item.item_no} on {day}")
+    return prefix + format(highest + 1, spec) + suffix
+
+
+def _around_seq(pattern: str, fields: dict[str, Any]) -> tuple[str, str, str]:
+    """The pattern's text before and after ``{seq}`` (other fields filled in) and seq's
+    format spec."""
+    before: list[str] = []
+    after: list[str] = []
+    spec, seen = "", False
+    for literal, name, format_spec, conversion in string.Formatter().parse(pattern):
+        (after if seen else before).append(literal)
+        if name is None:
+            continue
+        if name == "seq":
+            seen, spec = True, format_spec or ""
+            continue
+        text = "{" + name + ("!" + conversion if conversion else "")
+        text += (":" + format_spec if format_spec else "") + "}"
+        (after if seen else before).append(text.format(**fields))
+    return "".join(before), "".join(after), spec
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @use_case
@@ -362,8 +403,7 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
     if item.batch_managed:
         day = data.production_date or business_today(settings_of(session))
         number = data.batch_no or _next_batch_no(session, order, item, day)
-        if find_batch(session, item.id, number) is not None:
-            raise AlreadyExists(f"batch {number} of {item.item_no} exists", field="batch_no")
+        # new_batch refuses a number the item has (AlreadyExists naming batch_no).
         spec = NewBatch(batch_no=number, production_date=day, best_before=data.best_before)
         batch = new_batch(session, item, spec, origin=BatchOrigin.production, field="batch_no")
     remaining_conversion = order.conversion_cost - order.conversion_applied
@@ -395,15 +435,13 @@ def post_output(session: Session, order_id: int, data: OutputIn, *, actor: str) 
         document_id=order.id,
     )
     if batch is not None:
-        for parent, consumed in consumed_batches(session, order.id, item.id).items():
-            genealogy.link(
-                session,
-                parent,
-                batch.id,
-                consumed,
-                document_type=DOCUMENT_TYPE,
-                document_id=order.id,
-            )
+        genealogy.link_parents(
+            session,
+            batch.id,
+            consumed_batches(session, order.id, item.id),
+            document_type=DOCUMENT_TYPE,
+            document_id=order.id,
+        )
     order.outputs.append(
         OrderOutput(
             batch_id=batch.id if batch else None,

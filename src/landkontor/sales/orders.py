@@ -47,6 +47,8 @@ OPEN_STATUSES = tuple(
     s for s in SalesOrderStatus if s not in (SalesOrderStatus.closed, SalesOrderStatus.cancelled)
 )
 
+NUMBER_SERIES = "AU"  # Auftrag: AU-2026-000001
+
 
 def get_order(session: Session, order_id: int, *, lock: bool = False) -> SalesOrder:
     """The order; ``lock`` takes its row lock (every state change does, so two requests on
@@ -199,7 +201,7 @@ def create_order(session: Session, data: SalesOrderCreate, *, actor: str) -> Sal
         for n, line in enumerate(data.lines, start=1)
     ]
     order = SalesOrder(
-        order_no=next_number(session, "AU", order_date.year),
+        order_no=next_number(session, NUMBER_SERIES, order_date.year),
         customer_id=customer.id,
         warehouse_id=data.warehouse_id,
         status=SalesOrderStatus.draft,
