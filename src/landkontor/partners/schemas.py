@@ -115,6 +115,7 @@ BillingCity = single_line(Customer.billing_city)
 DebtorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV debtor account.")]
 CreditorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV creditor account.")]
 Phone = single_line(Supplier.phone)
+TaxNumber = single_line(Supplier.tax_number, min_length=1)
 
 
 class InvoiceRecipientIn(InputModel):
@@ -220,17 +221,20 @@ class CustomerOut(PartnerOut):
 class SupplierCreate(PartnerCreate):
     supplier_no: Code
     phone: Phone = Field("", description="Contact telephone.")
+    tax_number: TaxNumber | None = Field(None, description="Steuernummer.")
     creditor_account: CreditorAccount | None = None
 
 
 class SupplierUpdate(PartnerUpdate):
     phone: Phone | None = None
+    tax_number: TaxNumber | None = None
     creditor_account: CreditorAccount | None = None
 
 
 class SupplierOut(PartnerOut):
     supplier_no: str
     phone: str
+    tax_number: str | None
     creditor_account: int | None
 
 
