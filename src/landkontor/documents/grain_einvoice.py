@@ -95,7 +95,9 @@ def check_xrechnung_seller(farmer: Supplier, settlement: Settlement) -> None:
         raise FarmerDataMissing(farmer.supplier_no, missing)
 
 
-def _xrechnung_parties(doc: Document, settlement: Settlement, farmer: Supplier, company: Company):
+def _xrechnung_parties(
+    doc: Document, settlement: Settlement, farmer: Supplier, company: Company
+) -> None:
     doc.context.guideline_parameter.id = XRECHNUNG_ID
     doc.context.business_parameter.id = PEPPOL_BILLING
     assert farmer.invoice_email

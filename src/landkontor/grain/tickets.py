@@ -13,6 +13,8 @@ stock postings reversed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput
 from landkontor.grain.errors import (
+    ReasonRequired,
     TareNotBelowGross,
     TicketNotReady,
     TicketSettled,
@@ -105,7 +108,7 @@ def record_weighing(
 def record_weighings(
     session: Session,
     bridge: Weighbridge,
-    weighings: list[tuple[WeighingKind, WeighingIn | WeighingPush, str]],
+    weighings: Sequence[tuple[WeighingKind, WeighingIn | WeighingPush, str]],
     *,
     manual: bool,
     actor: str,
@@ -285,7 +288,7 @@ def add_analysis(session: Session, ticket_id: int, data: AnalysisIn, *, actor: s
         )
     previous = current_analysis(session, ticket.id)
     if previous is not None and not data.reason:
-        raise InvalidInput("a second analysis replaces the first: give a reason", field="reason")
+        raise ReasonRequired("a second analysis replaces the first: give a reason", field="reason")
     analysis = Analysis(
         ticket_id=ticket.id,
         **data.model_dump(exclude={"reason"}),
