@@ -6,30 +6,35 @@
 
 Sets up the sites (each with two weighbridges and its silo cells), a crop with quality
 terms and day prices, the farmers (regular, flat-rate and exempt VAT) and contracts for
-two thirds of them (fixed price, or open price with fixings). Then ``--workers`` threads
-(weighbridges) each with its own session take in the loads: ticket with both weighings,
-sample analysis, intake into a silo cell (settlement weight, allocation to contracts,
-stock receipt of the farmer's lot, mixing into the silo batch). Then every farmer is
-settled, a compound feed batch is mixed from two silo batches, and the farmers behind it
-are traced. Prints one JSON line: intakes/s (goal ≥ 50/s), settlement and trace times.
-Use a scratch database; each run adds its own crop, sites and farmers.
+two thirds of them (fixed price, or open price with fixings). Then ``--workers`` processes
+(weighbridges; processes, as the API server's processes would serve them — threads of one
+process would share its interpreter lock) each with its own session take in the loads:
+ticket with both weighings, sample analysis, intake into a silo cell (settlement weight,
+allocation to contracts, stock receipt of the farmer's lot, mixing into the silo batch) —
+three use cases, as the clerk's steps are. Then every farmer is settled, a compound feed
+batch is mixed from two silo batches, and the farmers behind it are traced. Prints one
+JSON line: intakes/s (goal ≥ 50/s) with the SQL statements and transactions per intake,
+settlement and trace times. Use a scratch database; each run adds its own crop, sites and
+farmers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
-import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import event
+
 from landkontor.catalog.schemas import ItemCreate
 from landkontor.catalog.service import create_item
 from landkontor.db import migrate
-from landkontor.db.session import get_database
+from landkontor.db.session import get_database, reset_databases
 from landkontor.demo.masterdata import create_company
 from landkontor.grain import contracts, intake, masterdata, reports, settlement, tickets
 from landkontor.grain.models import ContractPricing, VatRegime
@@ -210,6 +215,30 @@ def weigh_loads(db, world: dict, loads: list[tuple[int, int, int]], worker: int,
             intake.take_in(s, ticket.id, site["cells"][cell_index], actor=ACTOR)
 
 
+def _weighbridge(worker, loads, world, tag, ready, results) -> None:
+    """One weighbridge process: connect, wait for the others, weigh its loads, report how
+    many statements and transactions they took (or the error)."""
+    db = get_database(get_settings())
+    db.ping()
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_args) -> None:
+        counts["statements"] += 1
+
+    def commit(*_args) -> None:
+        counts["commits"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    ready.wait()
+    try:
+        weigh_loads(db, world, loads, worker, tag)
+    except Exception as exc:  # reported to the parent, which stops the benchmark
+        results.put({"error": repr(exc)})
+        return
+    results.put(counts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--farmers", type=int, default=200)
@@ -231,23 +260,28 @@ def main() -> None:
         for _ in range(args.loads)
     ]
     shares = [plan[w :: args.workers] for w in range(args.workers)]
-    errors: list[BaseException] = []
-
-    def run(worker: int) -> None:
-        try:
-            weigh_loads(db, world, shares[worker], worker, tag)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
+    reset_databases()  # each weighbridge process opens its own connections
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(args.workers + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_weighbridge, args=(w, shares[w], world, tag, ready, results))
+        for w in range(args.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()  # every weighbridge connected: the clock starts
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=run, args=(w,)) for w in range(args.workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reports_of_workers = [results.get() for _ in workers]
     intake_s = time.perf_counter() - t0
-    if errors:
-        raise errors[0]
+    for worker in workers:
+        worker.join()
+    failed = [r["error"] for r in reports_of_workers if r.get("error")]
+    if failed:
+        raise SystemExit(f"a weighbridge failed: {failed[0]}")
+    statements = sum(r["statements"] for r in reports_of_workers)
+    commits = sum(r["commits"] for r in reports_of_workers)
+    db = get_database(get_settings())
 
     t0 = time.perf_counter()
     notes = 0
@@ -309,6 +343,8 @@ def main() -> None:
                 "setup_s": round(setup_s, 2),
                 "intake_s": round(intake_s, 2),
                 "intakes_per_s": round(args.loads / intake_s, 1),
+                "statements_per_intake": round(statements / args.loads, 1),
+                "transactions_per_intake": round(commits / args.loads, 1),
                 "settlements": notes,
                 "settlement_s": round(settle_s, 2),
                 "settlement_ms_each": round(1000 * settle_s / max(notes, 1), 1),

@@ -3,9 +3,13 @@
 One booking per invoice and credit note per VAT rate: the gross amount of that rate, debit
 (invoice) or credit (credit note) on the customer's debtor account — its own, else the
 collective debtor account — against the revenue account of the rate's tax treatment
-(documents/vat.py; automatic accounts, so no tax key). And one booking per payment: the
-invoice's gross less its credit notes issued by the payment day, debit on the bank account
-against the debtor. Accounts come from the company's chart (SKR03/SKR04) and overrides.
+(documents/vat.py; automatic accounts, so no tax key). One booking per farmer's settlement
+(the self-billed Gutschrift of grain bought, one VAT rate each): its gross amount credited
+to the farmer's creditor account — the supplier's own, else the collective creditor
+account — against the purchase account of the farmer's VAT regime (documents/vat.py). And
+one booking per payment: the invoice's gross less its credit notes issued by the payment
+day, debit on the bank account against the debtor. Accounts come from the company's chart
+(SKR03/SKR04) and overrides.
 
 The file: the EXTF header line, the column header (the 125 columns of version 13), the
 bookings; semicolons, text in double quotes, amounts with a decimal comma, CRLF, Windows-1252.
@@ -25,13 +29,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from landkontor.catalog.models import Item, VatCategory
 from landkontor.company.accounts import booking_accounts
 from landkontor.company.errors import CompanyDataMissing
 from landkontor.company.models import Company
 from landkontor.company.service import invoicing_company
 from landkontor.db.session import settings_of
-from landkontor.documents.vat import is_intra_eu, treatment
-from landkontor.partners.models import Customer
+from landkontor.documents.vat import is_intra_eu, purchase_key, treatment
+from landkontor.grain.models import Settlement, Ticket
+from landkontor.partners.models import Customer, Supplier
 from landkontor.sales.models import Invoice, InvoiceKind, InvoiceStatus
 
 ENCODING = "cp1252"
@@ -193,6 +199,50 @@ def _payments(session: Session, date_from: date, date_to: date) -> list[tuple[In
     return [(invoice, customer) for invoice, customer in rows]
 
 
+def _settlements(
+    session: Session, date_from: date, date_to: date
+) -> list[tuple[Settlement, Supplier, VatCategory]]:
+    """The farmers' settlements of the period with the farmer and the crop's VAT category
+    (one per settlement: a settlement never mixes VAT rates)."""
+    category = (
+        select(Item.vat_category)
+        .join(Ticket, Ticket.item_id == Item.id)
+        .where(Ticket.settlement_id == Settlement.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Settlement, Supplier, category)
+        .join(Supplier, Supplier.id == Settlement.supplier_id)
+        .where(Settlement.settled_on.between(date_from, date_to))
+        .order_by(Settlement.settled_on, Settlement.settlement_no)
+    )
+    return [(settlement, supplier, vat) for settlement, supplier, vat in rows]
+
+
+def _settlement_bookings(
+    session: Session, accounts: dict[str, int], date_from: date, date_to: date
+) -> list[Booking]:
+    out = []
+    for settlement, farmer, category in _settlements(session, date_from, date_to):
+        gross = settlement.gross_amount
+        out.append(
+            Booking(
+                # a credit to the farmer; a settlement whose deductions exceed the goods
+                # (negative) is a debit
+                amount=abs(gross),
+                side="H" if gross >= 0 else "S",
+                account=farmer.creditor_account or accounts["collective_creditor"],
+                contra_account=accounts[purchase_key(settlement.vat_regime, category)],
+                day=settlement.settled_on,
+                number=settlement.settlement_no,
+                text=f"Gutschrift {settlement.settlement_no} {settlement.supplier_name}"[:60],
+                supplied=settlement.settled_on,
+            )
+        )
+    return out
+
+
 def _credited_by(session: Session, invoice: Invoice, day: date) -> Decimal:
     total = session.scalar(
         select(func.coalesce(func.sum(Invoice.gross_total), 0)).where(
@@ -203,7 +253,8 @@ def _credited_by(session: Session, invoice: Invoice, day: date) -> Decimal:
 
 
 def bookings(session: Session, company: Company, date_from: date, date_to: date) -> list[Booking]:
-    """Every booking of the period, in file order: documents, then payments, by date."""
+    """Every booking of the period, in file order: invoices and credit notes, farmers'
+    settlements, then payments, each by date."""
     accounts = booking_accounts(company.chart_of_accounts.value, company.account_overrides)
     out: list[Booking] = []
     for invoice, customer in _documents(session, date_from, date_to):
@@ -228,6 +279,7 @@ def bookings(session: Session, company: Company, date_from: date, date_to: date)
                     supplied=invoice.invoice_date,
                 )
             )
+    out += _settlement_bookings(session, accounts, date_from, date_to)
     for invoice, customer in _payments(session, date_from, date_to):
         assert invoice.paid_on is not None
         amount = invoice.gross_total - _credited_by(session, invoice, invoice.paid_on)
@@ -249,9 +301,15 @@ def bookings(session: Session, company: Company, date_from: date, date_to: date)
 
 def _created_stamp(session: Session, date_from: date, date_to: date) -> datetime:
     """The last moment a document of the period was issued (deterministic 'created')."""
-    last = session.scalar(
+    issued = session.scalar(
         select(func.max(Invoice.issued_at)).where(Invoice.invoice_date.between(date_from, date_to))
     )
+    settled = session.scalar(
+        select(func.max(Settlement.created_at)).where(
+            Settlement.settled_on.between(date_from, date_to)
+        )
+    )
+    last = max((moment for moment in (issued, settled) if moment is not None), default=None)
     return last or datetime.combine(date_to, time())
 
 
@@ -277,7 +335,7 @@ def header_line(
         str(ACCOUNT_LENGTH),
         date_from.strftime("%Y%m%d"),
         date_to.strftime("%Y%m%d"),
-        _text(f"Ausgangsrechnungen {date_from:%d.%m.%Y}-{date_to:%d.%m.%Y}"[:30]),
+        _text(f"Belege {date_from:%d.%m.%Y}-{date_to:%d.%m.%Y}"[:30]),
         _text(""),
         "1",
         "0",

@@ -1,6 +1,6 @@
 """Errors of the business documents."""
 
-from landkontor.errors import Conflict, InvalidInput
+from landkontor.errors import Conflict, FieldError, InvalidInput
 
 
 class DocumentInvalid(InvalidInput):
@@ -23,3 +23,19 @@ class NoInvoiceAddress(Conflict):
 class MailNotConfigured(Conflict):
     code = "mail-not-configured"
     title = "E-mail not configured"
+
+
+class FarmerDataMissing(Conflict):
+    """A farmer's settlement goes out as XRechnung, but the farmer (its seller) lacks what
+    XRechnung requires (409)."""
+
+    code = "farmer-data-missing"
+    title = "Farmer data missing"
+
+    def __init__(self, supplier_no: str, missing: list[tuple[str, str]]) -> None:
+        names = ", ".join(field for field, _ in missing)
+        super().__init__(
+            f"farmer {supplier_no} has an electronic address, so the credit note is an "
+            f"XRechnung; the supplier master data (/api/v1/suppliers) lack: {names}",
+            errors=[FieldError(f"supplier.{field}", why, self.code) for field, why in missing],
+        )

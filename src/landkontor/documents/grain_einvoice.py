@@ -12,8 +12,13 @@ amount, since EN 16931 forbids a negative item price (BR-27). VAT is one breakdo
 farmer's regime: standard rated ("S") at the crop's rate or the §24 UStG average rate, or
 exempt ("E") with the note as the exemption reason.
 
-It is the EN 16931 profile, not XRechnung: XRechnung's national rules want the seller's
-electronic address and contact (BR-DE-2, BT-34), which Landkontor does not keep for farmers.
+A farmer with an electronic address (the supplier's invoice e-mail) gets it as XRechnung
+3.0 (BT-24 the XRechnung id, BT-23 the Peppol billing process): with the farmer's electronic
+address (BT-34) and contact — name, telephone, e-mail (BG-6, BR-DE-2/5/6/7), the company's
+electronic address as the buyer's (BT-49), the farmer's VAT id or tax number (BR-DE-16) and
+payment instructions (BG-16, BR-DE-1; "instrument not defined": Landkontor keeps no farmer's
+bank account). What the farmer lacks for that is a 409 naming the supplier's fields
+(:func:`check_xrechnung_seller`). Others get the EN 16931 profile.
 """
 
 from __future__ import annotations
@@ -24,23 +29,34 @@ from decimal import Decimal
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
+from drafthorse.models.payment import PaymentMeans
 from drafthorse.models.tradelines import LineItem
 from lxml import etree
 
 from landkontor.company.models import Company
 from landkontor.documents.einvoice import (
     EN16931_ID,
+    PEPPOL_BILLING,
+    XRECHNUNG_ID,
     address_of,
     cents,
     tax_registrations,
     validate_cii,
 )
+from landkontor.documents.errors import FarmerDataMissing
 from landkontor.grain.models import Settlement, SettlementLine, SettlementLineKind, VatRegime
 from landkontor.partners.models import Supplier
 
 SELF_BILLED_INVOICE = "389"
 TONNE = "TNE"
 ONE = "C62"
+PAYMENT_NOT_DEFINED = "1"  # UNTDID 4461: instrument not defined
+# What XRechnung needs of the farmer beyond the EN 16931 profile, and why.
+XRECHNUNG_SELLER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("phone", "the seller contact's telephone of an XRechnung (BR-DE-6)"),
+    ("postal_code", "the seller's post code of an XRechnung (BR-DE-4)"),
+    ("city", "the seller's city of an XRechnung (BR-DE-3)"),
+)
 SELF_BILLING_NOTE = (
     "Gutschrift im Sinne des § 14 Abs. 2 Satz 2 UStG (Abrechnung durch den Leistungsempfänger)"
 )
@@ -65,6 +81,38 @@ def _line(line: SettlementLine, category: str, percent: Decimal) -> LineItem:
     return item
 
 
+def wants_xrechnung(farmer: Supplier) -> bool:
+    """A farmer with an electronic address gets the credit note as XRechnung."""
+    return bool(farmer.invoice_email)
+
+
+def check_xrechnung_seller(farmer: Supplier, settlement: Settlement) -> None:
+    """FarmerDataMissing (409) naming what the farmer lacks for an XRechnung."""
+    missing = [(name, why) for name, why in XRECHNUNG_SELLER_FIELDS if not getattr(farmer, name)]
+    if not settlement.supplier_vat_id and not farmer.tax_number:
+        missing.append(("tax_number", "the seller's tax number or VAT id (BR-DE-16)"))
+    if missing:
+        raise FarmerDataMissing(farmer.supplier_no, missing)
+
+
+def _xrechnung_parties(
+    doc: Document, settlement: Settlement, farmer: Supplier, company: Company
+) -> None:
+    doc.context.guideline_parameter.id = XRECHNUNG_ID
+    doc.context.business_parameter.id = PEPPOL_BILLING
+    assert farmer.invoice_email
+    seller = doc.trade.agreement.seller
+    seller.electronic_address.uri_ID = ("EM", farmer.invoice_email)
+    seller.contact.person_name = settlement.supplier_name
+    seller.contact.telephone.number = farmer.phone
+    seller.contact.email.address = farmer.invoice_email
+    doc.trade.agreement.buyer.electronic_address.uri_ID = ("EM", company.email)
+    means = PaymentMeans()
+    means.type_code = PAYMENT_NOT_DEFINED
+    means.information.add("Überweisung an den Landwirt")
+    doc.trade.settlement.payment_means.add(means)
+
+
 def build_settlement_document(
     settlement: Settlement,
     lines: list[SettlementLine],
@@ -85,7 +133,7 @@ def build_settlement_document(
     seller.id = farmer.supplier_no
     seller.name = settlement.supplier_name
     address_of(seller.address, farmer.street, farmer.postal_code, farmer.city, farmer.country)
-    tax_registrations(seller, settlement.supplier_vat_id)
+    tax_registrations(seller, settlement.supplier_vat_id, farmer.tax_number)
     buyer = doc.trade.agreement.buyer  # the company, which issued this document
     buyer.name = company.legal_name
     address_of(buyer.address, company.street, company.postal_code, company.city, company.country)
@@ -119,6 +167,8 @@ def build_settlement_document(
     totals.tax_total = (cents(settlement.vat_amount), "EUR")
     totals.grand_total = cents(settlement.gross_amount)
     totals.due_amount = cents(settlement.gross_amount)
+    if wants_xrechnung(farmer):
+        _xrechnung_parties(doc, settlement, farmer, company)
     return doc
 
 
@@ -129,7 +179,10 @@ def render_settlement_cii(
     company: Company,
     delivered_on: date | None,
 ) -> bytes:
-    """The settlement as CII XML (EN 16931, type 389), validated: DocumentInvalid (422)."""
+    """The settlement as CII XML (type 389; XRechnung for a farmer with an electronic
+    address, else EN 16931), validated: DocumentInvalid (422); FarmerDataMissing (409)."""
+    if wants_xrechnung(farmer):
+        check_xrechnung_seller(farmer, settlement)
     doc = build_settlement_document(settlement, lines, farmer, company, delivered_on)
     xml = doc.serialize(schema=None)
     pretty = etree.tostring(

@@ -3,9 +3,9 @@
 The company bought the grain and bills itself on the farmer's behalf (§14 (2) sentence 2
 UStG); §14 (4) no. 10 UStG requires the word "Gutschrift" on it. So the farmer is the
 supplier and the recipient of the letter, the company the issuer; the document names the
-farmer's VAT id (snapshot in the settlement) and the company's, the delivery date of each
-weighing ticket, the lines, the net amount, the VAT at the farmer's regime with its note
-(for a flat-rate farmer the average rate of §24 UStG) and the gross amount.
+farmer's VAT id (snapshot in the settlement) or tax number and the company's, the delivery
+date of each weighing ticket, the lines, the net amount, the VAT at the farmer's regime with
+its note (for a flat-rate farmer the average rate of §24 UStG) and the gross amount.
 
 Rendered once, with its CII e-invoice (documents/grain_einvoice.py), in the transaction
 that writes the settlement, and stored in ``grain_settlement_documents`` (triggers refuse
@@ -112,6 +112,7 @@ def render_settlement_pdf(view: SettlementView) -> bytes:
             if settlement.supplier_vat_id
             else []
         ),
+        *([("St.-Nr. Landwirt", supplier.tax_number)] if supplier.tax_number else []),
         *([("Unsere USt-IdNr.", company.vat_id)] if company.vat_id else []),
         *([("Unsere St.-Nr.", company.tax_number)] if company.tax_number else []),
     ]

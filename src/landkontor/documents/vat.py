@@ -69,3 +69,14 @@ def treatment(category: VatCategory, *, intra_eu: bool) -> TaxTreatment:
     if category == VatCategory.zero:
         return TaxTreatment("Z", "", "", "revenue_zero")
     return TaxTreatment("S", "", "", f"revenue_{category.value}")
+
+
+def purchase_key(regime: str, category: VatCategory) -> str:
+    """The key of the DATEV purchase account of a farmer's settlement (company/accounts.py):
+    by the crop's VAT category for a regularly taxed farmer, the §24 account for a flat-rate
+    farmer, the account without input VAT for an exempt one (or a zero-rated crop)."""
+    if regime == "flat_rate":
+        return "purchase_flat_rate"
+    if regime == "exempt" or category == VatCategory.zero:
+        return "purchase_no_vat"
+    return f"purchase_{category.value}"

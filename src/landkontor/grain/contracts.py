@@ -207,37 +207,41 @@ def auto_allocate(
         )
         for c in contracts
     ]
-    rows = _store(session, ticket, rules.allocate(quantity_kg, rooms), on, automatic=True)
+    parts = rules.allocate(quantity_kg, rooms)
     fixed = {c.id: c.price_per_t for c in contracts}
-    priced = []
-    for row in rows:
-        price = row.day_price_per_t if row.contract_id is None else fixed[row.contract_id]
-        if price is None:  # open-price contract: provisionally the day price
-            price = day_price(session, ticket.warehouse_id, ticket.item_id, on)
-        priced.append((row, price))
-    return priced
+    # The day price is looked up once: it prices the rest beyond the contracts (required)
+    # and, provisionally, the parts of open-price contracts.
+    day: Decimal | None = None
+    if any(contract_id is None for contract_id, _ in parts):
+        day = _day_price_or_fail(session, ticket, on)
+    elif any(fixed[contract_id] is None for contract_id, _ in parts if contract_id):
+        day = day_price(session, ticket.warehouse_id, ticket.item_id, on)
+    rows = _store(session, ticket, parts, day, automatic=True)
+    return [
+        (row, day if row.contract_id is None else fixed[row.contract_id] or day) for row in rows
+    ]
 
 
 def _store(
     session: Session,
     ticket: Ticket,
     parts: list[tuple[int | None, Decimal]],
-    on: date,
+    day_price_per_t: Decimal | None,
     *,
     automatic: bool,
 ) -> list[Allocation]:
-    rows = []
-    for contract_id, quantity in parts:
-        price = _day_price_or_fail(session, ticket, on) if contract_id is None else None
-        rows.append(
-            Allocation(
-                ticket_id=ticket.id,
-                contract_id=contract_id,
-                quantity_kg=quantity,
-                day_price_per_t=price,
-                automatic=automatic,
-            )
+    """Store the allocation parts (one insert); the part beyond the contracts (contract
+    None) at the given day price."""
+    rows = [
+        Allocation(
+            ticket_id=ticket.id,
+            contract_id=contract_id,
+            quantity_kg=quantity,
+            day_price_per_t=day_price_per_t if contract_id is None else None,
+            automatic=automatic,
         )
+        for contract_id, quantity in parts
+    ]
     session.add_all(rows)
     session.flush()
     return rows
@@ -296,4 +300,9 @@ def set_allocation(session: Session, ticket_id: int, data: AllocationIn) -> list
     if total < ticket.settlement_kg:
         parts.append((None, ticket.settlement_kg - total))
     assert ticket.taken_in_on is not None
-    return _store(session, ticket, parts, ticket.taken_in_on, automatic=False)
+    day = (
+        _day_price_or_fail(session, ticket, ticket.taken_in_on)
+        if total < ticket.settlement_kg
+        else None
+    )
+    return _store(session, ticket, parts, day, automatic=False)

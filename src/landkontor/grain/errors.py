@@ -36,3 +36,8 @@ class TareNotBelowGross(InvalidInput):
 class UnknownFarmer(InvalidInput):
     code = "unknown-farmer"
     title = "No farmer has this number"
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason-required"
+    title = "A second analysis replaces the first and needs a reason"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from landkontor.catalog.models import Item
@@ -47,7 +47,6 @@ from landkontor.inventory.models import (
     LocationKind,
     MovementType,
     StockLevel,
-    StockMix,
     StockMovement,
 )
 from landkontor.inventory.posting import PostingLine, post_movement, reverse_movement
@@ -64,31 +63,38 @@ def _silo_cell(session: Session, location_id: int, field: str) -> Location:
     return cell
 
 
-def _level(session: Session, item_id: int, location_id: int, batch_id: int) -> Decimal:
-    return session.scalar(
-        select(StockLevel.quantity).where(
-            StockLevel.item_id == item_id,
-            StockLevel.location_id == location_id,
-            StockLevel.batch_key == batch_id,
+def _running(session: Session, cell_id: int) -> tuple[SiloBatch, Batch, Decimal] | None:
+    """The cell's running silo batch with its batch and the stock it holds in the cell
+    (one query), or None."""
+    row = session.execute(
+        select(SiloBatch, Batch, func.coalesce(StockLevel.quantity, 0))
+        .join(Batch, Batch.id == SiloBatch.batch_id)
+        .outerjoin(
+            StockLevel,
+            and_(
+                StockLevel.item_id == Batch.item_id,
+                StockLevel.location_id == SiloBatch.location_id,
+                StockLevel.batch_key == Batch.id,
+            ),
         )
-    ) or Decimal(0)
+        .where(SiloBatch.location_id == cell_id, SiloBatch.closed_at.is_(None))
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def running_silo_batch(session: Session, cell: Location, item: Item, field: str) -> Batch:
     """The cell's running silo batch for the crop; a new one if the cell is new or empty.
     A cell still holding another crop takes nothing else (422)."""
-    running = session.scalar(
-        select(SiloBatch).where(SiloBatch.location_id == cell.id, SiloBatch.closed_at.is_(None))
-    )
+    running = _running(session, cell.id)
     if running is not None:
-        batch = fetch(session, Batch, running.batch_id, kind="batch")
-        if _level(session, batch.item_id, cell.id, batch.id) > 0:
+        silo, batch, level = running
+        if level > 0:
             if batch.item_id != item.id:
                 raise InvalidInput(
                     f"silo cell {cell.code} holds another crop ({batch.batch_no})", field=field
                 )
             return batch
-        running.closed_at = utcnow()
+        silo.closed_at = utcnow()
         session.flush()
     count = session.scalar(
         select(func.count()).select_from(SiloBatch).where(SiloBatch.location_id == cell.id)
@@ -172,6 +178,25 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
         ),
         origin=BatchOrigin.receipt,
     )
+    into_silo = _mix_in(item, lot.id, cell, silo, cell, weight.settlement_kg, ticket.ticket_no)
+    opened = mixing.open_mix(session, into_silo, actor=actor)
+    # Everything but the stock is written before the postings: the first of them locks the
+    # crop's cost row, which every intake of the crop needs, until the commit.
+    _record_assessment(ticket, terms.id, assessment)
+    ticket.quality_class = assessment.quality_class
+    ticket.quality_premium_per_t = assessment.premium_per_t
+    ticket.drying_cost = assessment.drying_cost
+    ticket.cleaning_cost = assessment.cleaning_cost
+    ticket.feed_grade = assessment.feed_grade
+    ticket.taken_in_on = today
+    ticket.status = TicketStatus.taken_in
+    ticket.location_id = cell.id
+    ticket.lot_batch_id = lot.id
+    ticket.silo_batch_id = silo.id
+    ticket.mix_id = opened.record.id
+    ticket.taken_in_at = utcnow()
+    ticket.taken_in_by = actor
+    session.flush()
     unit_cost = rules.receipt_unit_cost([(row.quantity_kg, price) for row, price in allocations])
     post_movement(
         session,
@@ -192,30 +217,11 @@ def take_in(session: Session, ticket_id: int, location_id: int, *, actor: str) -
         document_type=TICKET_DOCUMENT,
         document_id=ticket.id,
     )
-    record = _mix(
-        session, item, lot.id, cell, silo, cell, weight.settlement_kg, ticket.ticket_no, actor
-    )
-    # The ticket is written once, at the end (one UPDATE).
-    _record_assessment(ticket, terms.id, assessment)
-    ticket.quality_class = assessment.quality_class
-    ticket.quality_premium_per_t = assessment.premium_per_t
-    ticket.drying_cost = assessment.drying_cost
-    ticket.cleaning_cost = assessment.cleaning_cost
-    ticket.feed_grade = assessment.feed_grade
-    ticket.taken_in_on = today
-    ticket.status = TicketStatus.taken_in
-    ticket.location_id = cell.id
-    ticket.lot_batch_id = lot.id
-    ticket.silo_batch_id = silo.id
-    ticket.mix_id = record.id
-    ticket.taken_in_at = utcnow()
-    ticket.taken_in_by = actor
-    session.flush()
+    mixing.post_mix(session, opened, into_silo, actor=actor)
     return ticket
 
 
-def _mix(
-    session: Session,
+def _mix_in(
     item: Item,
     from_batch_id: int,
     from_cell: Location,
@@ -223,30 +229,26 @@ def _mix(
     into_cell: Location,
     quantity_kg: Decimal,
     reference: str,
-    actor: str,
     reason: str = "into the silo batch",
-) -> StockMix:
-    return mixing.mix(
-        session,
-        MixIn(
-            inputs=[
-                MixInput(
-                    item_id=item.id,
-                    batch_id=from_batch_id,
-                    location_id=from_cell.id,
-                    quantity=quantity_kg,
-                    unit="kg",
-                )
-            ],
-            output=MixOutput(
+) -> MixIn:
+    """The mix of a batch (a farmer's lot, a cell's silo batch) into a silo batch."""
+    return MixIn(
+        inputs=[
+            MixInput(
                 item_id=item.id,
-                location_id=into_cell.id,
-                batch=NewBatch(batch_no=into.batch_no),
-            ),
-            reference=reference,
-            reason=reason,
+                batch_id=from_batch_id,
+                location_id=from_cell.id,
+                quantity=quantity_kg,
+                unit="kg",
+            )
+        ],
+        output=MixOutput(
+            item_id=item.id,
+            location_id=into_cell.id,
+            batch=NewBatch(batch_no=into.batch_no),
         ),
-        actor=actor,
+        reference=reference,
+        reason=reason,
     )
 
 
@@ -292,27 +294,25 @@ def transfer_between_cells(
     )
     cells = {lid: _silo_cell(session, lid, field) for lid, field in (first, second)}
     source_cell, target_cell = cells[data.from_location_id], cells[data.to_location_id]
-    running = session.scalar(
-        select(SiloBatch).where(
-            SiloBatch.location_id == source_cell.id, SiloBatch.closed_at.is_(None)
-        )
-    )
-    source = fetch(session, Batch, running.batch_id, kind="batch") if running else None
-    if source is None or _level(session, source.item_id, source_cell.id, source.id) <= 0:
+    running = _running(session, source_cell.id)
+    if running is None or running[2] <= 0:
         raise InvalidInput(f"silo cell {source_cell.code} is empty", field="from_location_id")
+    source = running[1]
     item = fetch(session, Item, source.item_id, kind="item")
     target = running_silo_batch(session, target_cell, item, "to_location_id")
-    record = _mix(
+    record = mixing.mix(
         session,
-        item,
-        source.id,
-        source_cell,
-        target,
-        target_cell,
-        data.quantity_kg,
-        f"{source_cell.code}→{target_cell.code}",
-        actor,
-        reason=data.reason or "Umlagerung",
+        _mix_in(
+            item,
+            source.id,
+            source_cell,
+            target,
+            target_cell,
+            data.quantity_kg,
+            f"{source_cell.code}→{target_cell.code}",
+            reason=data.reason or "Umlagerung",
+        ),
+        actor=actor,
     )
     return CellTransferOut(
         from_batch_id=source.id,

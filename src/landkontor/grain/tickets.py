@@ -13,6 +13,8 @@ stock postings reversed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ from landkontor.common.pagination import PageParams, paginate
 from landkontor.db.session import settings_of, use_case
 from landkontor.errors import InvalidInput
 from landkontor.grain.errors import (
+    ReasonRequired,
     TareNotBelowGross,
     TicketNotReady,
     TicketSettled,
@@ -99,32 +102,60 @@ def record_weighing(
     actor: str,
     field: str,
 ) -> Weighing:
-    taken = session.scalar(
-        select(Weighing.id).where(
-            Weighing.weighbridge_id == bridge.id, Weighing.record_no == data.record_no
+    return record_weighings(session, bridge, [(kind, data, field)], manual=manual, actor=actor)[0]
+
+
+def record_weighings(
+    session: Session,
+    bridge: Weighbridge,
+    weighings: Sequence[tuple[WeighingKind, WeighingIn | WeighingPush, str]],
+    *,
+    manual: bool,
+    actor: str,
+) -> list[Weighing]:
+    """Store weighings of one weighbridge as the scale recorded them (one check of their
+    record numbers, one insert); a record number stored before → WeighingConflict naming
+    the weighing's field."""
+    record_nos = [data.record_no for _, data, _ in weighings]
+    taken = set(
+        session.scalars(
+            select(Weighing.record_no).where(
+                Weighing.weighbridge_id == bridge.id, Weighing.record_no.in_(record_nos)
+            )
         )
     )
-    if taken:
-        raise WeighingConflict(
-            f"record {data.record_no} of weighbridge {bridge.code} is already stored",
-            field=f"{field}.record_no",
+    seen: set[str] = set()
+    for _, data, field in weighings:
+        if data.record_no in taken or data.record_no in seen:
+            raise WeighingConflict(
+                f"record {data.record_no} of weighbridge {bridge.code} is already stored",
+                field=f"{field}.record_no",
+            )
+        seen.add(data.record_no)
+    rows = [
+        Weighing(
+            weighbridge_id=bridge.id,
+            record_no=data.record_no,
+            kind=kind,
+            weight_kg=data.weight_kg,
+            weighed_at=data.weighed_at,
+            manual=manual,
+            recorded_by=actor,
         )
-    weighing = Weighing(
-        weighbridge_id=bridge.id,
-        record_no=data.record_no,
-        kind=kind,
-        weight_kg=data.weight_kg,
-        weighed_at=data.weighed_at,
-        manual=manual,
-        recorded_by=actor,
-    )
-    session.add(weighing)
+        for kind, data, _ in weighings
+    ]
+    session.add_all(rows)
     session.flush()
-    return weighing
+    return rows
 
 
 def set_tare(session: Session, ticket: Ticket, tare: Weighing, field: str) -> None:
     gross = fetch(session, Weighing, ticket.gross_weighing_id, kind="weighing")
+    _weigh(ticket, gross, tare, field)
+
+
+def _weigh(ticket: Ticket, gross: Weighing, tare: Weighing, field: str) -> None:
+    """Complete the ticket with its tare: net = gross - tare (tare ≥ gross → 422)."""
     if tare.weight_kg >= gross.weight_kg:
         raise TareNotBelowGross(
             f"tare {tare.weight_kg} kg must be below gross {gross.weight_kg} kg",
@@ -146,6 +177,13 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
     if data.tare is not None and data.gross and data.tare.weight_kg >= data.gross.weight_kg:
         raise TareNotBelowGross("tare must be below gross", field="tare.weight_kg")
     warehouse = fetch(session, Warehouse, bridge.warehouse_id, kind="warehouse")
+    # The weighings first (one insert), then the ticket complete with them (one insert).
+    given = [
+        (kind, weighing, kind.value)
+        for kind, weighing in ((WeighingKind.gross, data.gross), (WeighingKind.tare, data.tare))
+        if weighing is not None
+    ]
+    weighings = record_weighings(session, bridge, given, manual=True, actor=actor) if given else []
     ticket = Ticket(
         ticket_no=ticket_number(session, warehouse),
         warehouse_id=warehouse.id,
@@ -158,18 +196,11 @@ def create_ticket(session: Session, data: TicketCreate, *, actor: str) -> Ticket
         status=TicketStatus.open,
         created_by=actor,
     )
-    if data.gross is not None:
-        gross = record_weighing(
-            session, bridge, WeighingKind.gross, data.gross, manual=True, actor=actor, field="gross"
-        )
-        ticket.gross_weighing_id = gross.id
+    if weighings:
+        ticket.gross_weighing_id = weighings[0].id
+    if len(weighings) == 2:
+        _weigh(ticket, weighings[0], weighings[1], "tare")
     session.add(ticket)
-    session.flush()
-    if data.tare is not None:
-        tare = record_weighing(
-            session, bridge, WeighingKind.tare, data.tare, manual=True, actor=actor, field="tare"
-        )
-        set_tare(session, ticket, tare, "tare")
     session.flush()
     return ticket
 
@@ -255,7 +286,7 @@ def add_analysis(session: Session, ticket_id: int, data: AnalysisIn, *, actor: s
         )
     previous = current_analysis(session, ticket.id)
     if previous is not None and not data.reason:
-        raise InvalidInput("a second analysis replaces the first: give a reason", field="reason")
+        raise ReasonRequired("a second analysis replaces the first: give a reason", field="reason")
     analysis = Analysis(
         ticket_id=ticket.id,
         **data.model_dump(exclude={"reason"}),

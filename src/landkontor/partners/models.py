@@ -178,6 +178,12 @@ class Supplier(
     vat_id: Mapped[str | None] = mapped_column(String(20))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     blocked_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # Contact telephone and Steuernummer: the seller's in the XRechnung of a farmer's
+    # settlement, which we bill ourselves (BT-42, BT-32)
+    phone: Mapped[str] = mapped_column(String(50), default="", nullable=False)
+    tax_number: Mapped[str | None] = mapped_column(String(30))
+    # DATEV creditor (personal) account; none: the company's collective creditor account
+    creditor_account: Mapped[int | None] = mapped_column(Integer)
 
 
 class TaxRate(IdMixin, Base):

@@ -19,7 +19,7 @@ from landkontor.common.schemas import (
     NonNegativeDecimal,
     OutputModel,
 )
-from landkontor.partners.models import Customer, InvoiceFormat
+from landkontor.partners.models import Customer, InvoiceFormat, Supplier
 from landkontor.partners.rules import check_payment_terms
 from landkontor.partners.vat_ids import normalize_vat_id
 
@@ -113,6 +113,9 @@ BillingStreet = single_line(Customer.billing_street)
 BillingPostalCode = single_line(Customer.billing_postal_code)
 BillingCity = single_line(Customer.billing_city)
 DebtorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV debtor account.")]
+CreditorAccount = Annotated[int, Field(ge=1, le=999999999, description="DATEV creditor account.")]
+Phone = single_line(Supplier.phone)
+TaxNumber = single_line(Supplier.tax_number, min_length=1)
 
 
 class InvoiceRecipientIn(InputModel):
@@ -217,14 +220,22 @@ class CustomerOut(PartnerOut):
 
 class SupplierCreate(PartnerCreate):
     supplier_no: Code
+    phone: Phone = Field("", description="Contact telephone.")
+    tax_number: TaxNumber | None = Field(None, description="Steuernummer.")
+    creditor_account: CreditorAccount | None = None
 
 
 class SupplierUpdate(PartnerUpdate):
-    """Suppliers have nothing beyond the common partner data."""
+    phone: Phone | None = None
+    tax_number: TaxNumber | None = None
+    creditor_account: CreditorAccount | None = None
 
 
 class SupplierOut(PartnerOut):
     supplier_no: str
+    phone: str
+    tax_number: str | None
+    creditor_account: int | None
 
 
 CUSTOMER_ONLY_FIELDS = ("customer_group", "price_list", "discount_percent", "credit_limit")

@@ -38,7 +38,9 @@ _REQUIRED = frozenset(
     {"name", "street", "postal_code", "city", "country", "blocked", "invoice_format"}
 )
 # Text fields a null empties.
-_EMPTIED = frozenset({"blocked_reason", "billing_street", "billing_postal_code", "billing_city"})
+_EMPTIED = frozenset(
+    {"blocked_reason", "billing_street", "billing_postal_code", "billing_city", "phone"}
+)
 
 
 def _apply(obj: Any, data: BaseModel) -> None:

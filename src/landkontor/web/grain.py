@@ -17,6 +17,7 @@ buttons once it is sent.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -32,6 +33,7 @@ from landkontor.grain import desk, intake, tickets
 from landkontor.grain.models import Ticket, TicketStatus, Weighing, WeighingKind
 from landkontor.grain.schemas import (
     AnalysisIn,
+    AnalysisOut,
     IntakeIn,
     TicketCreate,
     WeighingIn,
@@ -170,6 +172,10 @@ def _ticket_context(session: Any, ticket_id: int, **forms: FormState) -> dict[st
         "tare_form": forms.get("tare_form") or FormState(),
         "analysis_form": forms.get("analysis_form") or FormState(),
         "intake_form": forms.get("intake_form") or FormState(),
+        # a second analysis replaces the first, with a reason, until the intake
+        "can_correct": out.analysis is not None
+        and ticket.status in (TicketStatus.open, TicketStatus.weighed),
+        "correction_form": forms.get("correction_form") or _analysis_values(out.analysis),
     }
     status = ticket.status
     if status == TicketStatus.open:
@@ -215,10 +221,24 @@ async def weigh_tare(
     return render(request, "grain/ticket.html", context, status_code=422)
 
 
-@router.post("/getreideannahme/{ticket_id}/probe")
-async def sample(
-    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+def _analysis_values(analysis: AnalysisOut | None) -> FormState:
+    """The correction form, filled with the analysis it replaces (German decimals)."""
+    if analysis is None:
+        return FormState()
+    values = {}
+    for name in ANALYSIS_FIELDS:
+        value = getattr(analysis, name, None)
+        if isinstance(value, Decimal):
+            value = f"{value.normalize():f}".replace(".", ",")
+        values[name] = "" if value is None or name == "reason" else str(value)
+    return FormState(values=values)
+
+
+async def _record_analysis(
+    ticket_id: int, request: Request, user: Any, session: Any, form_name: str
 ) -> Response:
+    """The sample analysis (``analysis_form``) or its correction (``correction_form``,
+    with a reason): the same service call; a refusal re-renders that form."""
     data, form = parse_form(AnalysisIn, await request.form())
     if data is not None:
         try:
@@ -227,8 +247,23 @@ async def sample(
             place_error(form, error, ANALYSIS_FIELDS)
         else:
             return redirect(f"/getreideannahme/{ticket_id}")
-    context = _ticket_context(session, ticket_id, analysis_form=form)
+    context = _ticket_context(session, ticket_id, **{form_name: form})
     return render(request, "grain/ticket.html", context, status_code=422)
+
+
+@router.post("/getreideannahme/{ticket_id}/probe")
+async def sample(
+    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+) -> Response:
+    return await _record_analysis(ticket_id, request, user, session, "analysis_form")
+
+
+@router.post("/getreideannahme/{ticket_id}/probe-korrektur")
+async def correct_sample(
+    ticket_id: TicketId, request: Request, user: WebUser, session: SessionDep
+) -> Response:
+    """A second analysis that replaces the first (Schiedsprobe, typing error), with a reason."""
+    return await _record_analysis(ticket_id, request, user, session, "correction_form")
 
 
 @router.post("/getreideannahme/{ticket_id}/annahme")

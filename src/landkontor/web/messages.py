@@ -55,6 +55,7 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "weighing-conflict": "Diese Wägenummer ist an dieser Waage schon gespeichert.",
     "ticket-not-ready": "Der Wiegeschein ist für diesen Schritt nicht bereit.",
     "ticket-settled": "Der Wiegeschein ist abgerechnet und kann nicht mehr geändert werden.",
+    "reason-required": "Bitte den Grund der Korrektur angeben (die neue Probe ersetzt die alte).",
     "no-quality-terms": "Für diese Fruchtart gibt es keine Qualitätsbedingungen.",
     "price-missing": "Für einen Teil der Menge fehlt der Preis (Tagespreis oder Fixierung).",
     "company-data-missing": "Die Firmendaten sind unvollständig.",

@@ -68,11 +68,30 @@ def test_a_truck_from_gross_weighing_to_intake_by_keyboard(
     expect(page.get_by_label("Feuchte (%)")).to_be_focused()
     for value in ("16,5", "3,0", "", "77", "13,4", "280", ""):
         _type_and_enter(page, value)
+    expect(page.locator("#f-location_id")).to_be_focused()
+
+    # The lab's second sample replaces the first: refused without a reason (the German
+    # message at the field, the values kept), stored with one.
+    page.locator("#correction summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Feuchte (%)")).to_have_value("16,5")  # the first sample's
+    page.get_by_label("Feuchte (%)").fill("15,5")
+    page.get_by_role("button", name="Korrektur speichern").click()
+    expect(page.locator("#e-reason")).to_contain_text("Bitte den Grund der Korrektur angeben")
+    expect(page.get_by_label("Feuchte (%)")).to_have_value("15,5")
+    expect(page.get_by_label("Grund der Korrektur")).to_be_focused()
+    _type_and_enter(page, "Schiedsprobe")
+    for _ in range(7):  # Enter through the kept values; the last field sends the form
+        page.keyboard.press("Enter")
+    expect(page.locator("#analysis")).to_contain_text("Feuchte 15,5 %")
+    expect(page.locator("#analysis")).to_contain_text("Grund: Schiedsprobe")
+    screenshot(page, "sample-corrected")
+
     # Intake: the first silo cell is chosen; Enter takes the load in.
     expect(page.locator("#f-location_id")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#ticket-status")).to_have_text("angenommen")
-    expect(page.locator("#settlement-kg")).to_contain_text("24.040 kg")
+    expect(page.locator("#settlement-kg")).to_contain_text("24.333 kg")  # 15.5 % moisture
     expect(page.locator("#settlement-kg")).to_contain_text("Z1")
     screenshot(page, "taken-in")
 
@@ -83,7 +102,7 @@ def test_a_truck_from_gross_weighing_to_intake_by_keyboard(
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
-    for expected in ("CE-LW 42", "Jan Brammer", "Hof Brammer", "W1-0815", "24.040 kg"):
+    for expected in ("CE-LW 42", "Jan Brammer", "Hof Brammer", "W1-0815", "24.333 kg"):
         assert expected in text, expected
 
     page.get_by_role("link", name="Nächster LKW").click()

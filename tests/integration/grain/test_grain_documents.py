@@ -198,3 +198,84 @@ def test_the_credit_note_is_a_self_billed_en16931_invoice(
     failures = en16931_schematron_failures(response.content)
     # FX-SCH-A-000556: the Factur-X schematron wants a Factur-X profile id in BT-24
     assert [f for f in failures if not f.startswith("FX-SCH-A-000556:")] == []
+
+
+XRECHNUNG_FARMER = {
+    "name": "Hof Hansen GbR",
+    "street": "Am Anger 4",
+    "postal_code": "29229",
+    "city": "Celle",
+    "invoice_email": "abrechnung@hof-hansen.de",
+    "phone": "05141 987654",
+    "tax_number": "17/123/45678",
+}
+
+
+def test_a_farmer_with_an_electronic_address_gets_the_credit_note_as_xrechnung(
+    harvest, client, viewer
+):
+    farmer = harvest.farmer("flat_rate", **XRECHNUNG_FARMER)  # no VAT id: the tax number
+    ticket = harvest.load(farmer, harvest.cells[0])
+    settled = harvest.settle(farmer, ticket, settled_on="2026-08-01")
+    response = client.get(f"/api/v1/grain/settlements/{settled['id']}/cii", headers=viewer)
+    assert response.status_code == 200, response.text
+    root = etree.fromstring(response.content)
+    context = root.find("rsm:ExchangedDocumentContext", NS)
+    assert context.findtext(
+        ".//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", namespaces=NS
+    ) == ("urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0")
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "389"
+    seller = root.find(".//ram:SellerTradeParty", NS)
+    address = seller.find("ram:URIUniversalCommunication/ram:URIID", NS)
+    assert (address.text, address.get("schemeID")) == ("abrechnung@hof-hansen.de", "EM")
+    contact = seller.find("ram:DefinedTradeContact", NS)
+    assert contact.findtext("ram:PersonName", namespaces=NS) == "Hof Hansen GbR"
+    assert contact.findtext(".//ram:CompleteNumber", namespaces=NS) == "05141 987654"
+    assert contact.findtext(".//ram:URIID", namespaces=NS) == "abrechnung@hof-hansen.de"
+    registrations = {
+        r.find("ram:ID", NS).get("schemeID"): r.findtext("ram:ID", namespaces=NS)
+        for r in seller.findall("ram:SpecifiedTaxRegistration", NS)
+    }
+    assert registrations == {"FC": "17/123/45678"}
+    buyer = root.find(".//ram:BuyerTradeParty", NS)
+    assert (
+        buyer.findtext("ram:URIUniversalCommunication/ram:URIID", namespaces=NS)
+        == (COMPANY["email"])
+    )
+    assert root.findtext(".//ram:BuyerReference", namespaces=NS) == settled["settlement_no"]
+    means = root.find(".//ram:SpecifiedTradeSettlementPaymentMeans", NS)
+    assert means.findtext("ram:TypeCode", namespaces=NS) == "1"
+    assert D(root.findtext(".//ram:GrandTotalAmount", namespaces=NS)) == D(settled["gross_amount"])
+    # the XSD passed when it was stored; the EN 16931 rules (and XRechnung's, where
+    # LANDKONTOR_XRECHNUNG_SCHEMATRON names them) hold too, but for the Factur-X profile id
+    failures = en16931_schematron_failures(response.content)
+    assert [f for f in failures if not f.startswith("FX-SCH-A-000556:")] == []
+
+
+def test_an_xrechnung_farmer_lacking_contact_or_tax_data_is_a_409_and_nothing_is_settled(
+    harvest,
+):
+    farmer = harvest.farmer(
+        "flat_rate", name="Hof Ohnetel", invoice_email="hof@ohnetel.de", city="Celle"
+    )
+    ticket = harvest.load(farmer, harvest.cells[0])
+    response = harvest.call(
+        "POST", "/grain/settlements", {"supplier_id": farmer["id"], "ticket_ids": [ticket["id"]]}
+    )
+    body = assert_problem(response, 409, "farmer-data-missing", field="supplier.phone")
+    assert {e["field"] for e in body["errors"]} == {
+        "supplier.phone",
+        "supplier.postal_code",
+        "supplier.tax_number",
+    }
+    assert harvest.get("/grain/settlements")["total"] == 0
+    assert [row["id"] for row in harvest.get("/grain/reports/unsettled")] == [ticket["id"]]
+    # completed, the same tickets settle
+    changed = harvest.call(
+        "PATCH",
+        f"/suppliers/{farmer['id']}",
+        {"phone": "05141 1234", "postal_code": "29221", "tax_number": "17/999/00001"},
+        as_="manager",
+    )
+    assert changed.status_code == 200, changed.text
+    assert harvest.settle(farmer, ticket)["gross_amount"]
