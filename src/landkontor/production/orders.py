@@ -512,8 +512,8 @@ def cancel_order(session: Session, order_id: int, reason: str, *, actor: str) ->
     genealogy.void_links(session, DOCUMENT_TYPE, order.id)
     for output in order.outputs:
         if output.batch_id is not None:
-            batch = session.get(Batch, output.batch_id)
-            if batch is not None and batch.status == BatchStatus.released:
+            batch = fetch(session, Batch, output.batch_id, kind="batch")
+            if batch.status == BatchStatus.released:
                 record_status(
                     session, batch, BatchStatus.blocked, f"{order.number} cancelled", actor
                 )

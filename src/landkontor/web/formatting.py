@@ -109,11 +109,6 @@ UNUSABLE_REASON = {
     "expired": "abgelaufen",
     "location": "auf einem gesperrten oder gerade gezählten Lagerplatz",
 }
-PRICE_SOURCE = {
-    "customer_price_list": "Preisliste des Kunden",
-    "group_price_list": "Preisliste der Kundengruppe",
-    "base_price": "Grundpreis des Artikels",
-}
 
 
 def _group_thousands(digits: str) -> str:
@@ -201,25 +196,6 @@ def label(value: Any, table: dict[str, str]) -> str:
     return table.get(str(key), str(key))
 
 
-def price_step(step: Any, unit: str) -> str:
-    """One step of a price quote (partners' PriceStepOut) as a German sentence."""
-    if step.kind == "discount":
-        if not step.applied:
-            return "kein Rabatt"
-        return f"Rabatt {number(step.discount_percent)} % ({term_source(step.source)})"
-    where = PRICE_SOURCE.get(step.source, step.source)
-    if step.price_list_code:
-        where = f"{where} {step.price_list_code}"
-    if not step.applied:
-        if step.source == "base_price":
-            return f"{where}: keiner hinterlegt"
-        return f"{where}: gilt nicht (nicht aktiv, nicht gültig oder kein Preis für diese Menge)"
-    text = f"{where}: {number(step.unit_price)} € je {unit}"
-    if step.min_quantity:
-        text += f" ab {number(step.min_quantity)} {unit}"
-    return text
-
-
 def install_filters(environment: Any, timezone: str) -> None:
     """Register every filter on a Jinja environment; times use ``timezone``."""
     environment.filters.update(
@@ -247,5 +223,4 @@ def install_filters(environment: Any, timezone: str) -> None:
         invoice_kind=lambda v: label(v, INVOICE_KIND),
         invoice_status=lambda v: label(v, INVOICE_STATUS),
         unusable_reason=lambda v: label(str(v).split(" ", 1)[0] if v else None, UNUSABLE_REASON),
-        price_step=price_step,
     )

@@ -114,8 +114,9 @@ def test_an_order_is_entered_priced_live_and_confirmed(web_client, shop, db):
     quote = web_client.get(f"{url}/preis?item_no=SAAT&quantity=1.000&unit=").text
     # base price 2 €, 5 % from the group: 1,90 € x 1.000 kg
     assert "1,9 € je kg" in quote and "1.900,00 €" in quote
-    assert "Grundpreis des Artikels: 2 € je kg" in quote
-    assert re.search(r"Rabatt 5 % \(von der Kundengruppe G-T\d+\)", quote)
+    steps = re.search(r'id="quote-steps">(.*?)</ol>', quote, re.S).group(1)
+    assert re.search(r"Grundpreis des Artikels:\s*<span[^>]*>angewendet</span> 2 € je kg", steps)
+    assert re.search(r"angewendet</span> 5,00 % \(von der Kundengruppe G-T\d+\)", steps)
 
     added = web_client.post(f"{url}/positionen", {"item_no": "SAAT", "quantity": "400"})
     assert added.status_code == 303
