@@ -96,6 +96,9 @@ class Stack:
             LANDKONTOR_VAR_DIR=str(self.var),
             LANDKONTOR_DATABASE_URL=f"sqlite:///{self.var}/landkontor.db",
             LANDKONTOR_API_PORT=str(self.api_port),
+            # One API process (the default follows the cores): these tests supervise the
+            # services, not the API's throughput, and start many stacks.
+            LANDKONTOR_API_WORKERS="1",
             LANDKONTOR_BROKER_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             LANDKONTOR_FLOWER_PORT=str(self.flower_port),
             LANDKONTOR_LOG_LEVEL="INFO",

@@ -4,6 +4,7 @@ its figures, and the books checked afterwards."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from typer.testing import CliRunner
 
@@ -11,6 +12,14 @@ from landkontor.cli.main import app
 from tests.factories import Stock
 
 runner = CliRunner()
+
+
+def _in_thread(call, *args, **kwargs):
+    """Run the CLI in a thread of its own: the browser tests' Playwright (sync API) keeps an
+    event loop running in the main thread for the whole session, and the load test's
+    ``asyncio.run`` refuses to start inside a running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call, *args, **kwargs).result()
 
 
 def _stock(client, users) -> None:
@@ -38,7 +47,7 @@ def test_a_mixed_load_reports_every_operation_and_leaves_the_books_in_order(
 ):
     _stock(client, users)
     users.create("lastprobe", "clerk", password="lastprobe-password")
-    result = runner.invoke(
+    result = _in_thread(runner.invoke,
         app,
         [
             "loadtest", "--url", live_server, "--user", "lastprobe",
@@ -68,7 +77,7 @@ def test_the_same_seed_sends_the_same_requests(live_server, client, users):
         "--password", "lastprobe-password", "--scenario", "reads", "--concurrency", "1",
         "--max-requests", "40", "--seed", "5", "--json",
     ]  # fmt: skip
-    first, second = (_lines(runner.invoke(app, args).output)[0] for _ in range(2))
+    first, second = (_lines(_in_thread(runner.invoke, app, args).output)[0] for _ in range(2))
     counts = {name: f["requests"] for name, f in first["operations"].items()}
     assert counts == {name: f["requests"] for name, f in second["operations"].items()}
     assert sum(counts.values()) == 40
@@ -76,7 +85,7 @@ def test_the_same_seed_sends_the_same_requests(live_server, client, users):
 
 def test_writes_need_to_be_asked_for(live_server, users):
     users.create("lastprobe", "clerk", password="lastprobe-password")
-    result = runner.invoke(
+    result = _in_thread(runner.invoke,
         app,
         [
             "loadtest", "--url", live_server, "--user", "lastprobe",
@@ -89,8 +98,10 @@ def test_writes_need_to_be_asked_for(live_server, users):
 
 def test_a_wrong_password_ends_the_load_test_with_a_message(live_server, users):
     users.create("lastprobe", "clerk", password="lastprobe-password")
-    result = runner.invoke(
-        app, ["loadtest", "--url", live_server, "--user", "lastprobe", "--password", "falsch"]
+    result = _in_thread(
+        runner.invoke,
+        app,
+        ["loadtest", "--url", live_server, "--user", "lastprobe", "--password", "falsch"],
     )
     assert result.exit_code == 1
     assert "login as lastprobe failed: HTTP 401" in " ".join(result.output.split())
