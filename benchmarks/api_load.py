@@ -40,7 +40,6 @@ from pathlib import Path
 
 import httpx
 import psutil
-from landkontor.inventory.requests import post_request
 
 from landkontor.auth.roles import Role
 from landkontor.auth.schemas import UserCreate
@@ -51,6 +50,7 @@ from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import MovementType
+from landkontor.inventory.posting import post_request
 from landkontor.inventory.schemas import (
     LocationCreate,
     MovementIn,

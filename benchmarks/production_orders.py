@@ -22,7 +22,6 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from landkontor.inventory.requests import post_request
 from sqlalchemy import event
 
 from landkontor.catalog.schemas import ItemCreate
@@ -31,6 +30,7 @@ from landkontor.db import migrate
 from landkontor.db.session import get_database
 from landkontor.inventory.locations import create_location, create_warehouse
 from landkontor.inventory.models import MovementType
+from landkontor.inventory.posting import post_request
 from landkontor.inventory.schemas import (
     LocationCreate,
     MovementIn,
