@@ -66,8 +66,12 @@ def test_a_wrong_value_shows_the_german_message_at_its_field(web_page, goods, sc
     page.get_by_label("Artikelnummer").fill("HAFER-1")
     page.get_by_label("Bezeichnung").fill("Hafer")
     page.get_by_label("Meldebestand").fill("zwölf")
-    page.get_by_role("button", name="Anlegen").click()
+    page.get_by_label("Meldebestand").press("Tab")  # the inline check answers first ...
     error = page.locator("#e-reorder_point")
+    expect(error).to_contain_text("Bitte eine Zahl eingeben")
+    page.get_by_role(
+        "button", name="Anlegen"
+    ).click()  # ... then the form comes back from the server
     expect(error).to_contain_text("Bitte eine Zahl eingeben")
     expect(page.get_by_label("Meldebestand")).to_have_value("zwölf")
     expect(page.get_by_label("Bezeichnung")).to_have_value("Hafer")
